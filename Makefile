@@ -1,0 +1,38 @@
+# Set-up and everyday commands. `make app` and `make test` each do the whole
+# set-up on a fresh machine: a virtual environment in .venv, PyTorch first
+# (pinned: an unpinned torch makes pip fetch a multi-GB CUDA build), then this
+# package with its test tools, and Chromium for the browser tests.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+TORCH  ?= torch==2.13.0
+STAMP  := $(VENV)/.installed
+
+.PHONY: app test setup browser bench clean
+
+app: setup
+	$(BIN)/ganlab train --distribution ring --iterations 3000 --out ganlab-run
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Debian's Chromium, driven by Playwright in the browser tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+bench: setup
+	$(BIN)/python benchmarks/train_speed.py
+
+clean:
+	rm -rf $(VENV) ganlab-run .pytest_cache

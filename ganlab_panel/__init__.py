@@ -1,0 +1,25 @@
+"""ganlab-panel: GAN Lab's interactive GAN playground on PyTorch and HoloViz.
+
+The engine (config, data, models, losses, trainer, frames, metrics,
+checkpoint) needs only param, NumPy and torch; importing this package does not
+import Panel, HoloViews or Bokeh.
+
+    from ganlab_panel import ExperimentConfig, Trainer
+    tr = Trainer(ExperimentConfig(distribution="ring", seed=0))
+    tr.train(1000)
+    frame = tr.snapshot()
+"""
+
+from .checkpoint import load_ganlab_model, save_ganlab_model
+from .config import ExperimentConfig
+from .data import DISTRIBUTIONS
+from .errors import ConfigError, DataError, GANLabError, ModelFileError
+from .frames import Frame
+from .trainer import Trainer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError", "DataError", "DISTRIBUTIONS", "ExperimentConfig", "Frame", "GANLabError",
+    "ModelFileError", "Trainer", "load_ganlab_model", "save_ganlab_model", "__version__",
+]

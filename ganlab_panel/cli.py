@@ -1,0 +1,174 @@
+"""The ``ganlab`` command.
+
+    ganlab train --distribution ring --iterations 5000 --seed 0 --out runs/ring
+
+trains headless with a progress bar and writes ``metrics.json``, ``config.json``
+and ``checkpoint.pt`` to the output folder. Every ExperimentConfig setting has an
+option (``--d-lr 0.03``, ``--g-optimizer adam``, ...); ``--config FILE`` reads a
+config JSON first, and options given on the command line override it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import ExperimentConfig
+from .data import parse_points_csv
+from .errors import GANLabError
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_config_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("experiment settings (defaults are GAN Lab's)")
+    for name in ExperimentConfig._field_names():
+        if name == "drawn_points":
+            continue
+        p = ExperimentConfig.param[name]
+        kwargs = {"dest": name, "default": None, "help": f"{p.doc} [default: {p.default}]"}
+        if hasattr(p, "objects") and p.objects:
+            kwargs["choices"] = list(p.objects)
+        elif isinstance(p.default, int):
+            kwargs["type"] = int
+        elif isinstance(p.default, float):
+            kwargs["type"] = float
+        group.add_argument(_option(name), **kwargs)
+    group.add_argument("--points", type=Path, default=None,
+                       help="CSV of x,y points in the unit square to train on (sets --distribution drawing)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ganlab", description="GAN Lab on PyTorch: train, inspect, serve.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train headless and write metrics, config and a checkpoint")
+    train.add_argument("--iterations", "-n", type=int, default=5000, help="iterations to train [default: 5000]")
+    train.add_argument("--config", type=Path, default=None, help="config JSON to start from")
+    train.add_argument("--resume", type=Path, default=None,
+                       help="continue from a checkpoint.pt (ours) or a GAN Lab model .json")
+    train.add_argument("--out", type=Path, default=Path("ganlab-run"), help="output folder [default: ganlab-run]")
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_config_options(train)
+    train.set_defaults(func=cmd_train)
+    return parser
+
+
+def _config_from_args(args) -> ExperimentConfig:
+    values: dict = {}
+    if args.config is not None:
+        try:
+            text = args.config.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GANLabError(f"cannot read config {args.config}: {exc}") from None
+        values = ExperimentConfig.from_json(text).to_dict()
+    for name in ExperimentConfig._field_names():
+        given = getattr(args, name, None)
+        if given is not None:
+            values[name] = given
+    if args.points is not None:
+        try:
+            values["drawn_points"] = parse_points_csv(args.points.read_bytes())
+        except OSError as exc:
+            raise GANLabError(f"cannot read points {args.points}: {exc}") from None
+        values.setdefault("distribution", "drawing")
+        if args.distribution is None:
+            values["distribution"] = "drawing"
+    return ExperimentConfig.from_dict(values)
+
+
+def _make_trainer(args):
+    from .checkpoint import load_ganlab_model
+    from .trainer import Trainer
+
+    if args.resume is None:
+        return Trainer(_config_from_args(args))
+    if args.resume.suffix == ".json":
+        trainer = load_ganlab_model(args.resume)
+    else:
+        trainer = Trainer.load(args.resume)
+    overrides = {n: getattr(args, n) for n in ExperimentConfig._field_names() if getattr(args, n, None) is not None}
+    structural = [n for n in overrides if ExperimentConfig.is_structural(n)]
+    if structural:
+        raise GANLabError(f"--resume keeps the saved model, so {', '.join(_option(n) for n in structural)} "
+                          "cannot change; only learning rates, optimizers, loss, k and batch size can")
+    trainer.config.param.update(overrides)
+    return trainer
+
+
+def _metrics(frame) -> dict:
+    return {"iteration": frame.iteration, "d_loss": frame.d_loss, "g_loss": frame.g_loss,
+            "kl": frame.kl, "js": frame.js}
+
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    if args.iterations < 0:
+        raise GANLabError(f"--iterations must be >= 0, not {args.iterations}")
+    trainer = _make_trainer(args)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    total = args.iterations
+    chunk = max(1, min(500, total // 100 or 1))
+    history = [_metrics(trainer.snapshot())]
+    start = time.perf_counter()
+    done = 0
+    diverged = False
+    with tqdm(total=total, disable=args.quiet, unit="it", file=sys.stderr, mininterval=0.5) as bar:
+        while done < total:
+            n = min(chunk, total - done)
+            trainer.train(n)
+            done += n
+            frame = trainer.snapshot()
+            history.append(_metrics(frame))
+            bar.update(n)
+            bar.set_postfix(d_loss=f"{frame.d_loss:.3f}", g_loss=f"{frame.g_loss:.3f}", js=f"{frame.js:.3f}")
+            if frame.diverged:
+                diverged = True
+                break
+    seconds = time.perf_counter() - start
+    frame = trainer.snapshot()
+    metrics = {
+        **_metrics(frame),
+        "diverged": diverged,
+        "iterations_trained": done,
+        "seconds": round(seconds, 3),
+        "iterations_per_second": round(done / seconds, 1) if seconds > 0 else None,
+        "device": str(trainer.device),
+        "history": history,
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
+    (out / "config.json").write_text(trainer.config.to_json(indent=1), encoding="utf-8")
+    trainer.save(out / "checkpoint.pt")
+    summary = (f"iteration {frame.iteration}: D loss {frame.d_loss:.4f}, G loss {frame.g_loss:.4f}, "
+               f"KL {frame.kl:.4f}, JS {frame.js:.4f} ({metrics['iterations_per_second']} it/s)")
+    print(summary)
+    print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")
+    if diverged:
+        print(f"training diverged (NaN or infinity) at iteration {frame.iteration} and was stopped; "
+              "try a smaller learning rate", file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except GANLabError as exc:
+        print(f"ganlab: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

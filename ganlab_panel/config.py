@@ -1,0 +1,195 @@
+"""ExperimentConfig: every knob of a GAN Lab experiment, in one Parameterized.
+
+The config is the single source of truth. Each parameter carries its default
+(GAN Lab's), its bounds and a ``doc`` string, so ``pn.Param(config)`` is a usable
+panel for free. Which parameters rebuild the experiment (*structural*) and which
+apply in place (*hot*) is declared once here, in :data:`HOT_PARAMS`; every other
+parameter is structural.
+
+Configs round-trip through JSON (``to_json`` / ``from_json``); invalid values
+raise :class:`~ganlab_panel.errors.ConfigError` naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import param
+
+from .data import DISTRIBUTIONS, DRAWING, NOISE_TYPES, validate_points
+from .device import DEVICE_CHOICES
+from .errors import ConfigError, DataError
+from .losses import LOSSES
+
+OPTIMIZERS = ("sgd", "adam")
+
+#: learning rates GAN Lab's menus offer (any positive value is accepted here).
+LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+#: parameters a running trainer applies in place, keeping its weights.
+HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "loss", "k_d", "k_g", "batch_size"})
+
+
+class _Int(param.Integer):
+    """An Integer that refuses booleans (``True`` is not a layer count)."""
+
+    def _validate_value(self, val, allow_None):
+        if isinstance(val, (bool, np.bool_)):
+            raise ValueError(f"{self.__class__.__name__.lstrip('_')} parameter {self.name!r} must be an integer, not a boolean")
+        super()._validate_value(val, allow_None)
+
+
+class _Points(param.Parameter):
+    """User points: ``None`` or an (n, 2) array inside the unit square."""
+
+    def _validate(self, val):
+        super()._validate(val)
+        if val is not None:
+            try:
+                validate_points(val)
+            except DataError as exc:
+                raise ValueError(f"Parameter {self.name!r}: {exc}") from None
+
+
+class ExperimentConfig(param.Parameterized):
+    """All settings of one GAN experiment; defaults are GAN Lab's."""
+
+    distribution = param.Selector(
+        default="gaussians", objects=[*DISTRIBUTIONS, DRAWING],
+        doc="Real data: one of GAN Lab's shapes, or 'drawing' for the user's own points.")
+    drawn_points = _Points(
+        default=None,
+        doc="The user's points, an (n, 2) array in the unit square, used when distribution is 'drawing'.")
+    noise_type = param.Selector(
+        default="uniform", objects=list(NOISE_TYPES),
+        doc="Generator input: uniform on [0, 1], or Gaussian (mean 0.5, std 0.25, truncated at 2 std).")
+    noise_dim = _Int(
+        default=2, bounds=(1, 2),
+        doc="Dimensions of the generator's input noise (1 or 2, as in GAN Lab).")
+    g_layers = _Int(
+        default=1, bounds=(0, 5),
+        doc="Generator hidden layers (n -> n, ReLU) after its first layer.")
+    g_neurons = _Int(default=8, bounds=(1, 100), doc="Neurons in each generator layer.")
+    d_layers = _Int(
+        default=1, bounds=(0, 5),
+        doc="Discriminator hidden layers (n -> n, ReLU) after its first layer.")
+    d_neurons = _Int(default=8, bounds=(1, 100), doc="Neurons in each discriminator layer.")
+    d_lr = param.Number(
+        default=0.1, bounds=(0, 10), inclusive_bounds=(False, True), softbounds=(0.001, 1.0),
+        doc="Discriminator learning rate (GAN Lab offers 0.001 to 1.0).")
+    g_lr = param.Number(
+        default=0.1, bounds=(0, 10), inclusive_bounds=(False, True), softbounds=(0.001, 1.0),
+        doc="Generator learning rate (GAN Lab offers 0.001 to 1.0).")
+    d_optimizer = param.Selector(
+        default="sgd", objects=list(OPTIMIZERS),
+        doc="Discriminator optimizer: SGD, or Adam (beta1 0.9, beta2 0.999).")
+    g_optimizer = param.Selector(
+        default="sgd", objects=list(OPTIMIZERS),
+        doc="Generator optimizer: SGD, or Adam (beta1 0.9, beta2 0.999).")
+    loss = param.Selector(
+        default="log", objects=list(LOSSES),
+        doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); "
+            "'least_squares': GAN Lab's LeastSq loss.")
+    k_d = _Int(default=2, bounds=(0, 10), doc="Discriminator updates per iteration.")
+    k_g = _Int(default=1, bounds=(0, 10), doc="Generator updates per iteration.")
+    batch_size = _Int(default=150, bounds=(1, 16384), doc="Samples per update, for real data and noise alike.")
+    seed = _Int(
+        default=0, bounds=(0, 2**31 - 1),
+        doc="Seeds the data and noise atlases and the initial weights: same seed, same run.")
+    device = param.Selector(
+        default="auto", objects=list(DEVICE_CHOICES),
+        doc="Where to train: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(self._field_names()))
+        if unknown:
+            raise ConfigError(f"unknown setting {unknown[0]!r}", unknown[0])
+        for name, value in params.items():
+            _check_field(type(self), name, value)
+        super().__init__(**params)
+
+    # ---- which changes rebuild --------------------------------------------
+    @classmethod
+    def _field_names(cls) -> list[str]:
+        return [name for name in cls.param if name != "name"]
+
+    @classmethod
+    def is_structural(cls, name: str) -> bool:
+        """True when changing ``name`` means rebuilding the experiment."""
+        if name not in cls._field_names():
+            raise ConfigError(f"unknown setting {name!r}", name)
+        return name not in HOT_PARAMS
+
+    @classmethod
+    def structural_params(cls) -> list[str]:
+        return [n for n in cls._field_names() if n not in HOT_PARAMS]
+
+    @classmethod
+    def hot_params(cls) -> list[str]:
+        return [n for n in cls._field_names() if n in HOT_PARAMS]
+
+    # ---- serialisation ----------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, every field included."""
+        out: dict[str, Any] = {}
+        for name in self._field_names():
+            value = getattr(self, name)
+            if name == "drawn_points" and value is not None:
+                value = np.asarray(value, dtype=float).tolist()
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "ExperimentConfig":
+        """A config from a dict such as ``to_dict`` makes; missing keys take defaults."""
+        if not isinstance(values, dict):
+            raise ConfigError(f"a config must be a JSON object, not {type(values).__name__}")
+        values = dict(values)
+        if values.get("drawn_points") is not None:
+            try:
+                values["drawn_points"] = validate_points(values["drawn_points"])
+            except DataError as exc:
+                raise ConfigError(f"drawn_points: {exc}", "drawn_points") from None
+        return cls(**values)
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> "ExperimentConfig":
+        try:
+            values = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
+            raise ConfigError(f"the config is not valid JSON: {exc}") from None
+        return cls.from_dict(values)
+
+    def copy(self, **changes) -> "ExperimentConfig":
+        """A new config with the same values, optionally changed."""
+        values = self.to_dict()
+        if self.drawn_points is not None:
+            values["drawn_points"] = np.array(self.drawn_points, dtype=float)
+        values.update(changes)
+        return type(self)(**values)
+
+    def differences(self, other: "ExperimentConfig") -> dict[str, tuple[Any, Any]]:
+        """``{name: (mine, theirs)}`` for every field whose values differ."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        return {k: (mine[k], theirs[k]) for k in mine if mine[k] != theirs[k]}
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self.to_dict().items() if k != "drawn_points"}
+        if self.drawn_points is not None:
+            shown["drawn_points"] = f"<{len(self.drawn_points)} points>"
+        inner = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+        return f"ExperimentConfig({inner})"
+
+
+def _check_field(cls: type[ExperimentConfig], name: str, value: Any) -> None:
+    """Validate one value with the parameter's own rules; raise ConfigError naming it."""
+    parameter = cls.param[name]
+    try:
+        parameter._validate(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"invalid value for {name!r}: {exc}", name) from None

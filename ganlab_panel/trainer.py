@@ -1,0 +1,392 @@
+"""Trainer: GAN Lab's training loop in PyTorch, knowing nothing of drawing.
+
+A Trainer owns one experiment: the generator and discriminator, an optimizer for
+each, the 12,000-sample real and noise atlases cycled in batches, its own seeded
+random streams and its counters. ``train(n)`` runs n iterations of k_D
+discriminator updates then k_G generator updates; ``step_d()`` / ``step_g()`` run
+one update of one network (and, as in GAN Lab, count as an iteration).
+``snapshot()`` returns a :class:`~ganlab_panel.frames.Frame` of NumPy arrays
+and never changes the training state.
+
+The trainer watches its config: a change to a hot parameter (learning rates,
+optimizers, loss, k, batch size) applies in place and keeps the weights; any
+other change rebuilds the experiment. A rebuild that fails (say, 'drawing' with
+no points) leaves the previous experiment and config as they were.
+
+Every public method holds the trainer's lock, so a training thread and a
+config change from a UI never interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import param
+import torch
+
+from . import frames as F
+from .config import ExperimentConfig
+from .data import get_sampler, sample_noise
+from .device import configure_threads, resolve_device
+from .errors import ConfigError, DataError, ModelFileError
+from .losses import get_loss
+from .metrics import GRID_CELLS, grid_divergences
+from .models import Discriminator, Generator
+
+#: real points and noise vectors drawn once per experiment (GAN Lab's atlas).
+ATLAS_SIZE = 12_000
+
+#: Adam's epsilon as TensorFlow.js (GAN Lab's engine) uses it in float32.
+ADAM_EPS = 1e-7
+ADAM_BETAS = (0.9, 0.999)
+
+CHECKPOINT_FORMAT = "ganlab-panel-checkpoint"
+CHECKPOINT_VERSION = 1
+
+
+def make_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
+    """SGD or Adam (β1 0.9, β2 0.999) as GAN Lab configures them."""
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS)
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    raise ConfigError(f"unknown optimizer {kind!r}", "optimizer")
+
+
+class _Experiment:
+    """Everything a structural change rebuilds, built completely before use so a
+    failure leaves the trainer's current experiment untouched."""
+
+    def __init__(self, cfg: ExperimentConfig):
+        self.device = resolve_device(cfg.device)
+        noise_ss, data_ss, g_ss, d_ss, sample_ss = np.random.SeedSequence(cfg.seed).spawn(5)
+        sampler = get_sampler(cfg.distribution, cfg.drawn_points)
+        noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
+        real = sampler(np.random.default_rng(data_ss), ATLAS_SIZE)
+        self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
+                                   np.random.default_rng(g_ss)).to(self.device)
+        self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons,
+                                           np.random.default_rng(d_ss)).to(self.device)
+        self.sample_rng = np.random.default_rng(sample_ss)
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32, device=self.device)  # noqa: E731
+        self.noise_atlas = as_tensor(noise)
+        self.real_atlas = as_tensor(real)
+        self.grid = as_tensor(F.grid_points(GRID_CELLS))
+        self.manifold_noise = as_tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
+
+
+class Trainer:
+    """Trains one GAN Lab experiment; see the module docstring.
+
+    ``Trainer()`` uses GAN Lab's defaults; ``Trainer(config)`` follows that
+    config (and its later changes); ``Trainer(distribution="ring", seed=3)``
+    builds a config from keyword settings.
+    """
+
+    def __init__(self, config: ExperimentConfig | None = None, **settings):
+        if config is None:
+            config = ExperimentConfig(**settings)
+        elif settings:
+            config = config.copy(**settings)
+        if not isinstance(config, ExperimentConfig):
+            raise TypeError(f"config must be an ExperimentConfig, not {type(config).__name__}")
+        configure_threads()
+        self.config = config
+        self._lock = threading.RLock()
+        self._install(_Experiment(config))
+        self._watcher = config.param.watch(self._on_config_change, config._field_names())
+
+    # ------------------------------------------------------------------ build
+    def _install(self, exp: _Experiment) -> None:
+        cfg = self.config
+        self.device = exp.device
+        self.generator = exp.generator
+        self.discriminator = exp.discriminator
+        self._g_params = self.generator.ordered_parameters()
+        self._d_params = self.discriminator.ordered_parameters()
+        self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr)
+        self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr)
+        self._noise_atlas = exp.noise_atlas
+        self._real_atlas = exp.real_atlas
+        self._grid = exp.grid
+        self._manifold_noise = exp.manifold_noise
+        self._sample_rng = exp.sample_rng
+        self.iteration = 0
+        self.d_steps = 0
+        self.g_steps = 0
+        self._noise_cursor = 0
+        self._real_cursor = 0
+        self._last_d_loss: torch.Tensor | None = None
+        self._last_g_loss: torch.Tensor | None = None
+
+    def reset(self) -> None:
+        """Start the experiment over: fresh weights and counters from the seed."""
+        with self._lock:
+            self._install(_Experiment(self.config))
+
+    def _on_config_change(self, *events) -> None:
+        names = {e.name for e in events}
+        with self._lock:
+            if any(self.config.is_structural(n) for n in names):
+                try:
+                    self._install(_Experiment(self.config))
+                except Exception:
+                    with param.parameterized.discard_events(self.config):
+                        self.config.param.update({e.name: e.old for e in events})
+                    raise
+                return
+            for name in names:
+                self._apply_hot(name)
+
+    def _apply_hot(self, name: str) -> None:
+        cfg = self.config
+        if name in ("d_lr", "g_lr"):
+            opt = self.d_optimizer if name == "d_lr" else self.g_optimizer
+            for group in opt.param_groups:
+                group["lr"] = getattr(cfg, name)
+        elif name == "d_optimizer":
+            self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr)
+        elif name == "g_optimizer":
+            self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr)
+        # loss, k_d, k_g and batch_size are read at every update.
+
+    def close(self) -> None:
+        """Stop following the config (the trainer can then be garbage-collected)."""
+        if self._watcher is not None:
+            self.config.param.unwatch(self._watcher)
+            self._watcher = None
+
+    # --------------------------------------------------------------- training
+    def _next(self, atlas: torch.Tensor, cursor: int) -> torch.Tensor:
+        size = self.config.batch_size
+        start = (cursor * size) % ATLAS_SIZE
+        if start + size <= ATLAS_SIZE:
+            return atlas[start:start + size]
+        index = torch.arange(start, start + size, device=atlas.device) % ATLAS_SIZE
+        return atlas[index]
+
+    def _d_update(self) -> None:
+        noise = self._next(self._noise_atlas, self._noise_cursor)
+        real = self._next(self._real_atlas, self._real_cursor)
+        self._noise_cursor += 1
+        self._real_cursor += 1
+        with torch.no_grad():
+            fake = self.generator(noise)
+        D = self.discriminator
+        loss = get_loss(self.config.loss).d_loss(D.logits(real), D.logits(fake))
+        grads = torch.autograd.grad(loss, self._d_params)
+        for p, g in zip(self._d_params, grads):
+            p.grad = g
+        self.d_optimizer.step()
+        self._last_d_loss = loss.detach()
+        self.d_steps += 1
+
+    def _g_update(self) -> None:
+        noise = self._next(self._noise_atlas, self._noise_cursor)
+        self._noise_cursor += 1
+        fake_logits = self.discriminator.logits(self.generator(noise))
+        loss = get_loss(self.config.loss).g_loss(fake_logits)
+        grads = torch.autograd.grad(loss, self._g_params)
+        for p, g in zip(self._g_params, grads):
+            p.grad = g
+        self.g_optimizer.step()
+        self._last_g_loss = loss.detach()
+        self.g_steps += 1
+
+    def train(self, iterations: int = 1) -> None:
+        """Run ``iterations`` iterations of k_D D updates then k_G G updates."""
+        if iterations < 0:
+            raise ValueError(f"iterations must be >= 0, not {iterations}")
+        with self._lock:
+            for _ in range(int(iterations)):
+                for _ in range(self.config.k_d):
+                    self._d_update()
+                for _ in range(self.config.k_g):
+                    self._g_update()
+                self.iteration += 1
+
+    def step_d(self) -> None:
+        """One discriminator update (counted as an iteration, as in GAN Lab)."""
+        with self._lock:
+            self._d_update()
+            self.iteration += 1
+
+    def step_g(self) -> None:
+        """One generator update (counted as an iteration, as in GAN Lab)."""
+        with self._lock:
+            self._g_update()
+            self.iteration += 1
+
+    @property
+    def diverged(self) -> bool:
+        """True once a loss or a weight is NaN or infinite."""
+        with self._lock:
+            return not self._is_finite()
+
+    def _is_finite(self) -> bool:
+        for loss in (self._last_d_loss, self._last_g_loss):
+            if loss is not None and not bool(torch.isfinite(loss)):
+                return False
+        return all(bool(torch.isfinite(p).all()) for p in self._d_params + self._g_params)
+
+    # ------------------------------------------------------------ inspection
+    def _to_tensor(self, array, columns: int, what: str) -> torch.Tensor:
+        arr = np.asarray(array, dtype=np.float64)
+        if arr.ndim == 1 and columns == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2 or arr.shape[1] != columns:
+            raise DataError(f"{what} must have shape (n, {columns}), got {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise DataError(f"{what} contains NaN or infinite values")
+        return torch.as_tensor(arr, dtype=torch.float32, device=self.device)
+
+    def generate(self, noise) -> np.ndarray:
+        """G applied to given noise: (n, noise_dim) -> (n, 2)."""
+        with self._lock, torch.no_grad():
+            z = self._to_tensor(noise, self.config.noise_dim, "noise")
+            return self.generator(z).double().cpu().numpy()
+
+    def discriminate(self, points) -> np.ndarray:
+        """D's output in [0, 1] for (n, 2) points -> (n,)."""
+        with self._lock, torch.no_grad():
+            x = self._to_tensor(points, 2, "points")
+            return self.discriminator(x).double().cpu().numpy()
+
+    def sample(self, n: int) -> np.ndarray:
+        """(n, 2) generated points from fresh noise (a stream of its own, so
+        sampling never changes training)."""
+        if n < 0:
+            raise ValueError(f"n must be >= 0, not {n}")
+        with self._lock:
+            z = sample_noise(self._sample_rng, int(n), self.config.noise_dim, self.config.noise_type)
+        return self.generate(z)
+
+    def snapshot(self) -> F.Frame:
+        """Everything the views draw, as NumPy; training state is not touched."""
+        with self._lock, torch.no_grad():
+            G, D, cfg = self.generator, self.discriminator, self.config
+            noise = self._noise_atlas[: F.NUM_FAKE_VISUALIZED]
+            real = self._real_atlas[: F.NUM_REAL_VISUALIZED]
+            fake = G(noise)
+            d_real = D(real)
+            d_fake = D(fake)
+            d_grid = D(self._grid).reshape(GRID_CELLS, GRID_CELLS)
+            with torch.enable_grad():
+                x = fake.detach().requires_grad_(True)
+                (gradients,) = torch.autograd.grad(D(x).sum(), x)
+            manifold = opacity = None
+            if self._manifold_noise is not None:
+                m = G(self._manifold_noise).double().cpu().numpy()
+                if cfg.noise_dim == 2:
+                    side = F.MANIFOLD_CELLS + 1
+                    manifold = m.reshape(side, side, 2)
+                    opacity = F.manifold_opacity(manifold, cfg.noise_type)
+                else:
+                    manifold = m
+            kl, js = grid_divergences(self._real_atlas.cpu().numpy(), G(self._noise_atlas).cpu().numpy())
+            np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
+            return F.Frame(
+                iteration=self.iteration,
+                real=np_(real), noise=np_(noise), fake=np_(fake),
+                d_real=np_(d_real), d_fake=np_(d_fake),
+                grid_centres=F.grid_centres(GRID_CELLS), d_grid=np_(d_grid),
+                manifold=manifold, manifold_opacity=opacity,
+                gradients=np_(gradients),
+                d_loss=float(self._last_d_loss) / 2 if self._last_d_loss is not None else float("nan"),
+                g_loss=float(self._last_g_loss) if self._last_g_loss is not None else float("nan"),
+                kl=kl, js=js, d_steps=self.d_steps, g_steps=self.g_steps,
+                finite=self._is_finite() and bool(torch.isfinite(fake).all()),
+                info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},
+            )
+
+    @property
+    def real_atlas(self) -> np.ndarray:
+        """The 12,000 real points training draws from (a copy)."""
+        with self._lock:
+            return self._real_atlas.double().cpu().numpy()
+
+    # ----------------------------------------------------------- persistence
+    def state_dict(self) -> dict[str, Any]:
+        """The whole training state: config, weights, optimizers, atlases,
+        counters and random streams. Loading it continues bit-identically."""
+        with self._lock:
+            cpu = lambda t: t.detach().cpu().clone()  # noqa: E731
+            return {
+                "format": CHECKPOINT_FORMAT,
+                "version": CHECKPOINT_VERSION,
+                "config": self.config.to_json(),
+                "generator": [cpu(p) for p in self._g_params],
+                "discriminator": [cpu(p) for p in self._d_params],
+                "d_optimizer": _optimizer_state_cpu(self.d_optimizer),
+                "g_optimizer": _optimizer_state_cpu(self.g_optimizer),
+                "noise_atlas": cpu(self._noise_atlas),
+                "real_atlas": cpu(self._real_atlas),
+                "counters": [self.iteration, self.d_steps, self.g_steps, self._noise_cursor, self._real_cursor],
+                "last_losses": [cpu(t) if t is not None else None for t in (self._last_d_loss, self._last_g_loss)],
+                "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
+            }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`'s output; the config must already match it."""
+        with self._lock:
+            try:
+                _load_params(self._g_params, state["generator"], "generator")
+                _load_params(self._d_params, state["discriminator"], "discriminator")
+                for atlas, key in ((self._noise_atlas, "noise_atlas"), (self._real_atlas, "real_atlas")):
+                    src = state[key]
+                    if tuple(src.shape) != tuple(atlas.shape):
+                        raise ModelFileError(f"{key} has shape {tuple(src.shape)}, expected {tuple(atlas.shape)}")
+                    atlas.copy_(src.to(atlas.device))
+                self.d_optimizer.load_state_dict(state["d_optimizer"])
+                self.g_optimizer.load_state_dict(state["g_optimizer"])
+                (self.iteration, self.d_steps, self.g_steps,
+                 self._noise_cursor, self._real_cursor) = (int(c) for c in state["counters"])
+                d_loss, g_loss = state["last_losses"]
+                self._last_d_loss = d_loss.to(self.device) if d_loss is not None else None
+                self._last_g_loss = g_loss.to(self.device) if g_loss is not None else None
+                self._sample_rng.bit_generator.state = json.loads(state["sample_rng"])
+            except ModelFileError:
+                raise
+            except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+                raise ModelFileError(f"the checkpoint is incomplete or inconsistent: {exc}") from None
+
+    def save(self, path) -> Path:
+        """Write a checkpoint (see :meth:`state_dict`) to ``path``."""
+        from .checkpoint import save_checkpoint
+        return save_checkpoint(self, path)
+
+    @classmethod
+    def load(cls, path, device: str | None = None) -> "Trainer":
+        """A trainer restored from :meth:`save`'s file, ready to continue."""
+        from .checkpoint import load_checkpoint
+        return load_checkpoint(path, device=device)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"<Trainer {c.distribution} iteration={self.iteration} loss={c.loss} "
+                f"G {c.g_layers}x{c.g_neurons} D {c.d_layers}x{c.d_neurons} on {self.device}>")
+
+
+def _optimizer_state_cpu(opt: torch.optim.Optimizer) -> dict:
+    state = opt.state_dict()
+    return {
+        "state": {k: {n: (v.detach().cpu().clone() if torch.is_tensor(v) else v) for n, v in s.items()}
+                  for k, s in state["state"].items()},
+        "param_groups": state["param_groups"],
+    }
+
+
+def _load_params(params: list[torch.nn.Parameter], values, what: str) -> None:
+    if len(values) != len(params):
+        raise ModelFileError(f"the {what} has {len(values)} tensors, this architecture needs {len(params)}")
+    for i, (p, v) in enumerate(zip(params, values)):
+        if tuple(v.shape) != tuple(p.shape):
+            raise ModelFileError(
+                f"{what} tensor {i} has shape {tuple(v.shape)}, this architecture needs {tuple(p.shape)}")
+    with torch.no_grad():
+        for p, v in zip(params, values):
+            p.copy_(torch.as_tensor(v, dtype=p.dtype).to(p.device))

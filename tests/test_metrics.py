@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from ganlab_panel.metrics import grid_divergences, grid_histogram, js_divergence, kl_divergence
+
+
+def test_histogram_puts_points_in_gan_lab_cells():
+    pts = np.array([[0.01, 0.01], [0.99, 0.01], [0.01, 0.99], [0.5, 0.5], [1.0, 1.0]])
+    h = grid_histogram(pts, cells=30)
+    assert h.shape == (901,)
+    assert h.sum() == pytest.approx(1.0)
+    assert h[0] == pytest.approx(0.2)                  # bottom-left
+    assert h[29] == pytest.approx(0.2)                 # bottom-right: x fastest
+    assert h[29 * 30] == pytest.approx(0.2)            # top-left
+    assert h[15 * 30 + 15] == pytest.approx(0.2)       # centre
+    assert h[29 * 30 + 29] == pytest.approx(0.2)       # the corner (1, 1) joins the last cell
+
+
+def test_points_outside_the_square_keep_their_mass_in_the_outside_cell():
+    h = grid_histogram(np.array([[-0.5, 0.5], [0.5, 1.5], [0.5, 0.5], [0.2, 0.2]]))
+    assert h[-1] == pytest.approx(0.5)
+    assert h.sum() == pytest.approx(1.0)
+
+
+def test_identical_samples_have_zero_divergence():
+    rng = np.random.default_rng(0)
+    pts = rng.random((500, 2))
+    kl, js = grid_divergences(pts, pts.copy())
+    assert kl == 0.0
+    assert js == 0.0
+
+
+def test_disjoint_supports_have_js_of_one_bit():
+    p = np.zeros(10)
+    q = np.zeros(10)
+    p[0], q[5] = 1.0, 1.0
+    assert js_divergence(p, q, eps=0.0) == pytest.approx(1.0, abs=1e-12)
+    # GAN Lab's smoothing pulls it a hair below one bit, never above
+    smoothed = js_divergence(p, q)
+    assert 0.995 < smoothed < 1.0
+    kl_inf = kl_divergence(p, q, eps=0.0)
+    assert kl_inf == np.inf
+
+
+def test_kl_matches_a_hand_computation_and_is_asymmetric():
+    p = np.array([0.5, 0.5, 0.0])
+    q = np.array([0.25, 0.25, 0.5])
+    # sum p log2(p/q) = 0.5*1 + 0.5*1 = 1 bit (the empty cell contributes 0)
+    assert kl_divergence(p, q, eps=0.0) == pytest.approx(1.0)
+    assert kl_divergence(q, p, eps=0.0) == np.inf
+    eps = 1e-4
+    expected = sum((a + eps) * np.log2((a + eps) / (b + eps)) for a, b in zip(p, q))
+    assert kl_divergence(p, q) == pytest.approx(expected)
+
+
+def test_js_is_symmetric_and_bounded():
+    rng = np.random.default_rng(1)
+    a = rng.random((300, 2))
+    b = rng.random((300, 2)) * 0.5
+    _, js_ab = grid_divergences(a, b)
+    _, js_ba = grid_divergences(b, a)
+    assert js_ab == pytest.approx(js_ba)
+    assert 0.0 < js_ab < 1.0
+
+
+def test_nan_points_are_ignored_and_an_empty_sample_gives_zeros():
+    assert grid_histogram(np.full((5, 2), np.nan)).sum() == 0.0
+    h = grid_histogram(np.array([[np.nan, 0.1], [0.5, 0.5]]))
+    assert h.sum() == pytest.approx(1.0)

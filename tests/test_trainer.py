@@ -1,0 +1,284 @@
+import numpy as np
+import pytest
+import torch
+
+from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.errors import DataError
+from ganlab_panel.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
+
+
+def params(tr):
+    return [p.detach().clone() for p in tr.generator.ordered_parameters() + tr.discriminator.ordered_parameters()]
+
+
+def same(a, b):
+    return len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def frame_arrays(f):
+    return [f.fake, f.d_grid, f.manifold, f.gradients, f.d_real, f.d_fake]
+
+
+def test_public_api_as_documented():
+    cfg = ExperimentConfig(distribution="ring", seed=0)
+    tr = Trainer(cfg)
+    tr.train(1000)
+    assert tr.iteration == 1000
+    assert (tr.d_steps, tr.g_steps) == (2000, 1000)
+    frame = tr.snapshot()
+    assert frame.iteration == 1000
+    out = tr.generate(np.random.default_rng(0).random((5, 2)))
+    assert out.shape == (5, 2) and out.dtype == np.float64
+    d = tr.discriminate(np.array([[0.5, 0.5], [0.1, 0.9]]))
+    assert d.shape == (2,) and ((d >= 0) & (d <= 1)).all()
+    assert tr.sample(300).shape == (300, 2)
+
+
+def test_frame_holds_what_the_views_draw():
+    tr = Trainer(distribution="ring", seed=2)
+    tr.train(30)
+    f = tr.snapshot()
+    assert f.real.shape == (450, 2) and f.fake.shape == (150, 2) and f.noise.shape == (150, 2)
+    assert f.d_real.shape == (450,) and f.d_fake.shape == (150,)
+    assert f.d_grid.shape == (30, 30) and f.grid_centres.shape == (30,)
+    assert f.manifold.shape == (21, 21, 2) and f.manifold_opacity.shape == (20, 20)
+    assert f.gradients.shape == (150, 2)
+    assert ((f.d_grid >= 0) & (f.d_grid <= 1)).all()
+    assert ((f.manifold_opacity >= 0.1) & (f.manifold_opacity <= 0.9)).all()
+    assert np.isfinite([f.d_loss, f.g_loss, f.kl, f.js]).all() and f.finite
+    # the visual batches are the atlases' first rows, pushed through the nets
+    np.testing.assert_allclose(f.real, tr.real_atlas[:450])
+    np.testing.assert_allclose(f.fake, tr.generate(f.noise), atol=1e-6)
+    np.testing.assert_allclose(f.d_fake, tr.discriminate(f.fake), atol=1e-6)
+
+
+def test_d_grid_is_d_at_cell_centres_with_y_up():
+    tr = Trainer(distribution="ring", seed=0)
+    tr.train(200)
+    f = tr.snapshot()
+    c = f.grid_centres
+    for row, col in [(0, 0), (0, 29), (29, 0), (12, 21)]:
+        expected = tr.discriminate([[c[col], c[row]]])[0]
+        assert f.d_grid[row, col] == pytest.approx(expected, abs=1e-6)
+
+
+def test_manifold_is_the_noise_grid_through_g():
+    tr = Trainer(seed=3)
+    tr.train(50)
+    f = tr.snapshot()
+    np.testing.assert_allclose(f.manifold.reshape(-1, 2), tr.generate(manifold_noise(2)), atol=1e-6)
+    assert f.manifold[0, 0] == pytest.approx(tr.generate([[0.0, 0.0]])[0], abs=1e-6)
+    assert f.manifold[20, 0] == pytest.approx(tr.generate([[1.0, 0.0]])[0], abs=1e-6)
+    one_d = Trainer(noise_dim=1, seed=3)
+    g = one_d.snapshot()
+    assert g.manifold.shape == (21, 2) and g.manifold_opacity is None and g.noise_dim == 1
+
+
+def test_gradients_are_dD_dx_at_the_fake_samples():
+    tr = Trainer(distribution="disjoint", seed=1)
+    tr.train(100)
+    f = tr.snapshot()
+    h = 1e-3
+    for i in (0, 7, 99):
+        x = f.fake[i]
+        num = [(tr.discriminate([x + h * e])[0] - tr.discriminate([x - h * e])[0]) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(f.gradients[i], num, atol=2e-3)
+
+
+def test_manifold_opacity_rule():
+    u = np.arange(MANIFOLD_CELLS + 1) / MANIFOLD_CELLS
+    square = np.stack(np.meshgrid(u, u, indexing="ij"), axis=-1)
+    # an untouched square grid: every quad 1/400 of the area -> 0.9 - 0.4 = 0.5
+    np.testing.assert_allclose(manifold_opacity(square, "uniform"), 0.5)
+    squeezed = square.copy()
+    squeezed[:, :, 0] = np.where(u[:, None] <= 0.5, u[:, None] * 0.2, 0.1 + (u[:, None] - 0.5) * 1.8)
+    op = manifold_opacity(squeezed, "uniform")
+    assert op[:10].mean() > op[10:].mean()  # the squeezed half holds more samples: darker
+    gauss = manifold_opacity(square, "gaussian")
+    # unchanged grid: 0.1 + density * 0.2, clipped at 0.9; densest at the centre
+    assert gauss[10, 10] == pytest.approx(min(0.1 + 0.2 * np.exp(-0.5 * 2 * (0.025 / 0.25) ** 2) / (2 * np.pi * 0.0625), 0.9))
+    assert gauss[0, 0] < gauss[10, 10]
+
+
+def test_same_seed_same_frames_other_seed_other_frames():
+    a, b, c = (Trainer(distribution="ring", seed=s) for s in (4, 4, 5))
+    for tr in (a, b, c):
+        tr.train(150)
+    fa, fb, fc = a.snapshot(), b.snapshot(), c.snapshot()
+    for x, y in zip(frame_arrays(fa), frame_arrays(fb)):
+        np.testing.assert_array_equal(x, y)
+    assert (fa.d_loss, fa.g_loss, fa.js) == (fb.d_loss, fb.g_loss, fb.js)
+    assert not np.allclose(fa.fake, fc.fake)
+    assert not np.allclose(fa.real, fc.real)
+
+
+def test_snapshot_and_inspection_never_change_training():
+    a = Trainer(distribution="gaussians", seed=7, d_optimizer="adam")
+    b = Trainer(distribution="gaussians", seed=7, d_optimizer="adam")
+    a.train(60)
+    b.train(60)
+    for _ in range(3):
+        a.snapshot()
+        a.sample(1000)
+        a.generate(np.random.default_rng(0).random((10, 2)))
+        a.discriminate(np.random.default_rng(1).random((10, 2)))
+    a.train(60)
+    b.train(60)
+    assert same(params(a), params(b))
+    assert a.snapshot().d_loss == b.snapshot().d_loss
+
+
+def test_save_load_continues_bit_identically(tmp_path):
+    cfg = ExperimentConfig(distribution="ring", seed=11, d_optimizer="adam", g_optimizer="adam",
+                           d_lr=0.01, g_lr=0.003, k_d=3, batch_size=97)
+    a = Trainer(cfg)
+    a.train(123)
+    a.step_d()
+    a.sample(5)
+    path = a.save(tmp_path / "ckpt.pt")
+    b = Trainer.load(path)
+    assert b.config.to_dict() == a.config.to_dict()
+    assert (b.iteration, b.d_steps, b.g_steps) == (a.iteration, a.d_steps, a.g_steps)
+    assert same(params(a), params(b))
+    a.train(150)
+    b.train(150)
+    assert same(params(a), params(b))
+    np.testing.assert_array_equal(a.sample(20), b.sample(20))
+    fa, fb = a.snapshot(), b.snapshot()
+    assert (fa.iteration, fa.d_loss, fa.g_loss) == (fb.iteration, fb.d_loss, fb.g_loss)
+    # and the never-stopped twin agrees with the reloaded one
+    c = Trainer(cfg.copy())
+    c.train(123)
+    c.step_d()
+    c.train(150)
+    assert same(params(a), params(c))
+
+
+def test_hot_changes_apply_in_place_and_keep_weights():
+    cfg = ExperimentConfig(distribution="ring", seed=1)
+    tr = Trainer(cfg)
+    tr.train(40)
+    before = params(tr)
+    real_before = tr.real_atlas
+    cfg.d_lr = 0.01
+    cfg.g_optimizer = "adam"
+    cfg.param.update(loss="least_squares", k_d=1, k_g=3, batch_size=50)
+    assert same(params(tr), before)
+    assert tr.iteration == 40
+    np.testing.assert_array_equal(tr.real_atlas, real_before)
+    assert tr.d_optimizer.param_groups[0]["lr"] == 0.01
+    assert isinstance(tr.g_optimizer, torch.optim.Adam)
+    d0, g0 = tr.d_steps, tr.g_steps
+    tr.train(5)
+    assert (tr.d_steps - d0, tr.g_steps - g0) == (5, 15)
+    assert tr.iteration == 45 and not same(params(tr), before)
+
+
+def test_structural_changes_rebuild():
+    cfg = ExperimentConfig(distribution="ring", seed=1)
+    tr = Trainer(cfg)
+    tr.train(40)
+    cfg.g_neurons = 12
+    assert tr.iteration == 0
+    assert tuple(tr.generator.weights[0].shape) == (2, 12)
+    real_ring = tr.real_atlas
+    cfg.distribution = "line"
+    assert not np.allclose(tr.real_atlas, real_ring)
+    cfg.noise_dim = 1
+    assert tr.snapshot().noise.shape == (150, 1)
+
+
+def test_a_failed_rebuild_keeps_the_experiment_and_the_config():
+    cfg = ExperimentConfig(distribution="ring", seed=1)
+    tr = Trainer(cfg)
+    tr.train(25)
+    before = params(tr)
+    with pytest.raises(DataError, match="no points"):
+        cfg.distribution = "drawing"
+    assert cfg.distribution == "ring"
+    assert tr.iteration == 25 and same(params(tr), before)
+    cfg.param.update(distribution="drawing", drawn_points=np.array([[0.2, 0.3], [0.7, 0.7]]))
+    assert tr.iteration == 0
+    assert np.abs(tr.real_atlas - [0.45, 0.5]).max() < 0.4
+
+
+def test_reset_restarts_from_the_seed():
+    tr = Trainer(seed=8)
+    fresh = params(tr)
+    tr.train(30)
+    tr.reset()
+    assert tr.iteration == 0 and same(params(tr), fresh)
+
+
+def test_step_d_and_step_g_update_one_network_each():
+    tr = Trainer(distribution="ring", seed=0)
+    g0 = [p.detach().clone() for p in tr.generator.ordered_parameters()]
+    d0 = [p.detach().clone() for p in tr.discriminator.ordered_parameters()]
+    tr.step_d()
+    assert tr.iteration == 1 and (tr.d_steps, tr.g_steps) == (1, 0)
+    assert same([p.detach() for p in tr.generator.ordered_parameters()], g0)
+    assert not same([p.detach() for p in tr.discriminator.ordered_parameters()], d0)
+    d1 = [p.detach().clone() for p in tr.discriminator.ordered_parameters()]
+    tr.step_g()
+    assert tr.iteration == 2 and (tr.d_steps, tr.g_steps) == (1, 1)
+    assert same([p.detach() for p in tr.discriminator.ordered_parameters()], d1)
+    assert not same([p.detach() for p in tr.generator.ordered_parameters()], g0)
+
+
+def test_k_zero_freezes_that_network():
+    tr = Trainer(seed=2, k_d=0, k_g=2)
+    d0 = [p.detach().clone() for p in tr.discriminator.ordered_parameters()]
+    tr.train(10)
+    assert (tr.d_steps, tr.g_steps) == (0, 20)
+    assert same([p.detach() for p in tr.discriminator.ordered_parameters()], d0)
+    assert np.isnan(tr.snapshot().d_loss)
+
+
+def test_batches_wrap_around_the_atlas():
+    tr = Trainer(seed=0, batch_size=7000)
+    tr.train(3)
+    assert tr.snapshot().finite
+
+
+def test_gan_lab_defaults_on_ring_improve_grid_js():
+    tr = Trainer(ExperimentConfig(distribution="ring", seed=1))
+    start = tr.snapshot().js
+    tr.train(2000)
+    end = tr.snapshot().js
+    assert start > 0.9
+    assert end < 0.5 * start
+
+
+def test_divergence_is_reported_by_the_frame():
+    tr = Trainer(seed=0)
+    tr.train(5)
+    assert not tr.diverged and tr.snapshot().finite
+    with torch.no_grad():
+        tr.generator.weights[0][0, 0] = float("nan")
+    assert tr.diverged
+    f = tr.snapshot()
+    assert f.diverged and not f.finite
+
+
+def test_inputs_to_generate_and_discriminate_are_checked():
+    tr = Trainer()
+    with pytest.raises(DataError, match=r"\(n, 2\)"):
+        tr.generate(np.zeros((3, 3)))
+    with pytest.raises(DataError, match="NaN"):
+        tr.discriminate([[np.nan, 0.1]])
+    with pytest.raises(ValueError):
+        tr.train(-1)
+
+
+def test_close_stops_following_the_config():
+    cfg = ExperimentConfig()
+    tr = Trainer(cfg)
+    tr.train(3)
+    tr.close()
+    cfg.g_neurons = 20
+    assert tr.iteration == 3 and tuple(tr.generator.weights[0].shape) == (2, 8)
+
+
+def test_trainer_uses_one_torch_thread_by_default():
+    Trainer()
+    assert torch.get_num_threads() == 1
