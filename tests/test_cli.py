@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -69,7 +70,9 @@ def test_resume_refuses_structural_changes(tmp_path, capsys):
 
 
 def test_console_script_runs_with_a_progress_bar(tmp_path):
-    out = subprocess.run(["ganlab", "train", "--distribution", "disjoint", "--iterations", "200",
+    script = Path(sys.executable).with_name("ganlab")
+    assert script.is_file(), "the ganlab console script is not installed beside this Python"
+    out = subprocess.run([str(script), "train", "--distribution", "disjoint", "--iterations", "200",
                           "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "200/200" in out.stderr  # the progress bar reached the end
