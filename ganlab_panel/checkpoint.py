@@ -13,6 +13,7 @@ into a Trainer; :func:`save_ganlab_model` writes one GAN Lab can read.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import warnings
@@ -56,37 +57,91 @@ def _check_size(path: Path) -> None:
 
 
 # ------------------------------------------------------------ our checkpoint
+def checkpoint_bytes(trainer: Trainer) -> bytes:
+    """The checkpoint file's content, for a download."""
+    buffer = io.BytesIO()
+    torch.save(trainer.state_dict(), buffer)
+    return buffer.getvalue()
+
+
 def save_checkpoint(trainer: Trainer, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(trainer.state_dict(), path)
+    path.write_bytes(checkpoint_bytes(trainer))
     return path
 
 
-def load_checkpoint(path, device: str | None = None) -> Trainer:
-    """A Trainer restored from :func:`save_checkpoint`'s file."""
-    path = Path(path)
-    _check_size(path)
+def read_checkpoint_state(source, name: str = "the checkpoint") -> dict:
+    """The state dict in a checkpoint file (a path, or the file's bytes)."""
+    if isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise ModelFileError(f"{name} is empty")
+        if len(source) > MAX_MODEL_FILE_BYTES:
+            raise ModelFileError(f"{name} is over {MAX_MODEL_FILE_BYTES / 2**20:.0f} MiB")
+        handle = io.BytesIO(source)
+    else:
+        path = Path(source)
+        _check_size(path)
+        name = path.name
+        handle = path
     try:
         with warnings.catch_warnings():
             # a foreign pickle makes torch warn before it refuses it; the refusal is what counts
             warnings.simplefilter("ignore")
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = torch.load(handle, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError,
             TypeError, AttributeError, KeyError, IndexError, OSError) as exc:
-        raise ModelFileError(f"{path.name} is not a readable ganlab-panel checkpoint "
+        raise ModelFileError(f"{name} is not a readable ganlab-panel checkpoint "
                              f"(corrupt or truncated?): {str(exc).splitlines()[0][:200]}") from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ModelFileError(f"{path.name} is not a ganlab-panel checkpoint")
+        raise ModelFileError(f"{name} is not a ganlab-panel checkpoint")
+    return state
+
+
+def trainer_from_state(state: dict, device: str | None = None, name: str = "the checkpoint") -> Trainer:
     try:
         config = ExperimentConfig.from_json(state["config"])
     except (KeyError, ConfigError) as exc:
-        raise ModelFileError(f"{path.name} holds an invalid config: {exc}") from None
+        raise ModelFileError(f"{name} holds an invalid config: {exc}") from None
     if device is not None:
         config.device = device
     trainer = Trainer(config)
-    trainer.load_state_dict(state)
+    try:
+        trainer.load_state_dict(state)
+    except ModelFileError:
+        trainer.close()
+        raise
     return trainer
+
+
+def load_checkpoint(source, device: str | None = None) -> Trainer:
+    """A Trainer restored from :func:`save_checkpoint`'s file (path or bytes)."""
+    name = Path(source).name if not isinstance(source, (bytes, bytearray)) else "the checkpoint"
+    return trainer_from_state(read_checkpoint_state(source), device, name)
+
+
+def restore(trainer: Trainer, source: Trainer) -> None:
+    """Make ``trainer`` continue exactly where ``source`` stands, keeping its
+    own config object (so anything linked to it follows) and its device.
+
+    ``source`` is a complete, already validated trainer (e.g. from
+    :func:`load_checkpoint`), so nothing here can fail half-way for a bad file.
+    """
+    values = source.config.to_dict()
+    values.pop("device", None)
+    if values.get("drawn_points") is not None:
+        values["drawn_points"] = np.asarray(source.config.drawn_points, dtype=float)
+    with trainer.lock:
+        changed = {k: v for k, v in values.items() if not _same(getattr(trainer.config, k), v)}
+        if changed:
+            trainer.config.param.update(changed)
+        trainer.load_state_dict(source.state_dict())
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is not None and b is not None and np.array_equal(np.asarray(a), np.asarray(b))
+    return a == b
 
 
 # --------------------------------------------------------- GAN Lab's format
@@ -126,7 +181,7 @@ def ganlab_config(topology: dict[str, Any], **settings) -> ExperimentConfig:
         raise ModelFileError(f"the GAN Lab file's settings are out of range: {exc}") from None
 
 
-def _read_ganlab_weights(json_path: Path, manifest: Any) -> dict[str, np.ndarray]:
+def _read_ganlab_weights(read_bin, manifest: Any) -> dict[str, np.ndarray]:
     if not isinstance(manifest, list) or not manifest:
         raise ModelFileError("the GAN Lab file has no weightsManifest")
     tensors: dict[str, np.ndarray] = {}
@@ -136,9 +191,7 @@ def _read_ganlab_weights(json_path: Path, manifest: Any) -> dict[str, np.ndarray
             blob = b""
             for p in paths:
                 # Only the file name counts: the bin file sits next to the JSON.
-                bin_path = json_path.parent / Path(str(p)).name
-                _check_size(bin_path)
-                blob += bin_path.read_bytes()
+                blob += read_bin(Path(str(p)).name)
             offset = 0
             for spec in specs:
                 if spec.get("dtype", "float32") != "float32":
@@ -176,47 +229,66 @@ def load_ganlab_model(path, **settings) -> Trainer:
     """
     path = Path(path)
     _check_size(path)
+
+    def read_bin(name: str) -> bytes:
+        bin_path = path.parent / name
+        _check_size(bin_path)
+        return bin_path.read_bytes()
+
+    return ganlab_model_from_bytes(path.read_bytes(), read_bin, name=path.name, **settings)
+
+
+def ganlab_model_from_bytes(json_bytes: bytes, bin_files, name: str = "the model file", **settings) -> Trainer:
+    """Like :func:`load_ganlab_model`, from the JSON's bytes and either a dict
+    ``{file name: bytes}`` of weight files or a function name -> bytes."""
+    if callable(bin_files):
+        read_bin = bin_files
+    else:
+        def read_bin(file_name: str) -> bytes:
+            if file_name not in bin_files:
+                raise ModelFileError(f"the weights file {file_name!r} that {name} names was not given")
+            return bin_files[file_name]
+    if not json_bytes:
+        raise ModelFileError(f"{name} is empty")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(json_bytes.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(f"{path.name} is not a GAN Lab model file (not JSON): {exc}") from None
+        raise ModelFileError(f"{name} is not a GAN Lab model file (not JSON): {exc}") from None
     if not isinstance(doc, dict) or "modelTopology" not in doc:
-        raise ModelFileError(f"{path.name} is not a GAN Lab model file (no modelTopology)")
+        raise ModelFileError(f"{name} is not a GAN Lab model file (no modelTopology)")
     topology = doc["modelTopology"]
     if not isinstance(topology, dict):
-        raise ModelFileError(f"{path.name}: modelTopology must be an object")
+        raise ModelFileError(f"{name}: modelTopology must be an object")
     if settings.get("drawn_points") is not None and "distribution" not in settings:
         settings["distribution"] = DRAWING
     try:
         config = ganlab_config(topology, **settings)
     except DataError as exc:
         raise ModelFileError(str(exc)) from None
-    tensors = _read_ganlab_weights(path, doc.get("weightsManifest"))
+    tensors = _read_ganlab_weights(read_bin, doc.get("weightsManifest"))
+    if not all(np.isfinite(t).all() for t in tensors.values()):
+        raise ModelFileError(f"{name} holds NaN or infinite weights")
     trainer = Trainer(config)
     try:
         _load_params(trainer._g_params, _ordered(tensors, "g"), "generator")
         _load_params(trainer._d_params, _ordered(tensors, "d"), "discriminator")
     except ModelFileError as exc:
         trainer.close()
-        raise ModelFileError(f"{path.name} does not match its own settings: {exc}") from None
-    if not all(np.isfinite(t).all() for t in tensors.values()):
+        raise ModelFileError(f"{name} does not match its own settings: {exc}") from None
+    try:
+        trainer.iteration = max(0, int(topology.get("iter_count", 0) or 0))
+    except (TypeError, ValueError):
         trainer.close()
-        raise ModelFileError(f"{path.name} holds NaN or infinite weights")
-    trainer.iteration = int(topology.get("iter_count", 0) or 0)
+        raise ModelFileError(f"{name} has a malformed iter_count") from None
     return trainer
 
 
-def save_ganlab_model(trainer: Trainer, path) -> tuple[Path, Path]:
-    """Write ``path`` (JSON) and ``<stem>.weights.bin`` in GAN Lab's format.
+def ganlab_model_files(trainer: Trainer, stem: str = "ganlab_trained_model") -> dict[str, bytes]:
+    """``{stem.json: ..., stem.weights.bin: ...}`` in GAN Lab's format.
 
     Only what GAN Lab can express is written; a setting it has no counterpart
     for (e.g. a loss it lacks) raises :class:`ConfigError`.
     """
-    path = Path(path)
-    if path.suffix != ".json":
-        path = path.with_suffix(".json")
-    stem = path.name[: -len(".json")]
-    bin_path = path.with_name(f"{stem}.weights.bin")
     cfg = trainer.config
     noise_names = _invert(GANLAB_NOISE_TYPES)
     for name, table in (("loss", GANLAB_LOSSES), ("d_optimizer", GANLAB_OPTIMIZERS), ("g_optimizer", GANLAB_OPTIMIZERS)):
@@ -225,7 +297,8 @@ def save_ganlab_model(trainer: Trainer, path) -> tuple[Path, Path]:
     if (cfg.noise_type, cfg.noise_dim) not in noise_names:
         raise ConfigError(f"GAN Lab's format has no {cfg.noise_dim}D {cfg.noise_type} noise", "noise_dim")
     shape = cfg.distribution if cfg.distribution in GANLAB_SHAPES else DRAWING
-    with trainer._lock:
+    bin_name = f"{stem}.weights.bin"
+    with trainer.lock:
         named = [(f"d-{i}", p) for i, p in enumerate(trainer._d_params)]
         named += [(f"g-{i}", p) for i, p in enumerate(trainer._g_params)]
         arrays = [(n, p.detach().cpu().numpy().astype("<f4")) for n, p in named]
@@ -251,11 +324,25 @@ def save_ganlab_model(trainer: Trainer, path) -> tuple[Path, Path]:
             },
         },
         "weightsManifest": [{
-            "paths": [f"./{bin_path.name}"],
+            "paths": [f"./{bin_name}"],
             "weights": [{"name": n, "shape": list(a.shape), "dtype": "float32"} for n, a in arrays],
         }],
     }
+    return {
+        f"{stem}.json": json.dumps(doc, indent=1).encode("utf-8"),
+        bin_name: b"".join(a.tobytes(order="C") for _, a in arrays),
+    }
+
+
+def save_ganlab_model(trainer: Trainer, path) -> tuple[Path, Path]:
+    """Write ``path`` (JSON) and ``<stem>.weights.bin`` beside it in GAN Lab's format."""
+    path = Path(path)
+    if path.suffix != ".json":
+        path = path.with_suffix(".json")
+    stem = path.name[: -len(".json")]
+    files = ganlab_model_files(trainer, stem)
     path.parent.mkdir(parents=True, exist_ok=True)
-    bin_path.write_bytes(b"".join(a.tobytes(order="C") for _, a in arrays))
-    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    bin_path = path.with_name(f"{stem}.weights.bin")
+    bin_path.write_bytes(files[bin_path.name])
+    path.write_bytes(files[path.name])
     return path, bin_path

@@ -59,7 +59,35 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_config_options(train)
     train.set_defaults(func=cmd_train)
+
+    serve = sub.add_parser("serve", help="serve the interactive app (GAN Lab in the browser)")
+    serve.add_argument("--port", type=int, default=5006, help="port [default: 5006]")
+    serve.add_argument("--address", default="localhost",
+                       help="address to bind [default: localhost; 0.0.0.0 serves the whole network]")
+    serve.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST[:PORT]",
+                       help="extra origins allowed to connect (Bokeh's check is kept for everything else)")
+    serve.add_argument("--no-show", dest="show", action="store_false", help="do not open a browser")
+    serve.set_defaults(func=cmd_serve)
     return parser
+
+
+def cmd_serve(args) -> int:
+    import threading
+
+    import panel as pn
+
+    from .app import GANLab
+    from .scene import warm_up
+
+    pn.extension(notifications=False)
+    threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
+    origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
+    origins += args.allow_websocket_origin or []
+    print(f"GAN Lab: http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}"
+          f":{args.port}/ganlab  (Ctrl+C stops it)", flush=True)
+    pn.serve({"ganlab": GANLab}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
+             websocket_origin=origins, websocket_max_message_size=80 * 2**20)
+    return 0
 
 
 def _config_from_args(args) -> ExperimentConfig:

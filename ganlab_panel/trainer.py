@@ -97,6 +97,8 @@ class Trainer:
         configure_threads()
         self.config = config
         self._lock = threading.RLock()
+        #: held by every public method; hold it to run several as one step.
+        self.lock = self._lock
         self._install(_Experiment(config))
         self._watcher = config.param.watch(self._on_config_change, config._field_names())
 
@@ -209,6 +211,21 @@ class Trainer:
                     self._g_update()
                 self.iteration += 1
 
+    def train_discriminator(self) -> None:
+        """The first half of an iteration: k_D discriminator updates (the
+        iteration is counted when :meth:`train_generator` completes it)."""
+        with self._lock:
+            for _ in range(self.config.k_d):
+                self._d_update()
+
+    def train_generator(self) -> None:
+        """The second half of an iteration: k_G generator updates, then the
+        iteration is counted."""
+        with self._lock:
+            for _ in range(self.config.k_g):
+                self._g_update()
+            self.iteration += 1
+
     def step_d(self) -> None:
         """One discriminator update (counted as an iteration, as in GAN Lab)."""
         with self._lock:
@@ -242,7 +259,7 @@ class Trainer:
             raise DataError(f"{what} must have shape (n, {columns}), got {arr.shape}")
         if not np.isfinite(arr).all():
             raise DataError(f"{what} contains NaN or infinite values")
-        return torch.as_tensor(arr, dtype=torch.float32, device=self.device)
+        return torch.tensor(arr, dtype=torch.float32, device=self.device)
 
     def generate(self, noise) -> np.ndarray:
         """G applied to given noise: (n, noise_dim) -> (n, 2)."""

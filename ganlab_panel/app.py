@@ -1,0 +1,355 @@
+"""GANLab: the whole app as one Panel Viewer.
+
+The same object runs in a notebook (display it) and on a server
+(``panel serve apps/ganlab.py`` or ``ganlab serve``): it composes the config,
+the trainer, the runner and one Viewer per visual panel. Every session builds
+its own GANLab; ``close()`` (called when a served session ends) stops its
+callbacks and lets its trainer go.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import weakref
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from . import style
+from .checkpoint import (checkpoint_bytes, ganlab_model_files, ganlab_model_from_bytes, load_checkpoint,
+                         restore)
+from .config import ExperimentConfig
+from .data import DISTRIBUTIONS, DRAWING, parse_points_csv, validate_points
+from .errors import ConfigError, GANLabError
+from .runner import Runner
+from .scene import Scene, compute_scene
+from .trainer import Trainer
+from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph
+
+PRETRAINED_DIR = "pretrained"
+
+#: every GANLab alive in this process (weakly): lets tests and tools find sessions.
+INSTANCES: "weakref.WeakSet[GANLab]" = weakref.WeakSet()
+
+PAGE_CSS = f"""
+:host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
+.ganlab-section-title {{ color: #555; font-size: 15px; text-transform: uppercase; margin: 4px 0; }}
+"""
+
+
+def pretrained_path(distribution: str) -> Path | None:
+    """The packaged pretrained checkpoint for a built-in distribution, if any."""
+    try:
+        path = resources.files("ganlab_panel").joinpath(PRETRAINED_DIR, f"{distribution}.pt")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return None
+    path = Path(str(path))
+    return path if path.is_file() else None
+
+
+def _title(text: str, letter: str) -> pn.pane.HTML:
+    return pn.pane.HTML(
+        f"<div class='ganlab-section-title'><span style='display:inline-block;width:26px;height:26px;"
+        f"border-radius:13px;background:#888;color:white;text-align:center;line-height:26px;"
+        f"margin-right:8px'>{letter}</span>{text}</div>", stylesheets=[PAGE_CSS], margin=(4, 0))
+
+
+class GANLab(Viewer):
+    """GAN Lab: train a small GAN on 2D data and watch every part of it.
+
+    >>> lab = GANLab(ExperimentConfig(distribution="ring"))   # or GANLab(data=points)
+    >>> lab                                                      # in a notebook: the live app
+    >>> lab.trainer.train(500); lab.refresh()                    # drive it from code
+    """
+
+    use_pretrained = param.Boolean(default=True, doc="Choosing a distribution loads a model pretrained on it.")
+    drawing = param.Boolean(default=False, doc="The drawing canvas is open.")
+    message = param.String(default="", doc="The latest notice or error, shown in the message area.")
+    message_level = param.Selector(default="info", objects=["info", "success", "warning", "danger"])
+
+    def __init__(self, config: ExperimentConfig | None = None, data=None, **params):
+        super().__init__(**params)
+        if config is None:
+            config = ExperimentConfig()
+        if data is not None:
+            config.param.update(distribution=DRAWING, drawn_points=validate_points(data))
+        self.config = config
+        self.trainer = Trainer(config)
+        self.layered = LayeredView()
+        self.overview = OverviewGraph(config)
+        self.charts = ChartsView()
+        self.drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
+        self.runner = Runner(self.trainer, publish=self._publish, scene_options=lambda: self.layered.wants,
+                             notify=self.notify)
+        self.controls = ControlsView(self)
+        self.message_pane = pn.pane.HTML(self._message_html("", "info"), margin=(4, 10),
+                                         sizing_mode="stretch_width")
+        self._watchers = [
+            config.param.watch(self._structure_changed, config.structural_params()),
+            self.runner.param.watch(self._substep_changed, "substep"),
+            self.layered.param.watch(self._dense_layers_changed, ["d_field", "density"]),
+        ]
+        self._closed = False
+        INSTANCES.add(self)
+        if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
+            self._load_pretrained(config.distribution, quiet=True)
+        self.controls.set_selected(config.distribution)
+        self._publish(compute_scene(self.trainer, **self.layered.wants))
+        self._register_session_end()
+
+    # ---------------------------------------------------------- session
+    def _register_session_end(self) -> None:
+        doc = pn.state.curdoc
+        if doc is None or doc.session_context is None:
+            return
+        ref = weakref.ref(self)
+
+        def on_destroyed(session_context, ref=ref):
+            lab = ref()
+            if lab is not None:
+                lab.close()
+
+        # Only with a live session: with none, Panel would register the
+        # callback for every future session of the server.
+        pn.state.on_session_destroyed(on_destroyed)
+
+    def close(self) -> None:
+        """Stop training and callbacks, release the trainer and the streams."""
+        if self._closed:
+            return
+        self._closed = True
+        self.runner.close()
+        for w in self._watchers:
+            w.inst.param.unwatch(w)
+        self._watchers = []
+        for view in (self.layered, self.overview, self.charts, self.drawing_view):
+            view.clear()
+        self.trainer.close()
+        self.runner.trainer = None
+        self.trainer = None
+
+    # ---------------------------------------------------------- publish
+    def _publish(self, scene: Scene) -> None:
+        if self._closed:
+            return
+        with pn.io.hold():
+            self.layered.update(scene)
+            self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
+            self.charts.update(scene.frame)
+            self.controls.set_iteration(scene.frame.iteration)
+            self.drawing_view.show_reference(scene.frame.real)
+
+    def refresh(self) -> None:
+        """Redraw every view from the trainer's current state (synchronously)."""
+        self._publish(compute_scene(self.trainer, **self.layered.wants))
+
+    def _refresh_soon(self) -> None:
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.execute(self.runner.refresh)
+        else:
+            self.refresh()
+
+    def _structure_changed(self, *events) -> None:
+        # the trainer (watching first) has rebuilt the experiment
+        self.charts.reset()
+        self.controls.set_selected(self.config.distribution)
+        self._refresh_soon()
+
+    def _substep_changed(self, event) -> None:
+        if self.trainer is not None and self.overview._scene is not None:
+            self.overview.set_flow(self.runner.playing, self.runner.current_substep)
+
+    def _dense_layers_changed(self, *events) -> None:
+        if not self.runner.playing:
+            self._refresh_soon()
+
+    # ---------------------------------------------------------- messages
+    def notify(self, text: str, level: str = "info") -> None:
+        """Show a notice (``info``/``success``) or a problem (``warning``/``danger``)."""
+        self.message = text
+        self.message_level = level
+        self.message_pane.object = self._message_html(text, level)
+
+    @staticmethod
+    def _message_html(text: str, level: str) -> str:
+        colours = {"info": ("#e7f1fb", "#1d4f7c"), "success": ("#e6f4ea", "#1e6b34"),
+                   "warning": ("#fff4e0", "#7a4b00"), "danger": ("#fde8e8", "#8a1c1c")}
+        bg, fg = colours.get(level, colours["info"])
+        shown = "block" if text else "none"
+        return (f'<div class="ganlab-message" data-level="{level}" style="display:{shown};background:{bg};'
+                f'color:{fg};padding:8px 12px;border-radius:4px;font-size:13px">{html.escape(text)}</div>')
+
+    def _attempt(self, what: str, action) -> bool:
+        """Run ``action``; on bad input tell the user and keep everything as it was."""
+        try:
+            action()
+        except (GANLabError, ConfigError, ValueError) as exc:
+            self.notify(f"{what}: {exc}", "warning")
+            return False
+        return True
+
+    # ---------------------------------------------------------- data
+    def choose_distribution(self, name: str) -> None:
+        """Train on one of GAN Lab's distributions (pretrained if the toggle is on)."""
+        self.runner.pause()
+        self.cancel_drawing()
+        if self.use_pretrained and self._load_pretrained(name):
+            return
+        if self._attempt(f"Cannot switch to {name}", lambda: setattr(self.config, "distribution", name)):
+            if self.config.distribution == name:
+                # already on it: a click starts the experiment over, as in GAN Lab
+                self.trainer.reset()
+                self.charts.reset()
+                self._refresh_soon()
+            self.notify("", "info")
+
+    def _load_pretrained(self, name: str, quiet: bool = False) -> bool:
+        path = pretrained_path(name)
+        if path is None:
+            if not quiet:
+                self.notify(f"No pretrained model for {name}; training from scratch.", "info")
+            return False
+        ok = self._attempt(f"Cannot load the pretrained {name} model",
+                           lambda: restore(self.trainer, load_checkpoint(path, device=self.config.device)))
+        if ok:
+            self.charts.reset()
+            self.controls.set_selected(name)
+            self._refresh_soon()
+            if not quiet:
+                self.notify(f"Loaded the model pretrained on {name} "
+                            f"({self.trainer.iteration:,} iterations); press Play to continue.", "info")
+        return ok
+
+    def start_drawing(self) -> None:
+        """Open the drawing canvas in place of the layered plot."""
+        self.runner.pause()
+        self.drawing_view.reset()
+        self.drawing = True
+
+    def cancel_drawing(self) -> None:
+        self.drawing = False
+
+    def finish_drawing(self, points) -> bool:
+        """Train on the drawn points; nothing drawn is refused with a message."""
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        if len(pts) == 0:
+            self.notify("Nothing was drawn: drag on the canvas to draw strokes, or tap to add points, "
+                        "then press Done.", "warning")
+            return False
+        ok = self._attempt("Cannot train on this drawing",
+                           lambda: self.config.param.update(distribution=DRAWING, drawn_points=validate_points(pts)))
+        if ok:
+            self.drawing = False
+            self.notify(f"Training data: your drawing ({len(pts):,} points). Press Play.", "success")
+        return ok
+
+    # ---------------------------------------------------------- files
+    def checkpoint_download(self) -> io.BytesIO:
+        return io.BytesIO(checkpoint_bytes(self.trainer))
+
+    def ganlab_download(self) -> io.BytesIO:
+        buffer = io.BytesIO()
+        try:
+            files = ganlab_model_files(self.trainer, "ganlab_trained_model")
+        except ConfigError as exc:
+            self.notify(f"Cannot save in GAN Lab's format: {exc}", "warning")
+            return buffer
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, content in files.items():
+                zf.writestr(name, content)
+        buffer.seek(0)
+        return buffer
+
+    def load_files(self, files: dict[str, bytes]) -> bool:
+        """Load uploaded files: our checkpoint (.pt), GAN Lab's model (.json with
+        its .bin, or both in a .zip), or points (.csv)."""
+        files = dict(files)
+        for name, content in list(files.items()):
+            if name.lower().endswith(".zip"):
+                files.pop(name)
+                try:
+                    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+                        for member in zf.infolist()[:16]:
+                            if member.file_size <= 64 * 2**20 and not member.is_dir():
+                                files[Path(member.filename).name] = zf.read(member)
+                except (zipfile.BadZipFile, OSError) as exc:
+                    self.notify(f"Cannot read {name}: not a valid zip file ({exc})", "warning")
+                    return False
+        by_ext = {}
+        for name in files:
+            by_ext.setdefault(Path(name).suffix.lower(), []).append(name)
+        self.runner.pause()
+        if ".pt" in by_ext:
+            name = by_ext[".pt"][0]
+            return self._load_trainer(name, lambda: load_checkpoint(files[name], device=self.config.device))
+        if ".json" in by_ext:
+            name = by_ext[".json"][0]
+            bins = {Path(n).name: files[n] for n in by_ext.get(".bin", [])}
+            return self._load_trainer(name, lambda: ganlab_model_from_bytes(files[name], bins, name=name,
+                                                                            device=self.config.device))
+        if ".csv" in by_ext:
+            name = by_ext[".csv"][0]
+
+            def use_points():
+                pts = parse_points_csv(files[name])
+                self.config.param.update(distribution=DRAWING, drawn_points=pts)
+            if self._attempt(f"Cannot use {name}", use_points):
+                self.notify(f"Training data: {len(self.config.drawn_points):,} points from {name}.", "success")
+                return True
+            return False
+        self.notify("Nothing to load: upload a model (.pt, or GAN Lab's .json with its .bin, or a .zip of both) "
+                    "or points (.csv).", "warning")
+        return False
+
+    def _load_trainer(self, name: str, make) -> bool:
+        def load():
+            other = make()
+            try:
+                restore(self.trainer, other)
+            finally:
+                other.close()
+        ok = self._attempt(f"Cannot load {name}", load)
+        if ok:
+            self.charts.reset()
+            self._refresh_soon()
+            self.notify(f"Loaded {name}: {self.config.distribution}, iteration {self.trainer.iteration:,}.",
+                        "success")
+        return ok
+
+    def on_upload(self, event) -> None:
+        widget = event.obj
+        values = event.new
+        names = widget.filename
+        if not values:
+            return
+        if not isinstance(values, list):
+            values, names = [values], [names]
+        self.load_files(dict(zip(names, values)))
+
+    # ---------------------------------------------------------- layout
+    @param.depends("drawing")
+    def _main_plot(self):
+        return self.drawing_view if self.drawing else self.layered
+
+    def __panel__(self):
+        overview = pn.Column(
+            pn.Row(_title("Model overview graph", "A"),
+                   pn.widgets.Toggle.from_param(self.overview.param.edit_mode, label="✎ Edit model", width=110,
+                                                css_classes=["ganlab-edit"], align="center"),
+                   margin=0),
+            self.overview, margin=(0, 10))
+        layered = pn.Column(_title("Layered distributions", "B"), pn.panel(self._main_plot), margin=(0, 10))
+        side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
+                         pn.layout.Divider(), self.charts, margin=(0, 10), width=340)
+        return pn.Column(
+            self.controls,
+            self.message_pane,
+            pn.FlexBox(overview, layered, side, flex_wrap="wrap", margin=0),
+            stylesheets=[PAGE_CSS], margin=0, sizing_mode="stretch_width",
+        )

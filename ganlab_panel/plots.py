@@ -1,0 +1,400 @@
+"""Pure functions from plain arrays (a Frame's, a Scene's) to HoloViews elements.
+
+Nothing here knows Panel or holds state: each function takes data and returns
+an element with its options, so views can build DynamicMaps around them and
+tests can check types, dimensions and bounds. Colours come from ``style``.
+
+Coordinates of the layered view are GAN Lab's unit square, y up. The overview
+graph is drawn in pixel coordinates (``OVERVIEW_W`` × ``OVERVIEW_H``, y up) so
+that Panel widgets can be laid over it at known places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (registers the Bokeh options used below)
+import numpy as np
+
+from . import style
+from .frames import GRADIENT_ARROW_UNIT, Frame
+
+BOUNDS = (0.0, 0.0, 1.0, 1.0)
+LAYERED_SIZE = 400
+
+# ------------------------------------------------------------------ layered
+
+
+def _image(values: np.ndarray | None, cmap, bounds=BOUNDS, vdim: str = "value") -> hv.Image:
+    """An Image from a (rows, cols) array whose row 0 is at the bottom; no data
+    gives a fully transparent image. NaN cells are drawn transparent."""
+    hidden = values is None
+    arr = np.zeros((2, 2), dtype=np.float32) if hidden else np.asarray(values)
+    if not hidden and not np.isfinite(arr).any():
+        arr, hidden = np.zeros((2, 2), dtype=np.float32), True
+    img = hv.Image(np.flipud(arr), bounds=bounds, kdims=["x", "y"], vdims=[vdim])
+    return img.opts(cmap=cmap, clim=(0, 1), alpha=0.0 if hidden else 1.0, clipping_colors={"NaN": "transparent"},
+                    colorbar=False, tools=[])
+
+
+def d_heatmap(values: np.ndarray | None, bounds=BOUNDS) -> hv.Image:
+    """D's output on a grid (GAN Lab's 30×30 cells, or a finer field), PRGn."""
+    return _image(values, style.D_CMAP, bounds, vdim="D(x)")
+
+
+def manifold_image(raster: np.ndarray | None, bounds=BOUNDS) -> hv.Image:
+    """The manifold raster: purple with GAN Lab's per-quad opacity (0 = none)."""
+    return _image(None if raster is None else np.nan_to_num(raster, nan=0.0), style.MANIFOLD_CMAP, bounds,
+                  vdim="opacity")
+
+
+def density_image(raster: np.ndarray | None) -> hv.Image:
+    """The generator's density from many samples (0 = none)."""
+    return _image(None if raster is None else np.nan_to_num(raster, nan=0.0), style.DENSITY_CMAP, vdim="density")
+
+
+def manifold_segments(manifold: np.ndarray | None, box=BOUNDS) -> np.ndarray:
+    """(n, 4) segments of the manifold's grid lines (2D noise) or curve (1D
+    noise), mapped into ``box``; empty when there is none or it is not finite."""
+    if manifold is None or not np.isfinite(manifold).all():
+        return np.empty((0, 4))
+    m = to_box(manifold, box)
+    if m.ndim == 2:
+        return np.column_stack([m[:-1], m[1:]])
+    along_j = np.column_stack([m[:, :-1].reshape(-1, 2), m[:, 1:].reshape(-1, 2)])
+    along_i = np.column_stack([m[:-1, :].reshape(-1, 2), m[1:, :].reshape(-1, 2)])
+    return np.vstack([along_j, along_i])
+
+
+def segments_inside(segments: np.ndarray, box) -> np.ndarray:
+    """The segments whose both ends lie inside ``box`` (thumbnails clip their content)."""
+    b = box.bounds if isinstance(box, Box) else box
+    if len(segments) == 0:
+        return segments
+    x, y = segments[:, [0, 2]], segments[:, [1, 3]]
+    keep = ((x >= b[0]) & (x <= b[2]) & (y >= b[1]) & (y <= b[3])).all(axis=1)
+    return segments[keep]
+
+
+def manifold_lines(segments: np.ndarray | None) -> hv.Segments:
+    """The manifold's grid lines, thin grey (see :func:`manifold_segments`)."""
+    segs = np.empty((0, 4)) if segments is None else segments
+    return hv.Segments(segs, kdims=["x0", "y0", "x1", "y1"]).opts(
+        color=style.MANIFOLD_EDGE, alpha=0.6, line_width=1)
+
+
+def samples(points: np.ndarray | None, colour: str, label: str, size: float = 4, hover: bool = True) -> hv.Points:
+    """Real or fake samples as dots; hovering shows their coordinates."""
+    pts = np.empty((0, 2)) if points is None else np.asarray(points)
+    return hv.Points(pts, kdims=["x", "y"], label=label).opts(
+        color=colour, size=size, alpha=style.POINT_ALPHA, line_alpha=0,
+        tools=["hover"] if hover else [], muted_alpha=0)
+
+
+def arrow_segments(origins: np.ndarray | None, vectors: np.ndarray | None,
+                   unit: float = GRADIENT_ARROW_UNIT, box=BOUNDS) -> np.ndarray:
+    """(3n, 4) segments x0, y0, x1, y1: a shaft of length ∝ |vector| (``unit``
+    per unit) and two barbs at its tip, for each origin; mapped into ``box``."""
+    if origins is None or vectors is None or len(origins) == 0:
+        return np.empty((0, 4))
+    o = np.asarray(origins, dtype=float)
+    v = np.asarray(vectors, dtype=float) * unit
+    tip = o + v
+    length = np.linalg.norm(v, axis=1, keepdims=True)
+    unit_v = np.divide(v, length, out=np.zeros_like(v), where=length > 0)
+    head = np.minimum(length, 0.02) * 0.6
+    back = -unit_v * head
+    normal = np.column_stack([-unit_v[:, 1], unit_v[:, 0]]) * head * 0.6
+    shafts = np.column_stack([o, tip])
+    barb1 = np.column_stack([tip, tip + back + normal])
+    barb2 = np.column_stack([tip, tip + back - normal])
+    segs = np.vstack([shafts, barb1, barb2])
+    segs = segs[np.isfinite(segs).all(axis=1)]
+    x0, y0, w, h = box[0], box[1], box[2] - box[0], box[3] - box[1]
+    return segs * [w, h, w, h] + [x0, y0, x0, y0]
+
+
+def gradients(segments: np.ndarray, line_width: float = 1.5) -> hv.Segments:
+    """Generator gradients as pink arrows (see :func:`arrow_segments`)."""
+    return hv.Segments(segments, kdims=["x0", "y0", "x1", "y1"]).opts(
+        color=style.GRADIENT, alpha=style.GRADIENT_ALPHA, line_width=line_width)
+
+
+def drawn_points(points: np.ndarray | None) -> hv.Points:
+    """The user's drawing: the points training will sample around."""
+    return samples(points, style.REAL, "drawn points", size=6)
+
+
+def layered_overlay(layers: dict) -> hv.Overlay:
+    """The layered distributions view from a dict of layer data (missing or
+    ``None`` = hidden): heatmap, d_field, density, manifold (raster),
+    manifold_lines (segments), real, fake, gradients (segments). Every layer is
+    always present, so the overlay keeps one structure from frame to frame."""
+    get = layers.get
+    grads = get("gradients")
+    return (d_heatmap(get("heatmap")) * d_heatmap(get("d_field")) * density_image(get("density"))
+            * manifold_image(get("manifold")) * manifold_lines(get("manifold_lines"))
+            * samples(get("real"), style.REAL, "Real samples") * samples(get("fake"), style.FAKE, "Fake samples")
+            * gradients(grads if grads is not None else np.empty((0, 4))))
+
+
+# ----------------------------------------------------------------- charts
+
+
+def loss_chart(data) -> hv.Overlay:
+    """D loss and G loss against iteration."""
+    d = hv.Curve(data, "iteration", "d_loss", label="Discriminator loss").opts(color=style.D_BLUE, line_width=2)
+    g = hv.Curve(data, "iteration", "g_loss", label="Generator loss").opts(color=style.G_PURPLE, line_width=2)
+    return (d * g).opts(legend_position="top", ylabel="loss", show_grid=True)
+
+
+def divergence_chart(data) -> hv.Overlay:
+    """Grid KL and JS divergence (bits) against iteration."""
+    kl = hv.Curve(data, "iteration", "kl", label="KL divergence (by grid)").opts(color=style.KL_COLOUR, line_width=2)
+    js = hv.Curve(data, "iteration", "js", label="JS divergence (by grid)").opts(color=style.JS_COLOUR, line_width=2)
+    return (kl * js).opts(legend_position="top", ylabel="bits", show_grid=True)
+
+
+# --------------------------------------------------------- overview graph
+
+OVERVIEW_W, OVERVIEW_H = 900, 520
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+#: where each component of the model overview graph sits (pixels, y up).
+BOXES: dict[str, Box] = {
+    "noise": Box(20, 225, 80, 285),
+    "generator": Box(140, 180, 290, 330),
+    "real": Box(360, 320, 420, 380),
+    "fake": Box(360, 195, 420, 255),
+    "discriminator": Box(480, 180, 630, 330),
+    "pred_real": Box(690, 320, 750, 380),
+    "pred_fake": Box(690, 195, 750, 255),
+    "d_loss": Box(800, 330, 880, 345),
+    "g_loss": Box(800, 235, 880, 250),
+    "g_grad": Box(360, 40, 420, 100),
+    "d_grad": Box(480, 420, 630, 440),
+}
+
+LABELS: dict[str, tuple[float, float, str]] = {
+    "noise": (50, 213, "Noise"),
+    "generator": (215, 168, "Generator"),
+    "real": (390, 392, "Real"),
+    "fake": (390, 267, "Fake"),
+    "samples": (390, 183, "Samples"),
+    "discriminator": (555, 168, "Discriminator"),
+    "pred_real": (720, 392, "Real"),
+    "pred_fake": (720, 267, "Fake"),
+    "predictions": (720, 183, "Prediction of Samples"),
+    "d_loss": (840, 357, "Discriminator loss"),
+    "g_loss": (840, 222, "Generator loss"),
+    "g_grad": (390, 28, "Gradients (G)"),
+    "d_grad": (555, 452, "Gradients (D)"),
+}
+
+#: the data flow, as polylines between components.
+FORWARD_PATHS = [
+    [(80, 255), (140, 255)],                      # noise -> G
+    [(290, 225), (360, 225)],                     # G -> fake samples
+    [(420, 350), (450, 350), (450, 290), (480, 290)],   # real -> D
+    [(420, 225), (480, 225)],                     # fake -> D
+    [(630, 290), (660, 290), (660, 350), (690, 350)],   # D -> prediction on real
+    [(630, 225), (690, 225)],                     # D -> prediction on fake
+]
+D_UPDATE_PATHS = [
+    [(750, 350), (775, 350), (775, 338), (800, 338)],   # predictions -> D loss
+    [(750, 225), (775, 225), (775, 338), (800, 338)],
+    [(840, 345), (840, 430), (630, 430)],         # D loss -> gradients -> D
+    [(555, 420), (555, 330)],
+]
+G_UPDATE_PATHS = [
+    [(750, 225), (775, 225), (775, 243), (800, 243)],   # prediction on fake -> G loss
+    [(840, 235), (840, 70), (420, 70)],           # G loss -> gradients
+    [(360, 70), (215, 70), (215, 180)],           # gradients -> G
+]
+
+
+def to_box(points: np.ndarray, box) -> np.ndarray:
+    """Map unit-square coordinates (..., 2) into a box given as bounds."""
+    b = box.bounds if isinstance(box, Box) else box
+    p = np.asarray(points, dtype=float)
+    return np.stack([b[0] + p[..., 0] * (b[2] - b[0]), b[1] + p[..., 1] * (b[3] - b[1])], axis=-1)
+
+
+def _path_length(path: np.ndarray) -> np.ndarray:
+    return np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
+
+
+def flow_dots(paths: list, phase: float, spacing: float = 18.0) -> np.ndarray:
+    """Dots spaced ``spacing`` pixels apart along each polyline, shifted by
+    ``phase`` pixels: advancing the phase animates the flow."""
+    out = []
+    for path in paths:
+        p = np.asarray(path, dtype=float)
+        s = _path_length(p)
+        if s[-1] == 0:
+            continue
+        at = np.arange(phase % spacing, s[-1], spacing)
+        out.append(np.column_stack([np.interp(at, s, p[:, 0]), np.interp(at, s, p[:, 1])]))
+    return np.vstack(out) if out else np.empty((0, 2))
+
+
+def thumbnail_points(frame: Frame | None) -> dict[str, np.ndarray]:
+    """Every dot of the overview's thumbnails, mapped into their boxes, with a
+    colour each: noise, real and fake samples, and both predictions."""
+    if frame is None:
+        return {"x": np.empty(0), "y": np.empty(0), "color": np.empty(0, dtype=object)}
+    noise = frame.noise if frame.noise_dim >= 2 else np.column_stack([frame.noise[:, 0], np.full(len(frame.noise), 0.5)])
+    parts = [
+        (to_box(noise[:, :2], BOXES["noise"]), [style.FAKE] * len(noise)),
+        (to_box(frame.real, BOXES["real"]), [style.REAL] * len(frame.real)),
+        (to_box(frame.fake, BOXES["fake"]), [style.FAKE] * len(frame.fake)),
+        (to_box(frame.real, BOXES["pred_real"]), style.d_colour(frame.d_real)),
+        (to_box(frame.fake, BOXES["pred_fake"]), style.d_colour(frame.d_fake)),
+    ]
+    xy = np.vstack([p for p, _ in parts])
+    colours = np.concatenate([np.asarray(c, dtype=object) for _, c in parts])
+    inside = np.zeros(len(xy), dtype=bool)
+    offset = 0
+    for (p, _), key in zip(parts, ["noise", "real", "fake", "pred_real", "pred_fake"]):
+        b = BOXES[key]
+        inside[offset:offset + len(p)] = ((p[:, 0] >= b.x0) & (p[:, 0] <= b.x1) & (p[:, 1] >= b.y0) & (p[:, 1] <= b.y1))
+        offset += len(p)
+    return {"x": xy[inside, 0], "y": xy[inside, 1], "color": colours[inside]}
+
+
+def loss_bar_width(loss: float, loss_name: str, network: str) -> float:
+    """GAN Lab's loss-bar length in pixels: D (shown halved) and G, per loss."""
+    if not np.isfinite(loss):
+        return 0.0
+    if network == "d":
+        computed = 2 * loss
+        width = computed * 50.0 if loss_name == "least_squares" else (computed * 0.5) ** 2 * 50.0
+    else:
+        width = loss * 2.0 * 50.0 if loss_name == "least_squares" else loss**2 * 50.0
+    return float(min(width, 80.0))
+
+
+def loss_bars(frame: Frame | None) -> np.ndarray:
+    """(2, 5) rectangles x0, y0, x1, y1, which (0 = D, 1 = G) for the loss bars."""
+    rows = []
+    for key, net, attr in (("d_loss", "d", "d_loss"), ("g_loss", "g", "g_loss")):
+        b = BOXES[key]
+        value = getattr(frame, attr) if frame is not None else float("nan")
+        loss_name = frame.info.get("loss", "log") if frame is not None else "log"
+        rows.append((b.x0, b.y0, b.x0 + loss_bar_width(value, loss_name, net), b.y1, 0 if net == "d" else 1))
+    return np.array(rows, dtype=float)
+
+
+def loss_labels(frame: Frame | None) -> dict:
+    texts = []
+    for key, attr in (("d_loss", "d_loss"), ("g_loss", "g_loss")):
+        v = getattr(frame, attr) if frame is not None else float("nan")
+        texts.append("–" if not np.isfinite(v) else f"{v:.3f}")
+    return {"x": [BOXES["d_loss"].x0, BOXES["g_loss"].x0], "y": [BOXES["d_loss"].y1 + 22, BOXES["g_loss"].y1 + 22],
+            "text": texts}
+
+
+def overview_static() -> hv.Overlay:
+    """What never changes in the overview: thumbnail frames, paths and labels."""
+    frames = [(b.x0, b.y0, b.x1, b.y1) for k, b in BOXES.items() if k not in ("d_loss", "g_loss", "d_grad")]
+    boxes = hv.Rectangles(frames).opts(fill_color="white", line_color="#dddddd", line_width=1)
+    big = hv.Rectangles([BOXES["generator"].bounds]).opts(fill_alpha=0, line_color=style.G_PURPLE, line_width=3) * \
+        hv.Rectangles([BOXES["discriminator"].bounds]).opts(fill_alpha=0, line_color=style.D_BLUE, line_width=3)
+    fwd = hv.Path([np.array(p) for p in FORWARD_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    dup = hv.Path([np.array(p) for p in D_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    gup = hv.Path([np.array(p) for p in G_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    xs, ys, texts = zip(*LABELS.values())
+    labels = hv.Labels({"x": xs, "y": ys, "text": texts}, ["x", "y"], "text").opts(
+        text_font_size="12px", text_color="#333333", text_align="center", text_baseline="middle")
+    return fwd * dup * gup * boxes * big * labels
+
+
+def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
+    """Outlines around the components a slow-motion sub-step is about."""
+    rects = []
+    for key in components:
+        b = BOXES[key]
+        rects.append((b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4))
+    colour = style.D_BLUE if colour_for_d else style.G_PURPLE
+    return hv.Rectangles(rects if rects else np.empty((0, 4))).opts(
+        fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3)
+
+
+def thumbnail_dots(data: dict | None) -> hv.Points:
+    if data is None:
+        data = thumbnail_points(None)
+    return hv.Points(data, kdims=["x", "y"], vdims=["color"]).opts(
+        color="color", size=2.5, line_alpha=0, alpha=0.85, tools=[])
+
+
+def loss_bar_rects(rects: np.ndarray | None) -> hv.Rectangles:
+    rects = rects if rects is not None else np.empty((0, 5))
+    return hv.Rectangles(rects, vdims=["which"]).opts(
+        color=hv.dim("which").categorize({0: style.D_BLUE, 1: style.G_PURPLE}, default=style.PATH_GREY),
+        line_alpha=0)
+
+
+def loss_text(data: dict | None) -> hv.Labels:
+    return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text").opts(
+        text_font_size="12px", text_align="left", text_color="#444444")
+
+
+def flow(data: dict | None) -> hv.Points:
+    if data is None:
+        data = {"x": np.empty(0), "y": np.empty(0), "flow_color": np.empty(0, dtype=object)}
+    return hv.Points(data, kdims=["x", "y"], vdims=["flow_color"]).opts(
+        color="flow_color", size=5, line_alpha=0, tools=[])
+
+
+def overview_overlay(data: dict) -> hv.Overlay:
+    """The overview's changing parts from a dict: d_image, gen_raster,
+    gen_lines (segments), points (thumbnail dots), g_grad (segments), bars,
+    bar_text, flow and highlight ((components, for_d) or None)."""
+    get = data.get
+    gbox, dbox = BOXES["generator"].bounds, BOXES["discriminator"].bounds
+    components, for_d = get("highlight") or ((), True)
+    g_grad = get("g_grad")
+    return (d_heatmap(get("d_image"), bounds=dbox) * manifold_image(get("gen_raster"), bounds=gbox)
+            * manifold_lines(get("gen_lines")) * thumbnail_dots(get("points"))
+            * gradients(g_grad if g_grad is not None else np.empty((0, 4)), 1)
+            * loss_bar_rects(get("bars")) * loss_text(get("bar_text")) * flow(get("flow"))
+            * highlight_rects(list(components), for_d))
+
+
+def overview_opts() -> dict:
+    return dict(width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
+                xaxis=None, yaxis=None, toolbar=None, show_frame=False, border=0,
+                bgcolor=style.PANEL_BG, default_tools=[], active_tools=[], show_legend=False)
+
+
+# -------------------------------------------------------------- thumbnails
+
+
+def points_svg(points: np.ndarray, colour: str = style.REAL, size: int = 36, radius: float = 0.9) -> str:
+    """A small square SVG of points in the unit square (distribution thumbnails)."""
+    pts = np.asarray(points, dtype=float)
+    pts = pts[((pts >= 0) & (pts <= 1)).all(axis=1)]
+    circles = "".join(f'<circle cx="{x * size:.1f}" cy="{(1 - y) * size:.1f}" r="{radius}"/>' for x, y in pts)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
+            f'<rect width="{size}" height="{size}" fill="white"/><g fill="{colour}" fill-opacity="0.8">{circles}</g></svg>')

@@ -1,0 +1,125 @@
+"""The top bar: timeline controls, the iteration counter, data choice, pretrained
+models, saving and loading."""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import numpy as np
+import panel as pn
+from panel.viewable import Viewer
+
+from .. import plots, style
+from ..data import DISTRIBUTIONS
+from ..runner import SPEEDS
+
+BAR_CSS = f"""
+:host {{ background: #eeeeee; border-bottom: 2px solid #dddddd; padding: 6px 12px; }}
+"""
+COUNTER_CSS = """
+:host { font-size: 26px; color: #666666; font-variant-numeric: tabular-nums; min-width: 120px; }
+"""
+TITLE_HTML = "<span style='font-size:30px;color:#444'><b>GAN</b> Lab</span>"
+
+
+@functools.lru_cache(maxsize=None)
+def distribution_icon(name: str) -> str:
+    """The distribution's thumbnail: 150 of its points as an SVG."""
+    return plots.points_svg(DISTRIBUTIONS[name](np.random.default_rng(1), 150))
+
+
+def readout(css_class: str, text: str, style_: str = "") -> str:
+    """A text readout whose element itself carries the ``ganlab-...`` class, so
+    its text can be read where the class is found."""
+    return f'<span class="{css_class}" style="{style_}">{html.escape(text)}</span>'
+
+
+def format_iteration(n: int) -> str:
+    """GAN Lab's counter: zero-padded to six digits, with thousands commas."""
+    return f"{n:06d}"[:-3] + "," + f"{n:06d}"[-3:] if n < 1_000_000 else f"{n:,}"
+
+
+class ControlsView(Viewer):
+    """Buttons and readouts; every one carries a ``ganlab-<name>`` CSS class."""
+
+    def __init__(self, app, **params):
+        super().__init__(**params)
+        self.app = app
+        runner = app.runner
+        B = pn.widgets.Button
+        self.reset = B(label="↺ Reset", width=80, css_classes=["ganlab-reset"], description="Start the experiment over")
+        self.play = B(label="Play", color="primary", width=90, css_classes=["ganlab-play"],
+                      description="Run or pause training")
+        self.slow = pn.widgets.Toggle(label="Slow motion", width=110, css_classes=["ganlab-slow"])
+        self.step_d = B(label="Train D one step", width=130, css_classes=["ganlab-step-d"],
+                        styles={"color": style.D_BLUE})
+        self.step_g = B(label="Train G one step", width=130, css_classes=["ganlab-step-g"],
+                        styles={"color": style.G_PURPLE})
+        self.step = B(label="One iteration", width=110, css_classes=["ganlab-step"])
+        self.iteration = pn.pane.HTML(readout("ganlab-iteration", format_iteration(0)),
+                                      stylesheets=[COUNTER_CSS], margin=(0, 5))
+        self.speed = pn.widgets.Select(label="Speed", options=SPEEDS, value=runner.iterations_per_frame,
+                                       width=190, css_classes=["ganlab-speed"])
+        self.speed.link(runner, value="iterations_per_frame")
+        self.distributions = [
+            B(label="", icon=distribution_icon(name), icon_size="34px", width=54, height=48,
+              css_classes=[f"ganlab-distribution-{name}"], description=f"Train on: {name}", color="light")
+            for name in DISTRIBUTIONS
+        ]
+        for name, button in zip(DISTRIBUTIONS, self.distributions):
+            button.on_click(functools.partial(self._choose, name))
+        self.draw = B(label="✎ Draw", width=80, height=48, css_classes=["ganlab-draw"],
+                      description="Draw your own data", color="light")
+        self.draw.on_click(lambda e: app.start_drawing())
+        self.pretrained = pn.widgets.Checkbox(label="Use pre-trained model", value=app.use_pretrained,
+                                              css_classes=["ganlab-pretrained"])
+        self.pretrained.link(app, value="use_pretrained", bidirectional=True)
+        self.save = pn.widgets.FileDownload(callback=app.checkpoint_download, filename="ganlab-model.pt",
+                                            label="Save model", color="light", width=120,
+                                            css_classes=["ganlab-save"])
+        self.save_ganlab = pn.widgets.FileDownload(callback=app.ganlab_download, filename="ganlab-model-ganlab.zip",
+                                                   label="Save (GAN Lab format)", color="light", width=170,
+                                                   css_classes=["ganlab-save-ganlab"])
+        self.upload = pn.widgets.FileInput(accept=".pt,.json,.bin,.zip,.csv", multiple=True, width=230,
+                                           css_classes=["ganlab-upload"])
+        self.upload.param.watch(app.on_upload, "value")
+
+        self.reset.on_click(lambda e: pn.state.execute(runner.reset))
+        self.play.on_click(lambda e: runner.toggle())
+        self.step_d.on_click(lambda e: pn.state.execute(runner.step_d))
+        self.step_g.on_click(lambda e: pn.state.execute(runner.step_g))
+        self.step.on_click(lambda e: pn.state.execute(runner.step))
+        self.slow.link(runner, value="slow", bidirectional=True)
+        runner.param.watch(self._playing_changed, "playing")
+
+    def _choose(self, name, event=None):
+        self.app.choose_distribution(name)
+
+    def _playing_changed(self, event):
+        self.play.label = "Pause" if event.new else "Play"
+        self.play.color = "warning" if event.new else "primary"
+
+    def set_selected(self, distribution: str) -> None:
+        for name, button in zip(DISTRIBUTIONS, self.distributions):
+            button.color = "primary" if name == distribution else "light"
+        self.draw.color = "primary" if distribution == "drawing" else "light"
+
+    def set_iteration(self, n: int) -> None:
+        self.iteration.object = readout("ganlab-iteration", format_iteration(n))
+
+    def __panel__(self):
+        timeline = pn.Row(self.reset, self.play, self.slow, margin=0, align="center")
+        steps = pn.Row(self.step_d, self.step_g, self.step, margin=0, align="center")
+        counter = pn.Column(pn.pane.HTML("<span style='font-size:12px;color:#222'>Iteration</span>", margin=(0, 5)),
+                            self.iteration, margin=0)
+        data = pn.Column(pn.pane.HTML("<span style='font-size:12px;color:#222'>DATA DISTRIBUTION</span>",
+                                      margin=(0, 5)),
+                         pn.Row(*self.distributions, self.draw, margin=0), self.pretrained, margin=0)
+        files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0), self.upload, margin=0)
+        return pn.Column(
+            pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter, self.speed, data, files,
+                   margin=0, align="center"),
+            steps,
+            stylesheets=[BAR_CSS], sizing_mode="stretch_width", margin=0,
+        )

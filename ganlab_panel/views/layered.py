@@ -1,0 +1,115 @@
+"""The layered distributions view (GAN Lab's panel B)."""
+
+from __future__ import annotations
+
+import holoviews as hv
+import numpy as np
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from .. import plots, style
+from ..scene import Scene
+
+#: the layers, in drawing order: name -> (label, on by default)
+LAYERS = {
+    "heatmap": ("Discriminator heatmap (30×30)", True),
+    "d_field": ("High-resolution discriminator field", False),
+    "density": ("Generator density (40,000 samples)", False),
+    "manifold": ("Generator manifold", True),
+    "real": ("Real samples", True),
+    "fake": ("Fake samples", True),
+    "gradients": ("Generator gradients", True),
+}
+
+LEGEND = f"""
+<div class="ganlab-legend">
+<div>Each dot is a sample:</div>
+<div><span class="dot" style="background:{style.REAL}"></span>Real samples</div>
+<div><span class="dot" style="background:{style.FAKE}"></span>Fake samples (by the generator)</div>
+<div style="margin-top:6px">Background colours are the discriminator's prediction in each cell:</div>
+<div><span class="cell" style="background:{style.D_CMAP[-40]}"></span>Samples here are probably real.</div>
+<div><span class="cell" style="background:{style.D_CMAP[128]}"></span>Hard to tell real from fake.</div>
+<div><span class="cell" style="background:{style.D_CMAP[40]}"></span>Samples here are probably fake.</div>
+<div style="margin-top:6px"><span class="bar" style="background:{style.GRADIENT}"></span>Pink arrows: where the
+generator is pulled (gradient of D at each fake sample).</div>
+<div><span class="cell" style="background:{style.FAKE};opacity:.5"></span>Purple mesh: the generator's manifold
+(darker = more samples land there).</div>
+</div>
+"""
+
+LEGEND_CSS = """
+.ganlab-legend { font-size: 12px; color: #555; line-height: 18px; }
+.ganlab-legend .dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px; }
+.ganlab-legend .cell { display:inline-block; width:10px; height:10px; margin-right:6px; vertical-align:middle; }
+.ganlab-legend .bar { display:inline-block; width:14px; height:3px; margin-right:6px; vertical-align:middle; }
+"""
+
+
+class LayeredView(Viewer):
+    """D's heatmap, the manifold, real and fake samples and the gradients,
+    layered on the unit square; each layer can be switched on and off."""
+
+    heatmap = param.Boolean(default=LAYERS["heatmap"][1], doc=LAYERS["heatmap"][0])
+    d_field = param.Boolean(default=LAYERS["d_field"][1], doc=LAYERS["d_field"][0])
+    density = param.Boolean(default=LAYERS["density"][1], doc=LAYERS["density"][0])
+    manifold = param.Boolean(default=LAYERS["manifold"][1], doc=LAYERS["manifold"][0])
+    real = param.Boolean(default=LAYERS["real"][1], doc=LAYERS["real"][0])
+    fake = param.Boolean(default=LAYERS["fake"][1], doc=LAYERS["fake"][0])
+    gradients = param.Boolean(default=LAYERS["gradients"][1], doc=LAYERS["gradients"][0])
+
+    def __init__(self, size: int = plots.LAYERED_SIZE, **params):
+        super().__init__(**params)
+        self._scene: Scene | None = None
+        self.pipe = hv.streams.Pipe(data={})
+        self.dmap = hv.DynamicMap(lambda data: plots.layered_overlay(data), streams=[self.pipe])
+        self.overlay = self.dmap.opts(
+            width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
+            default_tools=[], active_tools=[])
+        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, sizing_mode="fixed", width=size, height=size,
+                                      css_classes=["ganlab-layered"], margin=0)
+        self.toggles = pn.Column(*[
+            pn.widgets.Checkbox.from_param(self.param[name], label=label, css_classes=[f"ganlab-layer-{name}"],
+                                           margin=(0, 5))
+            for name, (label, _) in LAYERS.items()
+        ])
+        self.legend = pn.pane.HTML(LEGEND, stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
+
+    @property
+    def wants(self) -> dict:
+        """The dense layers the next Scene should carry."""
+        return {"d_field": self.d_field, "density": self.density}
+
+    def update(self, scene: Scene) -> None:
+        """Send a Scene's data to every layer that is on (empty data to the others)."""
+        self._scene = scene
+        f = scene.frame
+        self.pipe.send(self.layer_data(scene))
+
+    def layer_data(self, scene: Scene) -> dict:
+        """What each layer that is on shows for this Scene."""
+        f = scene.frame
+        data = {
+            "heatmap": f.d_grid if self.heatmap else None,
+            "d_field": scene.d_field if self.d_field else None,
+            "density": scene.density if self.density else None,
+            "manifold": scene.manifold_raster if self.manifold else None,
+            "manifold_lines": plots.manifold_segments(f.manifold) if self.manifold else None,
+            "real": f.real if self.real else None,
+            "fake": f.fake if self.fake else None,
+            "gradients": plots.arrow_segments(f.fake, f.gradients) if self.gradients else None,
+        }
+        return data
+
+    @param.depends(*LAYERS, watch=True)
+    def _redraw(self):
+        if self._scene is not None:
+            self.update(self._scene)
+
+    def clear(self) -> None:
+        """Forget the streams' subscribers (a closed session)."""
+        self.pipe.clear()
+
+    def __panel__(self):
+        return pn.Column(self.plot, self.legend, margin=0)

@@ -1,0 +1,227 @@
+"""The model overview graph (GAN Lab's panel A).
+
+Noise -> generator (manifold thumbnail) -> fake samples; real samples;
+discriminator (heatmap thumbnail) -> its predictions on real and on fake ->
+discriminator and generator loss bars; the gradient paths back to D and G.
+Everything is one HoloViews overlay in pixel coordinates; in edit mode the
+config's widgets appear over it, next to what they change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+import holoviews as hv
+from panel.viewable import Viewer
+
+from .. import plots, style
+from ..config import LEARNING_RATE_CHOICES, ExperimentConfig
+from ..frames import manifold_noise, manifold_opacity
+from ..runner import SubStep
+from ..scene import Scene, rasterize_manifold
+
+H = plots.OVERVIEW_H
+
+WIDGET_CSS = """
+:host { font-size: 11px; }
+.bk-input { font-size: 11px; padding: 0 4px; height: 24px; min-height: 24px; }
+label { font-size: 11px; }
+"""
+
+
+def _at(obj, left: float, top: float, width: int | None = None):
+    styles = {"position": "absolute", "left": f"{left}px", "top": f"{top}px", "z-index": "10"}
+    obj.styles = {**(obj.styles or {}), **styles}
+    if width is not None:
+        obj.width = width
+    return obj
+
+
+def _lr_options(value: float) -> list[float]:
+    """GAN Lab's learning-rate menu, plus the current value if it is another."""
+    return sorted(set(LEARNING_RATE_CHOICES) | {float(value)})
+
+
+def _row(label: str, widget) -> pn.Row:
+    return pn.Row(pn.pane.HTML(f"<span style='font-size:11px;color:#666'>{label}</span>", width=78, margin=(4, 0)),
+                  widget, margin=0)
+
+
+class OverviewGraph(Viewer):
+    """The data flow of a GAN, drawn from the current Scene."""
+
+    edit_mode = param.Boolean(default=False, doc="Show the model's settings inside the graph.")
+
+    def __init__(self, config: ExperimentConfig, **params):
+        super().__init__(**params)
+        self.config = config
+        self._phase = 0.0
+        self._scene: Scene | None = None
+        self._data: dict = {}
+        self.pipe = hv.streams.Pipe(data={})
+        dynamic = hv.DynamicMap(lambda data: plots.overview_overlay(data), streams=[self.pipe])
+        self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
+        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
+                                      sizing_mode="fixed", margin=0, css_classes=["ganlab-overview"])
+        self.tooltip = _at(pn.pane.HTML("", width=330, visible=False, css_classes=["ganlab-tooltip"],
+                                        stylesheets=[":host { font-size: 12px; }"]), 8, 8)
+        self.animate_button = _at(pn.widgets.Button(label="▶ noise → manifold", color="light", width=130,
+                                                    height=26, css_classes=["ganlab-animate"],
+                                                    stylesheets=[WIDGET_CSS]), 150, 365)
+        self.animate_button.on_click(lambda event: self.animate_generator())
+        self._animation = None
+        self.widgets = self._make_widgets()
+
+    # -------------------------------------------------------- widgets
+    def _make_widgets(self) -> list:
+        c = self.config
+        kw = dict(stylesheets=[WIDGET_CSS], margin=(1, 0), height=26)
+
+        def sel(name, width=72):
+            return pn.widgets.Select.from_param(c.param[name], label="", width=width,
+                                                css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
+
+        def num(name):
+            return pn.widgets.IntInput.from_param(c.param[name], label="", width=60,
+                                                  css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
+
+        def lr_sel(name):
+            value = getattr(c, name)
+            widget = pn.widgets.Select(label="", value=value, width=72, options=_lr_options(value),
+                                       css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
+            widget.link(c, value=name)
+
+            def follow(event, wd=widget):
+                wd.options = _lr_options(event.new)
+                wd.value = event.new
+            c.param.watch(follow, name)
+            return widget
+
+        groups = [
+            (_at(pn.Column(_row("noise type", sel("noise_type")), _row("noise dim", num("noise_dim")), margin=0),
+                 0, 300)),
+            (_at(pn.Column(_row("hidden layers", num("g_layers")), _row("neurons", num("g_neurons")), margin=0),
+                 140, 400)),
+            (_at(pn.Column(_row("optimizer (G)", sel("g_optimizer")), _row("learning rate", lr_sel("g_lr")),
+                           _row("G updates / it.", num("k_g")), margin=0), 440, 365)),
+            (_at(pn.Column(_row("hidden layers", num("d_layers")), _row("neurons", num("d_neurons")), margin=0),
+                 480, 355)),
+            (_at(pn.Column(_row("optimizer (D)", sel("d_optimizer")), _row("learning rate", lr_sel("d_lr")),
+                           _row("D updates / it.", num("k_d")), margin=0), 650, 5)),
+            (_at(pn.Column(_row("loss", sel("loss", width=100)), margin=0), 600, 470)),
+        ]
+        for g in groups:
+            g.visible = self.edit_mode
+        return groups
+
+    @param.depends("edit_mode", watch=True)
+    def _show_widgets(self):
+        for g in self.widgets:
+            g.visible = self.edit_mode
+        self.animate_button.visible = not self.edit_mode
+
+    # ---------------------------------------------------------- update
+    def update(self, scene: Scene, playing: bool = False, substep: SubStep | None = None) -> None:
+        self._scene = scene
+        f = scene.frame
+        gbox = plots.BOXES["generator"].bounds
+        self._data.update(
+            d_image=f.d_grid,
+            gen_raster=scene.manifold_raster,
+            gen_lines=plots.segments_inside(plots.manifold_segments(f.manifold, box=gbox), gbox),
+            points=plots.thumbnail_points(f),
+            g_grad=plots.segments_inside(plots.arrow_segments(f.fake, f.gradients, box=plots.BOXES["g_grad"].bounds),
+                                         plots.BOXES["g_grad"].bounds),
+            bars=plots.loss_bars(f),
+            bar_text=plots.loss_labels(f),
+        )
+        self.set_flow(playing, substep)
+
+    def set_flow(self, playing: bool, substep: SubStep | None = None) -> None:
+        """Animate the paths while training runs; light up one half in slow motion."""
+        if substep is not None:
+            paths = plots.D_UPDATE_PATHS if substep.network == "d" else plots.G_UPDATE_PATHS
+            colour = style.D_BLUE if substep.network == "d" else style.G_PURPLE
+            self._phase += 4.0
+            dots = plots.flow_dots(plots.FORWARD_PATHS + paths, self._phase)
+            self._data["flow"] = {"x": dots[:, 0], "y": dots[:, 1],
+                                  "flow_color": np.array([colour] * len(dots), dtype=object)}
+            self._data["highlight"] = (substep.components, substep.network == "d")
+            self.tooltip.object = (f"<div style='background:{colour};color:white;padding:6px 8px;border-radius:3px'>"
+                                   f"<b style='font-size:18px;margin-right:6px'>{substep.number}</b>{substep.text}</div>")
+            self.tooltip.visible = True
+        else:
+            self.tooltip.visible = False
+            self._data["highlight"] = None
+            if playing:
+                self._phase += 6.0
+                xy, colours = [], []
+                for paths, colour in ((plots.FORWARD_PATHS, style.PATH_GREY), (plots.D_UPDATE_PATHS, style.D_BLUE),
+                                      (plots.G_UPDATE_PATHS, style.G_PURPLE)):
+                    dots = plots.flow_dots(paths, self._phase)
+                    xy.append(dots)
+                    colours += [colour] * len(dots)
+                xy = np.vstack(xy)
+                self._data["flow"] = {"x": xy[:, 0], "y": xy[:, 1], "flow_color": np.array(colours, dtype=object)}
+            else:
+                self._data["flow"] = None
+        self.pipe.send(dict(self._data))
+
+    # ------------------------------------------------------- animation
+    def generator_animation_frames(self, steps: int = 20) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """(manifold, raster) pairs morphing the square noise grid into the
+        current manifold: GAN Lab's "how the generator transforms noise"."""
+        if self._scene is None or self._scene.frame.manifold is None:
+            return []
+        f = self._scene.frame
+        target = f.manifold
+        if f.manifold_opacity is not None:
+            side = target.shape[0]
+            source = manifold_noise(2).reshape(side, side, 2)
+        else:
+            u = manifold_noise(1)[:, 0]
+            source = np.column_stack([u, np.full_like(u, 0.5)])
+        frames = []
+        for t in np.linspace(0.0, 1.0, steps):
+            ease = 0.5 - 0.5 * np.cos(np.pi * t)
+            m = (1 - ease) * source + ease * target
+            raster = None
+            if f.manifold_opacity is not None:
+                raster = rasterize_manifold(m, manifold_opacity(m, f.info.get("noise_type", "uniform")), 120)
+            frames.append((m, raster))
+        return frames
+
+    def animate_generator(self, period: int = 100) -> None:
+        frames = self.generator_animation_frames()
+        if not frames:
+            return
+        if self._animation is not None:
+            self._animation.stop()
+        queue = list(frames)
+
+        gbox = plots.BOXES["generator"].bounds
+
+        def next_frame():
+            if not queue:
+                return
+            m, raster = queue.pop(0)
+            self._data.update(gen_lines=plots.segments_inside(plots.manifold_segments(m, box=gbox), gbox),
+                              gen_raster=raster)
+            self.pipe.send(dict(self._data))
+
+        next_frame()
+        self._animation = pn.state.add_periodic_callback(next_frame, period=period, count=len(queue))
+
+    def clear(self) -> None:
+        if self._animation is not None:
+            try:
+                self._animation.stop()
+            except Exception:
+                pass
+        self.pipe.clear()
+
+    def __panel__(self):
+        return pn.Column(self.plot, self.tooltip, self.animate_button, *self.widgets,
+                         styles={"position": "relative"}, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
+                         margin=0)

@@ -1,0 +1,87 @@
+"""Train the pretrained models the app loads (one per built-in distribution).
+
+    python scripts/make_pretrained.py            # writes ganlab_panel/pretrained/<name>.pt
+    python scripts/make_pretrained.py --quick    # fewer iterations, for a smoke test
+
+For each distribution a few candidate settings are trained with this project's
+own trainer; the one with the lowest grid JS divergence (mean of its last five
+measurements) is kept. The chosen settings and scores are printed and written to
+``ganlab_panel/pretrained/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.data import DISTRIBUTIONS
+
+OUT = Path(__file__).resolve().parents[1] / "ganlab_panel" / "pretrained"
+
+CANDIDATES = [
+    dict(g_layers=2, g_neurons=12, d_layers=2, d_neurons=12, d_lr=0.03, g_lr=0.01),
+    dict(g_layers=2, g_neurons=16, d_layers=2, d_neurons=16, d_optimizer="adam", g_optimizer="adam",
+         d_lr=0.003, g_lr=0.001),
+    dict(g_layers=1, g_neurons=16, d_layers=1, d_neurons=16, d_lr=0.1, g_lr=0.03),
+    dict(g_layers=3, g_neurons=16, d_layers=2, d_neurons=16, d_optimizer="adam", g_optimizer="adam",
+         d_lr=0.01, g_lr=0.003),
+]
+
+
+def score(trainer: Trainer, iterations: int, checks: int = 5) -> float:
+    """Train, then return the mean JS over the last ``checks`` measurements."""
+    step = max(1, iterations // 50)
+    history = []
+    done = 0
+    while done < iterations:
+        trainer.train(step)
+        done += step
+        history.append(trainer.snapshot().js)
+    return float(np.mean(history[-checks:]))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=6000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--quick", action="store_true", help="200 iterations, one candidate, one seed")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--only", nargs="*", default=None, help="distributions to train (default: all)")
+    args = parser.parse_args(argv)
+    candidates = CANDIDATES[:1] if args.quick else CANDIDATES
+    seeds = args.seeds[:1] if args.quick else args.seeds
+    iterations = 200 if args.quick else args.iterations
+    args.out.mkdir(parents=True, exist_ok=True)
+    lines = ["# Pretrained models", "", "Made by `python scripts/make_pretrained.py`: for each distribution the",
+             "candidate with the lowest final grid JS divergence was kept.", "",
+             "| distribution | settings | seed | iterations | JS (bits) |", "|---|---|---:|---:|---:|"]
+    for name in DISTRIBUTIONS:
+        if args.only and name not in args.only:
+            continue
+        best = None
+        for i, settings in enumerate(candidates):
+            for seed in seeds:
+                start = time.perf_counter()
+                trainer = Trainer(ExperimentConfig(distribution=name, seed=seed, **settings))
+                js = score(trainer, iterations)
+                print(f"{name:10s} candidate {i} seed {seed}: JS {js:.3f} ({time.perf_counter() - start:.0f} s)",
+                      flush=True)
+                if best is None or js < best[0]:
+                    best = (js, i, seed, trainer)
+        js, i, seed, trainer = best
+        trainer.save(args.out / f"{name}.pt")
+        desc = ", ".join(f"{k}={v}" for k, v in candidates[i].items())
+        lines.append(f"| {name} | {desc} | {seed} | {trainer.iteration} | {js:.3f} |")
+        print(f"{name}: kept candidate {i}, seed {seed}, JS {js:.3f}", flush=True)
+    if not args.only:
+        (args.out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

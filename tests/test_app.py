@@ -1,0 +1,172 @@
+"""The app's objects, without a browser: views, links, data, files, closing."""
+
+import gc
+import io
+import json
+import weakref
+import zipfile
+
+import holoviews as hv
+import numpy as np
+import panel as pn
+import pytest
+from bokeh.document import Document
+
+from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel.app import pretrained_path
+from ganlab_panel.checkpoint import checkpoint_bytes, ganlab_model_files
+from ganlab_panel.views.controls import format_iteration
+
+
+@pytest.fixture
+def lab():
+    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
+    pn.panel(lab).get_root(Document())
+    yield lab
+    lab.close()
+
+
+def layer(lab, label):
+    return [e for e in lab.layered.dmap[()] if e.label == label][0]
+
+
+def test_views_show_the_trainer(lab):
+    f = lab.trainer.snapshot()
+    np.testing.assert_allclose(layer(lab, "Real samples").array(), f.real)
+    np.testing.assert_allclose(layer(lab, "Fake samples").array(), f.fake)
+    assert "000,000" in lab.controls.iteration.object
+    assert lab.charts.history["iteration"].tolist() == [0.0]
+
+
+def test_switching_a_layer_off_empties_it(lab):
+    lab.layered.real = False
+    assert len(layer(lab, "Real samples")) == 0
+    lab.layered.real = True
+    assert len(layer(lab, "Real samples")) == 450
+
+
+def test_training_from_code_and_refresh(lab):
+    lab.trainer.train(12)
+    lab.refresh()
+    assert "000,012" in lab.controls.iteration.object
+    assert lab.charts.history["iteration"].tolist() == [0.0, 12.0]
+
+
+def test_hot_widgets_keep_the_experiment_and_structural_ones_rebuild(lab):
+    lab.trainer.train(5)
+    selects = {cls: w for group in lab.overview.widgets for row in group for w in row if hasattr(w, "css_classes")
+               for cls in w.css_classes}
+    selects["ganlab-d-lr"].value = 0.03
+    assert lab.config.d_lr == 0.03 and lab.trainer.iteration == 5
+    assert lab.trainer.d_optimizer.param_groups[0]["lr"] == 0.03
+    lab.config.g_lr = 0.3
+    assert selects["ganlab-g-lr"].value == 0.3
+    selects["ganlab-g-neurons"].value = 5
+    assert lab.trainer.iteration == 0 and lab.trainer.generator.weights[0].shape == (2, 5)
+    lab.overview.edit_mode = True
+    assert all(g.visible for g in lab.overview.widgets)
+
+
+def test_choosing_data_and_the_pretrained_toggle(lab):
+    lab.choose_distribution("line")
+    assert lab.config.distribution == "line"
+    assert lab.controls.distributions[0].color == "primary"
+    if pretrained_path("disjoint") is not None:
+        lab.use_pretrained = True
+        lab.choose_distribution("disjoint")
+        assert lab.config.distribution == "disjoint" and lab.trainer.iteration > 0
+        assert "pretrained" in lab.message
+
+
+def test_drawing_nothing_is_refused_and_drawn_points_are_used(lab):
+    lab.trainer.train(3)
+    lab.start_drawing()
+    assert lab.drawing
+    assert not lab.finish_drawing(lab.drawing_view.points())
+    assert lab.message_level == "warning" and "Nothing was drawn" in lab.message
+    assert lab.config.distribution == "ring" and lab.trainer.iteration == 3
+    lab.drawing_view.add_points([[0.2, 0.2], [0.25, 0.3], [0.3, 0.4]])
+    lab.drawing_view.freehand.event(data={"xs": [[0.6, 0.8]], "ys": [[0.8, 0.8]]})
+    pts = lab.drawing_view.points()
+    assert len(pts) > 3  # taps plus the resampled stroke
+    assert lab.finish_drawing(pts)
+    assert not lab.drawing and lab.config.distribution == "drawing"
+    real = lab.trainer.real_atlas
+    dist = np.abs(real[:, None, :] - pts[None]).sum(-1).min(axis=1)
+    assert np.median(dist) < 0.05
+
+
+def test_uploads_load_models_and_points_and_refuse_junk(lab):
+    other = Trainer(distribution="disjoint", seed=3, g_neurons=6)
+    other.train(40)
+    lab.trainer.train(7)
+    assert not lab.load_files({"junk.pt": b"\x00not a model"})
+    assert lab.message_level == "warning" and lab.trainer.iteration == 7 and lab.config.distribution == "ring"
+    assert lab.load_files({"model.pt": checkpoint_bytes(other)})
+    assert lab.config.distribution == "disjoint" and lab.trainer.iteration == 40 and lab.config.g_neurons == 6
+    noise = np.random.default_rng(0).random((5, 2))
+    np.testing.assert_array_equal(lab.trainer.generate(noise), other.generate(noise))
+    files = ganlab_model_files(other, "m")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, content in files.items():
+            zf.writestr(name, content)
+    lab.trainer.train(1)
+    assert lab.load_files({"m.zip": buf.getvalue()})
+    assert lab.trainer.iteration == 40
+    assert not lab.load_files({"m.json": files["m.json"]})  # its weights file is missing
+    assert "m.weights.bin" in lab.message
+    assert lab.load_files({"pts.csv": b"x,y\n0.1,0.1\n0.9,0.9\n"})
+    assert lab.config.distribution == "drawing" and len(lab.config.drawn_points) == 2
+    assert not lab.load_files({"bad.csv": b"1,2,3\n"})
+    assert len(lab.config.drawn_points) == 2
+
+
+def test_downloads(lab):
+    from ganlab_panel.checkpoint import load_checkpoint
+
+    lab.trainer.train(4)
+    assert load_checkpoint(lab.checkpoint_download().getvalue()).iteration == 4
+    with zipfile.ZipFile(lab.ganlab_download()) as zf:
+        names = sorted(zf.namelist())
+        doc = json.loads(zf.read("ganlab_trained_model.json"))
+    assert names == ["ganlab_trained_model.json", "ganlab_trained_model.weights.bin"]
+    assert doc["modelTopology"]["shape_name"] == "ring" and doc["modelTopology"]["iter_count"] == 4
+
+
+def test_data_from_python():
+    t = np.linspace(0, 1, 50)
+    lab = GANLab(data=np.column_stack([t, t]))
+    try:
+        assert lab.config.distribution == "drawing" and len(lab.config.drawn_points) == 50
+    finally:
+        lab.close()
+
+
+def test_close_releases_the_trainer():
+    lab = GANLab(use_pretrained=False)
+    pn.panel(lab).get_root(Document())
+    ref = weakref.ref(lab.trainer)
+    lab.close()
+    gc.collect()
+    assert ref() is None
+
+
+def test_iteration_format_is_gan_labs():
+    assert format_iteration(0) == "000,000"
+    assert format_iteration(5080) == "005,080"
+    assert format_iteration(1234567) == "1,234,567"
+
+
+def test_every_control_has_its_hook(lab):
+    classes = set()
+    root = pn.panel(lab).get_root(Document())
+    for model in root.references():
+        classes.update(getattr(model, "css_classes", []) or [])
+    expected = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
+                "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
+                "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint"}
+    assert expected <= classes
+    html = " ".join(str(getattr(m, "text", "")) for m in root.references())
+    for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message"):
+        assert f"class=&quot;{cls}&quot;" in html, cls

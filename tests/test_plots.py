@@ -1,0 +1,147 @@
+import holoviews as hv
+import numpy as np
+import pytest
+
+from ganlab_panel import Trainer, plots, style
+from ganlab_panel.scene import compute_scene, density_image, rasterize_manifold
+
+
+@pytest.fixture(scope="module")
+def scene():
+    tr = Trainer(distribution="ring", seed=0)
+    tr.train(100)
+    return compute_scene(tr, d_field=True, density=True, size=64)
+
+
+def test_heatmap_is_d_at_the_right_cells(scene):
+    f = scene.frame
+    img = plots.d_heatmap(f.d_grid)
+    assert isinstance(img, hv.Image)
+    assert [d.name for d in img.kdims] == ["x", "y"] and img.vdims[0].name == "D(x)"
+    assert img.bounds.lbrt() == (0, 0, 1, 1)
+    c = f.grid_centres
+    for row, col in [(0, 0), (25, 3), (29, 29)]:
+        assert img[c[col], c[row]] == pytest.approx(f.d_grid[row, col])
+
+
+def test_hidden_and_empty_images_are_transparent():
+    assert plots.d_heatmap(None).opts.get().kwargs["alpha"] == 0.0
+    assert plots.d_heatmap(np.full((3, 3), 0.5)).opts.get().kwargs["alpha"] == 1.0
+    # the manifold's colour map starts fully transparent, and empty pixels map there
+    empty = plots.manifold_image(np.full((4, 4), np.nan))
+    assert (empty.dimension_values(2) == 0).all()
+    assert style.MANIFOLD_CMAP[0].endswith("00") and style.MANIFOLD_CMAP[-1].endswith("ff")
+
+
+def test_manifold_segments_trace_the_grid(scene):
+    m = scene.frame.manifold
+    segs = plots.manifold_segments(m)
+    assert segs.shape == (2 * 21 * 20, 4)
+    ends = np.vstack([segs[:, :2], segs[:, 2:]])
+    # every segment end is a manifold point
+    d = np.abs(ends[:, None, :] - m.reshape(1, -1, 2)).sum(-1).min(axis=1)
+    assert d.max() < 1e-12
+    one_d = plots.manifold_segments(np.column_stack([np.linspace(0, 1, 21), np.zeros(21)]))
+    assert one_d.shape == (20, 4)
+    boxed = plots.manifold_segments(m, box=(10, 20, 110, 220))
+    np.testing.assert_allclose(boxed[:, 0], 10 + segs[:, 0] * 100)
+    np.testing.assert_allclose(boxed[:, 1], 20 + segs[:, 1] * 200)
+    assert plots.manifold_segments(None).shape == (0, 4)
+
+
+def test_arrows_have_gan_labs_length():
+    origins = np.array([[0.5, 0.5], [0.2, 0.3]])
+    vectors = np.array([[1.0, 0.0], [0.0, -2.0]])
+    segs = plots.arrow_segments(origins, vectors)
+    assert segs.shape == (6, 4)
+    shafts = segs[:2]
+    np.testing.assert_allclose(shafts[:, :2], origins)
+    np.testing.assert_allclose(shafts[:, 2:], origins + vectors * 0.15)
+    el = plots.gradients(segs)
+    assert isinstance(el, hv.Segments) and len(el) == 6
+    assert el.opts.get().kwargs["color"] == style.GRADIENT
+
+
+def test_layered_overlay_keeps_one_structure(scene):
+    f = scene.frame
+    full = plots.layered_overlay({
+        "heatmap": f.d_grid, "d_field": scene.d_field, "density": scene.density,
+        "manifold": scene.manifold_raster, "manifold_lines": plots.manifold_segments(f.manifold),
+        "real": f.real, "fake": f.fake, "gradients": plots.arrow_segments(f.fake, f.gradients)})
+    empty = plots.layered_overlay({})
+    kinds = [type(e).__name__ for e in full]
+    assert kinds == [type(e).__name__ for e in empty]
+    assert kinds == ["Image", "Image", "Image", "Image", "Segments", "Points", "Points", "Segments"]
+    real = [e for e in full if e.label == "Real samples"][0]
+    fake = [e for e in full if e.label == "Fake samples"][0]
+    assert len(real) == 450 and len(fake) == 150
+    assert real.opts.get().kwargs["color"] == style.REAL and fake.opts.get().kwargs["color"] == style.FAKE
+    assert len([e for e in empty if e.label == "Real samples"][0]) == 0
+
+
+def test_thumbnails_sit_inside_their_boxes(scene):
+    pts = plots.thumbnail_points(scene.frame)
+    assert len(pts["x"]) == len(pts["y"]) == len(pts["color"]) > 0
+    inside_any = np.zeros(len(pts["x"]), bool)
+    for key in ("noise", "real", "fake", "pred_real", "pred_fake"):
+        b = plots.BOXES[key]
+        inside_any |= (pts["x"] >= b.x0) & (pts["x"] <= b.x1) & (pts["y"] >= b.y0) & (pts["y"] <= b.y1)
+    assert inside_any.all()
+    assert set(pts["color"]) >= {style.REAL, style.FAKE}
+
+
+def test_loss_bars_follow_gan_labs_scale():
+    assert plots.loss_bar_width(0.5, "least_squares", "d") == pytest.approx(50.0)   # 2·0.5·50
+    assert plots.loss_bar_width(0.7, "log", "d") == pytest.approx(0.7**2 * 50)        # (2·0.7·0.5)²·50
+    assert plots.loss_bar_width(0.3, "least_squares", "g") == pytest.approx(30.0)
+    assert plots.loss_bar_width(1.0, "log", "g") == pytest.approx(50.0)
+    assert plots.loss_bar_width(float("nan"), "log", "g") == 0.0
+    assert plots.loss_bar_width(100.0, "log", "g") == 80.0                            # capped to its slot
+
+
+def test_flow_dots_move_along_the_paths():
+    path = [[(0, 0), (100, 0)]]
+    a = plots.flow_dots(path, 0.0, spacing=20)
+    b = plots.flow_dots(path, 5.0, spacing=20)
+    assert (a[:, 1] == 0).all() and (b[:, 1] == 0).all()
+    np.testing.assert_allclose(a[:, 0], [0, 20, 40, 60, 80])
+    np.testing.assert_allclose(b[:, 0], [5, 25, 45, 65, 85])
+
+
+def test_overview_overlay_and_static_parts(scene):
+    f = scene.frame
+    gbox = plots.BOXES["generator"].bounds
+    dynamic = plots.overview_overlay({"d_image": f.d_grid, "gen_raster": scene.manifold_raster,
+                                      "gen_lines": plots.manifold_segments(f.manifold, box=gbox),
+                                      "points": plots.thumbnail_points(f), "bars": plots.loss_bars(f),
+                                      "highlight": (("discriminator",), True)})
+    images = [e for e in dynamic if isinstance(e, hv.Image)]
+    assert images[0].bounds.lbrt() == plots.BOXES["discriminator"].bounds
+    assert images[1].bounds.lbrt() == gbox
+    rects = [e for e in dynamic if isinstance(e, hv.Rectangles)]
+    assert len(rects[-1]) == 1  # the highlight
+    static = plots.overview_static()
+    labels = [e for e in static if isinstance(e, hv.Labels)][0]
+    assert {"Noise", "Generator", "Discriminator", "Discriminator loss", "Generator loss"} <= set(
+        labels.dimension_values("text"))
+
+
+def test_dense_rasters(scene):
+    assert scene.d_field.shape == (64, 64) and np.isfinite(scene.d_field).all()
+    assert scene.density.shape == (64, 64) and np.nanmax(scene.density) == pytest.approx(1.0)
+    u = np.linspace(0, 1, 21)
+    square = np.stack(np.meshgrid(u, u, indexing="ij"), axis=-1)
+    raster = rasterize_manifold(square, np.full((20, 20), 0.5), 32)
+    assert np.nanmin(raster) == pytest.approx(0.5) and np.isfinite(raster).mean() > 0.95
+    half = square * 0.5
+    raster = rasterize_manifold(half, np.full((20, 20), 0.7), 32)
+    covered = np.isfinite(raster)
+    assert 0.2 < covered.mean() < 0.3            # a quarter of the square
+    assert covered[:10, :10].all() and not covered[-5:, -5:].any()  # row 0 = bottom
+    dens = density_image(np.array([[0.1, 0.1]] * 9 + [[0.9, 0.9]]), 10)
+    assert dens[1, 1] == pytest.approx(1.0) and dens[9, 9] == pytest.approx(np.sqrt(1 / 9))
+
+
+def test_distribution_thumbnail_svg():
+    svg = plots.points_svg(np.array([[0.5, 0.5], [2.0, 2.0], [0.1, 0.9]]))
+    assert svg.startswith("<svg") and svg.count("<circle") == 2
