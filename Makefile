@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: app test setup browser bench clean
 
 app: setup
-	$(BIN)/ganlab train --distribution ring --iterations 3000 --out ganlab-run
+	$(BIN)/ganlab serve
 
 test: setup browser
 	$(BIN)/python -m pytest

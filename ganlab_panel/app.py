@@ -92,9 +92,11 @@ class GANLab(Viewer):
                                          sizing_mode="stretch_width")
         self._watchers = [
             config.param.watch(self._structure_changed, config.structural_params()),
-            self.runner.param.watch(self._substep_changed, "substep"),
+            self.runner.param.watch(self._substep_changed, ["substep", "playing"]),
             self.layered.param.watch(self._dense_layers_changed, ["d_field", "density"]),
         ]
+        self._layered_box = pn.Column(self.layered, margin=0)
+        self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
         self._closed = False
         INSTANCES.add(self)
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
@@ -333,9 +335,11 @@ class GANLab(Viewer):
         self.load_files(dict(zip(names, values)))
 
     # ---------------------------------------------------------- layout
-    @param.depends("drawing")
-    def _main_plot(self):
-        return self.drawing_view if self.drawing else self.layered
+    @param.depends("drawing", watch=True)
+    def _swap_main_plot(self):
+        # both stay in the page (their plots keep their models); only one shows
+        self._layered_box.visible = not self.drawing
+        self._drawing_box.visible = self.drawing
 
     def __panel__(self):
         overview = pn.Column(
@@ -344,9 +348,10 @@ class GANLab(Viewer):
                                                 css_classes=["ganlab-edit"], align="center"),
                    margin=0),
             self.overview, margin=(0, 10))
-        layered = pn.Column(_title("Layered distributions", "B"), pn.panel(self._main_plot), margin=(0, 10))
+        layered = pn.Column(_title("Layered distributions", "B"), self._layered_box, self._drawing_box,
+                            margin=(0, 10))
         side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
-                         pn.layout.Divider(), self.charts, margin=(0, 10), width=340)
+                         pn.layout.Divider(), self.charts, margin=(0, 10), width=300)
         return pn.Column(
             self.controls,
             self.message_pane,

@@ -144,21 +144,23 @@ def layered_overlay(layers: dict) -> hv.Overlay:
 
 def loss_chart(data) -> hv.Overlay:
     """D loss and G loss against iteration."""
-    d = hv.Curve(data, "iteration", "d_loss", label="Discriminator loss").opts(color=style.D_BLUE, line_width=2)
-    g = hv.Curve(data, "iteration", "g_loss", label="Generator loss").opts(color=style.G_PURPLE, line_width=2)
-    return (d * g).opts(legend_position="top", ylabel="loss", show_grid=True)
+    d = hv.Curve(data, "iteration", "d_loss", label="D loss").opts(color=style.D_BLUE, line_width=2)
+    g = hv.Curve(data, "iteration", "g_loss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
+    return (d * g).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
+                        ylabel="loss", show_grid=True)
 
 
 def divergence_chart(data) -> hv.Overlay:
     """Grid KL and JS divergence (bits) against iteration."""
-    kl = hv.Curve(data, "iteration", "kl", label="KL divergence (by grid)").opts(color=style.KL_COLOUR, line_width=2)
-    js = hv.Curve(data, "iteration", "js", label="JS divergence (by grid)").opts(color=style.JS_COLOUR, line_width=2)
-    return (kl * js).opts(legend_position="top", ylabel="bits", show_grid=True)
+    kl = hv.Curve(data, "iteration", "kl", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
+    js = hv.Curve(data, "iteration", "js", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
+    return (kl * js).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
+                          ylabel="bits", show_grid=True)
 
 
 # --------------------------------------------------------- overview graph
 
-OVERVIEW_W, OVERVIEW_H = 900, 520
+OVERVIEW_W, OVERVIEW_H = 880, 520
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,8 @@ BOXES: dict[str, Box] = {
     "discriminator": Box(480, 180, 630, 330),
     "pred_real": Box(690, 320, 750, 380),
     "pred_fake": Box(690, 195, 750, 255),
-    "d_loss": Box(800, 330, 880, 345),
-    "g_loss": Box(800, 235, 880, 250),
+    "d_loss": Box(780, 330, 860, 345),
+    "g_loss": Box(780, 235, 860, 250),
     "g_grad": Box(360, 40, 420, 100),
     "d_grad": Box(480, 420, 630, 440),
 }
@@ -206,8 +208,8 @@ LABELS: dict[str, tuple[float, float, str]] = {
     "pred_real": (720, 392, "Real"),
     "pred_fake": (720, 267, "Fake"),
     "predictions": (720, 183, "Prediction of Samples"),
-    "d_loss": (840, 357, "Discriminator loss"),
-    "g_loss": (840, 222, "Generator loss"),
+    "d_loss": (820, 318, "Discriminator loss"),
+    "g_loss": (820, 222, "Generator loss"),
     "g_grad": (390, 28, "Gradients (G)"),
     "d_grad": (555, 452, "Gradients (D)"),
 }
@@ -222,14 +224,14 @@ FORWARD_PATHS = [
     [(630, 225), (690, 225)],                     # D -> prediction on fake
 ]
 D_UPDATE_PATHS = [
-    [(750, 350), (775, 350), (775, 338), (800, 338)],   # predictions -> D loss
-    [(750, 225), (775, 225), (775, 338), (800, 338)],
-    [(840, 345), (840, 430), (630, 430)],         # D loss -> gradients -> D
+    [(750, 350), (765, 350), (765, 338), (780, 338)],   # predictions -> D loss
+    [(750, 225), (765, 225), (765, 338), (780, 338)],
+    [(860, 338), (870, 338), (870, 430), (630, 430)],   # D loss -> gradients -> D
     [(555, 420), (555, 330)],
 ]
 G_UPDATE_PATHS = [
-    [(750, 225), (775, 225), (775, 243), (800, 243)],   # prediction on fake -> G loss
-    [(840, 235), (840, 70), (420, 70)],           # G loss -> gradients
+    [(750, 225), (765, 225), (765, 243), (780, 243)],   # prediction on fake -> G loss
+    [(860, 243), (870, 243), (870, 70), (420, 70)],     # G loss -> gradients
     [(360, 70), (215, 70), (215, 180)],           # gradients -> G
 ]
 
@@ -311,7 +313,7 @@ def loss_labels(frame: Frame | None) -> dict:
     for key, attr in (("d_loss", "d_loss"), ("g_loss", "g_loss")):
         v = getattr(frame, attr) if frame is not None else float("nan")
         texts.append("–" if not np.isfinite(v) else f"{v:.3f}")
-    return {"x": [BOXES["d_loss"].x0, BOXES["g_loss"].x0], "y": [BOXES["d_loss"].y1 + 22, BOXES["g_loss"].y1 + 22],
+    return {"x": [BOXES["d_loss"].x0, BOXES["g_loss"].x0], "y": [BOXES["d_loss"].y1 + 10, BOXES["g_loss"].y1 + 10],
             "text": texts}
 
 
@@ -357,7 +359,7 @@ def loss_bar_rects(rects: np.ndarray | None) -> hv.Rectangles:
 
 def loss_text(data: dict | None) -> hv.Labels:
     return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text").opts(
-        text_font_size="12px", text_align="left", text_color="#444444")
+        text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444")
 
 
 def flow(data: dict | None) -> hv.Points:

@@ -17,6 +17,7 @@ generator at sub-step 10.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,8 +62,8 @@ SLOW_STEPS: tuple[SubStep, ...] = (
 
 #: presets of the speed control: label -> iterations per frame.
 SPEEDS = {
-    "GAN Lab's pace (~60 it/s)": 6,
-    "1 iteration per frame": 1,
+    "1 iteration per frame (GAN Lab's pace)": 1,
+    "6 iterations per frame": 6,
     "20 iterations per frame": 20,
     "50 iterations per frame": 50,
     "200 iterations per frame": 200,
@@ -80,6 +81,8 @@ class Runner(param.Parameterized):
     slow_period = param.Integer(default=1250, bounds=(10, 10_000), doc="Milliseconds per slow-motion sub-step.")
     substep = param.Integer(default=0, bounds=(0, 10), doc="The slow-motion sub-step on show (0: none).")
     busy = param.Boolean(default=False, doc="A tick or action is running in the worker.")
+    frames_per_second = param.Number(default=0.0, doc="Frames published per second while playing (measured).")
+    iterations_per_second = param.Number(default=0.0, doc="Iterations trained per second while playing (measured).")
 
     def __init__(self, trainer: Trainer, publish: Callable[[Scene], None],
                  scene_options: Callable[[], dict] | None = None,
@@ -92,6 +95,7 @@ class Runner(param.Parameterized):
         self._callback = None
         self._closed = False
         self._lock: asyncio.Lock | None = None
+        self._recent: list[tuple[float, int]] = []  # (time, iteration) of recent frames
 
     # ------------------------------------------------------------ work
     def _work(self, action: Callable[[], None]) -> Scene:
@@ -116,6 +120,7 @@ class Runner(param.Parameterized):
                 self.busy = False
             if self._closed:
                 return None
+            self._measure(scene.frame.iteration)
             self._publish(scene)
         if scene.frame.diverged:
             self.pause()
@@ -128,6 +133,19 @@ class Runner(param.Parameterized):
         if self._lock is None:
             self._lock = asyncio.Lock()
         return self._lock
+
+    def _measure(self, iteration: int) -> None:
+        """Frame and iteration rates over the last two seconds of play."""
+        now = time.perf_counter()
+        if not self.playing:
+            self._recent = []
+            return
+        self._recent = [(t, i) for t, i in self._recent if now - t < 2.0 and i <= iteration] + [(now, iteration)]
+        if len(self._recent) >= 2:
+            (t0, i0), (t1, i1) = self._recent[0], self._recent[-1]
+            if t1 > t0:
+                self.frames_per_second = (len(self._recent) - 1) / (t1 - t0)
+                self.iterations_per_second = (i1 - i0) / (t1 - t0)
 
     async def refresh(self) -> Scene | None:
         """Publish the current state without training."""
@@ -190,6 +208,7 @@ class Runner(param.Parameterized):
 
     def pause(self) -> None:
         self.playing = False
+        self._recent = []
         if self._callback is not None and self._callback.running:
             self._callback.stop()
 

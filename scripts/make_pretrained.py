@@ -12,6 +12,7 @@ measurements) is kept. The chosen settings and scores are printed and written to
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,9 @@ from ganlab_panel.data import DISTRIBUTIONS
 OUT = Path(__file__).resolve().parents[1] / "ganlab_panel" / "pretrained"
 
 CANDIDATES = [
+    dict(g_layers=2, g_neurons=16, d_layers=2, d_neurons=24, d_lr=0.03, g_lr=0.01),
+    dict(g_layers=2, g_neurons=24, d_layers=3, d_neurons=24, d_optimizer="adam", g_optimizer="adam",
+         d_lr=0.01, g_lr=0.003, k_d=1),
     dict(g_layers=2, g_neurons=12, d_layers=2, d_neurons=12, d_lr=0.03, g_lr=0.01),
     dict(g_layers=2, g_neurons=16, d_layers=2, d_neurons=16, d_optimizer="adam", g_optimizer="adam",
          d_lr=0.003, g_lr=0.001),
@@ -57,9 +61,8 @@ def main(argv=None) -> int:
     seeds = args.seeds[:1] if args.quick else args.seeds
     iterations = 200 if args.quick else args.iterations
     args.out.mkdir(parents=True, exist_ok=True)
-    lines = ["# Pretrained models", "", "Made by `python scripts/make_pretrained.py`: for each distribution the",
-             "candidate with the lowest final grid JS divergence was kept.", "",
-             "| distribution | settings | seed | iterations | JS (bits) |", "|---|---|---:|---:|---:|"]
+    index_path = args.out / "index.json"
+    index = json.loads(index_path.read_text()) if index_path.is_file() else {}
     for name in DISTRIBUTIONS:
         if args.only and name not in args.only:
             continue
@@ -75,12 +78,23 @@ def main(argv=None) -> int:
                     best = (js, i, seed, trainer)
         js, i, seed, trainer = best
         trainer.save(args.out / f"{name}.pt")
-        desc = ", ".join(f"{k}={v}" for k, v in candidates[i].items())
-        lines.append(f"| {name} | {desc} | {seed} | {trainer.iteration} | {js:.3f} |")
+        index[name] = {"settings": candidates[i], "seed": seed, "iterations": trainer.iteration, "js": round(js, 3)}
         print(f"{name}: kept candidate {i}, seed {seed}, JS {js:.3f}", flush=True)
-    if not args.only:
-        (args.out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index_path.write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    write_readme(args.out, index)
     return 0
+
+
+def write_readme(folder: Path, index: dict) -> None:
+    lines = ["# Pretrained models", "", "Made by `python scripts/make_pretrained.py`: for each distribution the",
+             "candidate settings with the lowest final grid JS divergence were kept (see `index.json`).", "",
+             "| distribution | settings | seed | iterations | JS (bits) |", "|---|---|---:|---:|---:|"]
+    for name in DISTRIBUTIONS:
+        if name in index:
+            e = index[name]
+            desc = ", ".join(f"{k}={v}" for k, v in e["settings"].items())
+            lines.append(f"| {name} | {desc} | {e['seed']} | {e['iterations']} | {e['js']:.3f} |")
+    (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

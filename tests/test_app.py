@@ -1,5 +1,6 @@
 """The app's objects, without a browser: views, links, data, files, closing."""
 
+import asyncio
 import gc
 import io
 import json
@@ -79,21 +80,25 @@ def test_choosing_data_and_the_pretrained_toggle(lab):
 
 
 def test_drawing_nothing_is_refused_and_drawn_points_are_used(lab):
-    lab.trainer.train(3)
-    lab.start_drawing()
-    assert lab.drawing
-    assert not lab.finish_drawing(lab.drawing_view.points())
-    assert lab.message_level == "warning" and "Nothing was drawn" in lab.message
-    assert lab.config.distribution == "ring" and lab.trainer.iteration == 3
-    lab.drawing_view.add_points([[0.2, 0.2], [0.25, 0.3], [0.3, 0.4]])
-    lab.drawing_view.freehand.event(data={"xs": [[0.6, 0.8]], "ys": [[0.8, 0.8]]})
-    pts = lab.drawing_view.points()
-    assert len(pts) > 3  # taps plus the resampled stroke
-    assert lab.finish_drawing(pts)
-    assert not lab.drawing and lab.config.distribution == "drawing"
-    real = lab.trainer.real_atlas
-    dist = np.abs(real[:, None, :] - pts[None]).sum(-1).min(axis=1)
-    assert np.median(dist) < 0.05
+    # the drawing plot's edit stream answers through the event loop, as on a server
+    async def scenario():
+        lab.trainer.train(3)
+        lab.start_drawing()
+        assert lab.drawing
+        assert not lab.finish_drawing(lab.drawing_view.points())
+        assert lab.message_level == "warning" and "Nothing was drawn" in lab.message
+        assert lab.config.distribution == "ring" and lab.trainer.iteration == 3
+        lab.drawing_view.add_points([[0.2, 0.2], [0.25, 0.3], [0.3, 0.4]])
+        lab.drawing_view.freehand.event(data={"xs": [[0.6, 0.8]], "ys": [[0.8, 0.8]]})
+        pts = lab.drawing_view.points()
+        assert len(pts) > 3  # taps plus the resampled stroke
+        assert lab.finish_drawing(pts)
+        assert not lab.drawing and lab.config.distribution == "drawing"
+        real = lab.trainer.real_atlas
+        dist = np.abs(real[:, None, :] - pts[None]).sum(-1).min(axis=1)
+        assert np.median(dist) < 0.05
+
+    asyncio.run(scenario())
 
 
 def test_uploads_load_models_and_points_and_refuse_junk(lab):

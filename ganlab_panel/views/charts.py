@@ -25,7 +25,7 @@ class ChartsView(Viewer):
     """D and G loss, and grid KL / JS divergence, against iteration; plus the
     current values as text."""
 
-    def __init__(self, width: int = 320, height: int = 220, **params):
+    def __init__(self, width: int = 290, height: int = 210, **params):
         super().__init__(**params)
         self.buffer = hv.streams.Buffer(_empty(), length=HISTORY, index=False)
         self._last_iteration = -1

@@ -60,8 +60,11 @@ class ControlsView(Viewer):
         self.iteration = pn.pane.HTML(readout("ganlab-iteration", format_iteration(0)),
                                       stylesheets=[COUNTER_CSS], margin=(0, 5))
         self.speed = pn.widgets.Select(label="Speed", options=SPEEDS, value=runner.iterations_per_frame,
-                                       width=190, css_classes=["ganlab-speed"])
+                                       width=230, css_classes=["ganlab-speed"])
         self.speed.link(runner, value="iterations_per_frame")
+        self.rates = pn.pane.HTML(readout("ganlab-rates", ""), margin=(0, 5),
+                                  stylesheets=[":host { font-size: 11px; color: #777; }"])
+        runner.param.watch(self._rates_changed, ["frames_per_second", "iterations_per_second", "playing"])
         self.distributions = [
             B(label="", icon=distribution_icon(name), icon_size="34px", width=54, height=48,
               css_classes=[f"ganlab-distribution-{name}"], description=f"Train on: {name}", color="light")
@@ -93,6 +96,12 @@ class ControlsView(Viewer):
         self.slow.link(runner, value="slow", bidirectional=True)
         runner.param.watch(self._playing_changed, "playing")
 
+    def _rates_changed(self, event):
+        r = self.app.runner
+        text = (f"{r.iterations_per_second:,.0f} it/s · {r.frames_per_second:.1f} frames/s"
+                if r.playing and r.frames_per_second > 0 else "")
+        self.rates.object = readout("ganlab-rates", text)
+
     def _choose(self, name, event=None):
         self.app.choose_distribution(name)
 
@@ -118,8 +127,8 @@ class ControlsView(Viewer):
                          pn.Row(*self.distributions, self.draw, margin=0), self.pretrained, margin=0)
         files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0), self.upload, margin=0)
         return pn.Column(
-            pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter, self.speed, data, files,
-                   margin=0, align="center"),
+            pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter,
+                   pn.Column(self.speed, self.rates, margin=0), data, files, margin=0, align="center"),
             steps,
             stylesheets=[BAR_CSS], sizing_mode="stretch_width", margin=0,
         )

@@ -60,7 +60,8 @@ class DrawingView(Viewer):
                                   streams=[self.reference_pipe])
         self.overlay = (reference * self.strokes * tapped).opts(
             width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
-            bgcolor="white", toolbar=None, border=0, show_legend=False)
+            bgcolor="white", toolbar=None, border=0, show_legend=False,
+            default_tools=[], active_tools=["freehand_draw"])
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=size, height=size, sizing_mode="fixed", margin=0,
                                       css_classes=["ganlab-drawing"])
         self.done_button = pn.widgets.Button(label="Done: train on my data", color="primary",

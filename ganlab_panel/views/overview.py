@@ -64,11 +64,11 @@ class OverviewGraph(Viewer):
         self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                                       sizing_mode="fixed", margin=0, css_classes=["ganlab-overview"])
-        self.tooltip = _at(pn.pane.HTML("", width=330, visible=False, css_classes=["ganlab-tooltip"],
-                                        stylesheets=[":host { font-size: 12px; }"]), 8, 8)
+        self.tooltip = _at(pn.pane.HTML("", width=330, visible=False, stylesheets=[":host { font-size: 12px; }"]),
+                           8, 8)
         self.animate_button = _at(pn.widgets.Button(label="▶ noise → manifold", color="light", width=130,
                                                     height=26, css_classes=["ganlab-animate"],
-                                                    stylesheets=[WIDGET_CSS]), 150, 365)
+                                                    stylesheets=[WIDGET_CSS]), 150, 372)
         self.animate_button.on_click(lambda event: self.animate_generator())
         self._animation = None
         self.widgets = self._make_widgets()
@@ -98,18 +98,20 @@ class OverviewGraph(Viewer):
             c.param.watch(follow, name)
             return widget
 
+        column = lambda *rows: pn.Column(*rows, margin=0)  # noqa: E731
         groups = [
-            (_at(pn.Column(_row("noise type", sel("noise_type")), _row("noise dim", num("noise_dim")), margin=0),
-                 0, 300)),
-            (_at(pn.Column(_row("hidden layers", num("g_layers")), _row("neurons", num("g_neurons")), margin=0),
-                 140, 400)),
-            (_at(pn.Column(_row("optimizer (G)", sel("g_optimizer")), _row("learning rate", lr_sel("g_lr")),
-                           _row("G updates / it.", num("k_g")), margin=0), 440, 365)),
-            (_at(pn.Column(_row("hidden layers", num("d_layers")), _row("neurons", num("d_neurons")), margin=0),
-                 480, 355)),
-            (_at(pn.Column(_row("optimizer (D)", sel("d_optimizer")), _row("learning rate", lr_sel("d_lr")),
-                           _row("D updates / it.", num("k_d")), margin=0), 650, 5)),
-            (_at(pn.Column(_row("loss", sel("loss", width=100)), margin=0), 600, 470)),
+            # left edge, under the noise: the noise, then the generator's structure and optimizer
+            _at(column(_row("noise type", sel("noise_type")), _row("noise dim", num("noise_dim"))), 0, 312),
+            _at(column(_row("G layers", num("g_layers")), _row("G neurons", num("g_neurons")),
+                       _row("G optimizer", sel("g_optimizer")), _row("G learn. rate", lr_sel("g_lr")),
+                       _row("G updates / it.", num("k_g"))), 0, 375),
+            # under the discriminator: its structure
+            _at(column(_row("D layers", num("d_layers")), _row("D neurons", num("d_neurons"))), 470, 365),
+            # above the discriminator's update path: its optimizer
+            _at(column(_row("D optimizer", sel("d_optimizer")), _row("D learn. rate", lr_sel("d_lr")),
+                       _row("D updates / it.", num("k_d"))), 650, 2),
+            # below the generator's update path: the loss
+            _at(column(_row("loss", sel("loss", width=110))), 650, 462),
         ]
         for g in groups:
             g.visible = self.edit_mode
@@ -148,8 +150,9 @@ class OverviewGraph(Viewer):
             self._data["flow"] = {"x": dots[:, 0], "y": dots[:, 1],
                                   "flow_color": np.array([colour] * len(dots), dtype=object)}
             self._data["highlight"] = (substep.components, substep.network == "d")
-            self.tooltip.object = (f"<div style='background:{colour};color:white;padding:6px 8px;border-radius:3px'>"
-                                   f"<b style='font-size:18px;margin-right:6px'>{substep.number}</b>{substep.text}</div>")
+            self.tooltip.object = (f'<div class="ganlab-tooltip" data-step="{substep.number}" style="background:{colour};'
+                                   f'color:white;padding:6px 8px;border-radius:3px"><b style="font-size:18px;'
+                                   f'margin-right:6px">{substep.number}</b>{substep.text}</div>')
             self.tooltip.visible = True
         else:
             self.tooltip.visible = False

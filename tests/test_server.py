@@ -1,0 +1,111 @@
+"""The app on a real Bokeh server, in this process: it answers, a session
+builds its own GANLab, and a closed session lets its trainer go."""
+
+from __future__ import annotations
+
+import gc
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import weakref
+from pathlib import Path
+
+import panel as pn
+import pytest
+
+from ganlab_panel.app import INSTANCES, GANLab
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str, timeout: float = 60.0) -> str:
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as r:
+                return r.read().decode()
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def listening_addresses(port: int) -> list[str] | None:
+    """Local addresses (hex, as /proc/net shows them) listening on ``port``."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            return None
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            addr, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.append(addr)
+    return found
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.time() + timeout
+    while not condition():
+        if time.time() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def server():
+    port = free_port()
+    thread = pn.serve({"ganlab": lambda: GANLab(use_pretrained=False)}, port=port, address="127.0.0.1",
+                      threaded=True, show=False, websocket_origin=[f"127.0.0.1:{port}"],
+                      check_unused_sessions_milliseconds=200,
+                      unused_session_lifetime_milliseconds=300)
+    yield f"http://127.0.0.1:{port}/ganlab"
+    thread.stop()
+
+
+def test_sessions_build_their_own_app_and_closing_frees_the_trainer(server):
+    from bokeh.client import pull_session
+
+    assert "bokeh" in get(server).lower()
+    before = set(INSTANCES)
+    first = pull_session(url=server)
+    second = pull_session(url=server)
+    labs = [lab for lab in INSTANCES if lab not in before]
+    assert len(labs) == 2
+    a, b = labs
+    assert a.trainer is not b.trainer and a.config is not b.config
+    refs = [weakref.ref(lab.trainer) for lab in labs]
+    first.close()
+    second.close()
+
+    def released():
+        gc.collect()
+        return all(lab._closed for lab in labs) and all(r() is None for r in refs)
+    wait_until(released)
+
+
+def test_ganlab_serve_binds_localhost_and_answers(tmp_path):
+    port = free_port()
+    script = Path(sys.executable).with_name("ganlab")
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([str(script), "serve", "--port", str(port), "--no-show"], stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        page = get(f"http://localhost:{port}/ganlab", timeout=90)
+        assert "bokeh" in page.lower()
+        listening = listening_addresses(port)
+        if listening is None:
+            pytest.skip("no /proc/net/tcp to read listening sockets from")
+        assert listening and all(addr in ("0100007F", "00000000000000000000000001000000") for addr in listening)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

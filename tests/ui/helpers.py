@@ -1,0 +1,66 @@
+"""Reading the app's state out of the page: text readouts and Bokeh's data."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+
+REAL = "#008837"
+FAKE = "#7b3294"
+
+_GLYPHS_JS = """(colour) => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (m.type === 'GlyphRenderer' && m.glyph.type === 'Scatter') {
+      const fc = m.glyph.fill_color;
+      if (fc && fc.value === colour) {
+        const d = m.data_source.data;
+        return [Array.from(d.x), Array.from(d.y)];
+      }
+    }
+  }
+  return null;
+}"""
+
+_HEATMAP_JS = """() => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (m.type === 'GlyphRenderer' && m.glyph.type === 'Image') {
+      const d = m.data_source.data;
+      if (d.dw[0] === 1 && d.image[0].shape && d.image[0].shape[0] === 30) return Array.from(d.image[0]);
+    }
+  }
+  return null;
+}"""
+
+
+def iteration(page) -> int:
+    return int(re.sub(r"\D", "", page.locator(".ganlab-iteration").inner_text()) or 0)
+
+
+def samples(page, colour: str) -> np.ndarray:
+    xy = page.evaluate(_GLYPHS_JS, colour)
+    return np.empty((0, 2)) if xy is None else np.column_stack(xy)
+
+
+def heatmap(page) -> np.ndarray:
+    return np.asarray(page.evaluate(_HEATMAP_JS), dtype=float)
+
+
+def click(page, hook: str) -> None:
+    page.locator(f".{hook} button").first.click()
+
+
+def wait_until(condition, timeout: float = 20.0, interval: float = 0.1):
+    deadline = time.time() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(interval)
+
+
+def message(page) -> str:
+    return page.locator(".ganlab-message").inner_text()
