@@ -34,9 +34,6 @@ from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewG
 
 PRETRAINED_DIR = "pretrained"
 
-#: every GANLab alive in this process (weakly): lets tests and tools find sessions.
-INSTANCES: "weakref.WeakSet[GANLab]" = weakref.WeakSet()
-
 PAGE_CSS = f"""
 :host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
 .ganlab-section-title {{ color: #555; font-size: 15px; text-transform: uppercase; margin: 4px 0; }}
@@ -98,7 +95,6 @@ class GANLab(Viewer):
         self._layered_box = pn.Column(self.layered, margin=0)
         self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
         self._closed = False
-        INSTANCES.add(self)
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
         self.controls.set_selected(config.distribution)

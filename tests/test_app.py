@@ -13,7 +13,7 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 
-from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel import ExperimentConfig, GANLab, Trainer, plots
 from ganlab_panel.app import pretrained_path
 from ganlab_panel.checkpoint import checkpoint_bytes, ganlab_model_files
 from ganlab_panel.views.controls import format_iteration
@@ -175,3 +175,29 @@ def test_every_control_has_its_hook(lab):
     html = " ".join(str(getattr(m, "text", "")) for m in root.references())
     for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message"):
         assert f"class=&quot;{cls}&quot;" in html, cls
+
+
+def test_generator_animation_morphs_the_noise_grid_into_the_manifold(lab):
+    from ganlab_panel.frames import manifold_noise
+
+    frames = lab.overview.generator_animation_frames(steps=5)
+    assert len(frames) == 5
+    np.testing.assert_allclose(frames[0][0].reshape(-1, 2), manifold_noise(2))
+    np.testing.assert_allclose(frames[-1][0], lab.trainer.snapshot().manifold, atol=1e-6)
+    assert all(raster is not None and raster.shape == (120, 120) for _, raster in frames)
+
+
+def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
+    from ganlab_panel.runner import SLOW_STEPS
+
+    ov = lab.overview
+    ov.set_flow(True)
+    assert len(ov._data["flow"]["x"]) > 20
+    ov.set_flow(False)
+    assert ov._data["flow"] is None and not ov.tooltip.visible
+    ov.set_flow(True, SLOW_STEPS[2])
+    assert ov._data["highlight"] == (("d_loss",), True)
+    assert ov.tooltip.visible and "loss" in ov.tooltip.object and 'data-step="3"' in ov.tooltip.object
+    drawn = plots.overview_overlay(ov.pipe.data)
+    highlight = [e for e in drawn if isinstance(e, hv.Rectangles)][-1]
+    assert len(highlight) == 1

@@ -15,7 +15,7 @@ from pathlib import Path
 import panel as pn
 import pytest
 
-from ganlab_panel.app import INSTANCES, GANLab
+from ganlab_panel.app import GANLab
 
 
 def free_port() -> int:
@@ -52,6 +52,11 @@ def listening_addresses(port: int) -> list[str] | None:
     return found
 
 
+def live_labs() -> list[GANLab]:
+    gc.collect()
+    return [o for o in gc.get_objects() if type(o) is GANLab and not o._closed]
+
+
 def wait_until(condition, timeout=30.0):
     deadline = time.time() + timeout
     while not condition():
@@ -75,20 +80,22 @@ def test_sessions_build_their_own_app_and_closing_frees_the_trainer(server):
     from bokeh.client import pull_session
 
     assert "bokeh" in get(server).lower()
-    before = set(INSTANCES)
+    before = set(map(id, live_labs()))
     first = pull_session(url=server)
     second = pull_session(url=server)
-    labs = [lab for lab in INSTANCES if lab not in before]
+    labs = [lab for lab in live_labs() if id(lab) not in before]
     assert len(labs) == 2
     a, b = labs
     assert a.trainer is not b.trainer and a.config is not b.config
     refs = [weakref.ref(lab.trainer) for lab in labs]
+    closed = [weakref.ref(lab) for lab in labs]
+    del labs, a, b
     first.close()
     second.close()
 
     def released():
         gc.collect()
-        return all(lab._closed for lab in labs) and all(r() is None for r in refs)
+        return all(r() is None for r in refs) and all(lab() is None or lab()._closed for lab in closed)
     wait_until(released)
 
 

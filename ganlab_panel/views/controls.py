@@ -14,8 +14,8 @@ from .. import plots, style
 from ..data import DISTRIBUTIONS
 from ..runner import SPEEDS
 
-BAR_CSS = f"""
-:host {{ background: #eeeeee; border-bottom: 2px solid #dddddd; padding: 6px 12px; }}
+BAR_CSS = """
+:host { background: #eeeeee; border-bottom: 2px solid #dddddd; padding: 6px 12px; }
 """
 COUNTER_CSS = """
 :host { font-size: 26px; color: #666666; font-variant-numeric: tabular-nums; min-width: 120px; }

@@ -10,7 +10,6 @@ from panel.viewable import Viewer
 
 from .. import plots, style
 from ..data import validate_points
-from ..errors import DataError
 
 #: spacing (plot units) at which freehand strokes are resampled into points.
 STROKE_STEP = 0.01

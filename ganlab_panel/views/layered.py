@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import holoviews as hv
-import numpy as np
 import panel as pn
 import param
 from panel.viewable import Viewer
@@ -84,7 +83,6 @@ class LayeredView(Viewer):
     def update(self, scene: Scene) -> None:
         """Send a Scene's data to every layer that is on (empty data to the others)."""
         self._scene = scene
-        f = scene.frame
         self.pipe.send(self.layer_data(scene))
 
     def layer_data(self, scene: Scene) -> dict:
