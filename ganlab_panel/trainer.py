@@ -33,6 +33,8 @@ from .config import ExperimentConfig
 from .data import get_sampler, sample_noise
 from .device import configure_threads, resolve_device
 from .errors import ConfigError, DataError, ModelFileError
+from .fastpath import FastPath
+from .fastpath import supported as fastpath_supported
 from .losses import get_loss
 from .metrics import GRID_CELLS, grid_divergences
 from .models import Discriminator, Generator
@@ -87,7 +89,7 @@ class Trainer:
     builds a config from keyword settings.
     """
 
-    def __init__(self, config: ExperimentConfig | None = None, **settings):
+    def __init__(self, config: ExperimentConfig | None = None, *, fast: bool = True, **settings):
         if config is None:
             config = ExperimentConfig(**settings)
         elif settings:
@@ -96,6 +98,9 @@ class Trainer:
             raise TypeError(f"config must be an ExperimentConfig, not {type(config).__name__}")
         configure_threads()
         self.config = config
+        #: use the NumPy fast path where it applies (CPU, GAN Lab's losses and optimizers)
+        self.fast = fast
+        self._fast = FastPath(self)
         self._lock = threading.RLock()
         #: held by every public method; hold it to run several as one step.
         self.lock = self._lock
@@ -122,8 +127,9 @@ class Trainer:
         self.g_steps = 0
         self._noise_cursor = 0
         self._real_cursor = 0
-        self._last_d_loss: torch.Tensor | None = None
-        self._last_g_loss: torch.Tensor | None = None
+        # the last losses: a tensor (torch path, read lazily) or a float (NumPy path)
+        self._last_d_loss: torch.Tensor | float | None = None
+        self._last_g_loss: torch.Tensor | float | None = None
 
     def reset(self) -> None:
         """Start the experiment over: fresh weights and counters from the seed."""
@@ -171,6 +177,11 @@ class Trainer:
         index = torch.arange(start, start + size, device=atlas.device) % ATLAS_SIZE
         return atlas[index]
 
+    @property
+    def path(self) -> str:
+        """Which implementation trains: ``"numpy"`` (the fast CPU path) or ``"torch"``."""
+        return "numpy" if self.fast and fastpath_supported(self) else "torch"
+
     def _d_update(self) -> None:
         noise = self._next(self._noise_atlas, self._noise_cursor)
         real = self._next(self._real_atlas, self._real_cursor)
@@ -204,6 +215,9 @@ class Trainer:
         if iterations < 0:
             raise ValueError(f"iterations must be >= 0, not {iterations}")
         with self._lock:
+            if self.path == "numpy":
+                self._fast.run(int(iterations))
+                return
             for _ in range(int(iterations)):
                 for _ in range(self.config.k_d):
                     self._d_update()
@@ -211,32 +225,38 @@ class Trainer:
                     self._g_update()
                 self.iteration += 1
 
+    def _updates(self, d: int, g: int, count_iteration: bool) -> None:
+        if self.path == "numpy":
+            self._fast.run(1, d, g, count_iterations=count_iteration)
+            return
+        for _ in range(d):
+            self._d_update()
+        for _ in range(g):
+            self._g_update()
+        if count_iteration:
+            self.iteration += 1
+
     def train_discriminator(self) -> None:
         """The first half of an iteration: k_D discriminator updates (the
         iteration is counted when :meth:`train_generator` completes it)."""
         with self._lock:
-            for _ in range(self.config.k_d):
-                self._d_update()
+            self._updates(self.config.k_d, 0, count_iteration=False)
 
     def train_generator(self) -> None:
         """The second half of an iteration: k_G generator updates, then the
         iteration is counted."""
         with self._lock:
-            for _ in range(self.config.k_g):
-                self._g_update()
-            self.iteration += 1
+            self._updates(0, self.config.k_g, count_iteration=True)
 
     def step_d(self) -> None:
         """One discriminator update (counted as an iteration, as in GAN Lab)."""
         with self._lock:
-            self._d_update()
-            self.iteration += 1
+            self._updates(1, 0, count_iteration=True)
 
     def step_g(self) -> None:
         """One generator update (counted as an iteration, as in GAN Lab)."""
         with self._lock:
-            self._g_update()
-            self.iteration += 1
+            self._updates(0, 1, count_iteration=True)
 
     @property
     def diverged(self) -> bool:
@@ -246,7 +266,7 @@ class Trainer:
 
     def _is_finite(self) -> bool:
         for loss in (self._last_d_loss, self._last_g_loss):
-            if loss is not None and not bool(torch.isfinite(loss)):
+            if loss is not None and not np.isfinite(float(loss)):
                 return False
         return all(bool(torch.isfinite(p).all()) for p in self._d_params + self._g_params)
 
@@ -343,7 +363,8 @@ class Trainer:
                 "noise_atlas": cpu(self._noise_atlas),
                 "real_atlas": cpu(self._real_atlas),
                 "counters": [self.iteration, self.d_steps, self.g_steps, self._noise_cursor, self._real_cursor],
-                "last_losses": [cpu(t) if t is not None else None for t in (self._last_d_loss, self._last_g_loss)],
+                "last_losses": [torch.tensor(float(t)) if t is not None else None
+                                for t in (self._last_d_loss, self._last_g_loss)],
                 "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
             }
 
@@ -363,8 +384,8 @@ class Trainer:
                 (self.iteration, self.d_steps, self.g_steps,
                  self._noise_cursor, self._real_cursor) = (int(c) for c in state["counters"])
                 d_loss, g_loss = state["last_losses"]
-                self._last_d_loss = d_loss.to(self.device) if d_loss is not None else None
-                self._last_g_loss = g_loss.to(self.device) if g_loss is not None else None
+                self._last_d_loss = float(d_loss) if d_loss is not None else None
+                self._last_g_loss = float(g_loss) if g_loss is not None else None
                 self._sample_rng.bit_generator.state = json.loads(state["sample_rng"])
             except ModelFileError:
                 raise
@@ -385,7 +406,7 @@ class Trainer:
     def __repr__(self) -> str:
         c = self.config
         return (f"<Trainer {c.distribution} iteration={self.iteration} loss={c.loss} "
-                f"G {c.g_layers}x{c.g_neurons} D {c.d_layers}x{c.d_neurons} on {self.device}>")
+                f"G {c.g_layers}x{c.g_neurons} D {c.d_layers}x{c.d_neurons} on {self.device} ({self.path})>")
 
 
 def _optimizer_state_cpu(opt: torch.optim.Optimizer) -> dict:
