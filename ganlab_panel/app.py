@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import time
 import weakref
 import zipfile
 from importlib import resources
@@ -33,6 +34,9 @@ from .trainer import Trainer
 from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph
 
 PRETRAINED_DIR = "pretrained"
+
+#: while training plays, the least time (s) between two updates of these views
+THROTTLE = {"overview": 0.15, "charts": 0.2, "counter": 0.2}
 
 PAGE_CSS = f"""
 :host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
@@ -95,6 +99,8 @@ class GANLab(Viewer):
         self._layered_box = pn.Column(self.layered, margin=0)
         self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
         self._closed = False
+        self._last_sent: dict[str, float] = {}
+        self._scene: Scene | None = None
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
         self.controls.set_selected(config.distribution)
@@ -134,14 +140,29 @@ class GANLab(Viewer):
 
     # ---------------------------------------------------------- publish
     def _publish(self, scene: Scene) -> None:
+        """Send a Scene to the views. While training plays, the layered view gets
+        every frame and the rest follow at lower rates (see THROTTLE), so the
+        browser's time goes to the main plot."""
         if self._closed:
             return
+        now = time.perf_counter()
+        live = self.runner.playing and not self.runner.slow
+
+        def due(view: str) -> bool:
+            if live and now - self._last_sent.get(view, 0.0) < THROTTLE[view]:
+                return False
+            self._last_sent[view] = now
+            return True
+
+        self._scene = scene
         with pn.io.hold():
             self.layered.update(scene)
-            self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
-            self.charts.update(scene.frame)
-            self.controls.set_iteration(scene.frame.iteration)
-            self.drawing_view.show_reference(scene.frame.real)
+            if due("overview"):
+                self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
+            if due("charts"):
+                self.charts.update(scene.frame)
+            if due("counter"):
+                self.controls.set_iteration(scene.frame.iteration)
 
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
@@ -154,13 +175,18 @@ class GANLab(Viewer):
             self.refresh()
 
     def _structure_changed(self, *events) -> None:
-        # the trainer (watching first) has rebuilt the experiment
+        # the trainer (watching first) has rebuilt the experiment; like GAN Lab, stop playing
+        self.runner.pause()
         self.charts.reset()
         self.controls.set_selected(self.config.distribution)
         self._refresh_soon()
 
     def _substep_changed(self, event) -> None:
-        if self.trainer is not None and self.overview._scene is not None:
+        if self.trainer is None or self._scene is None:
+            return
+        if event.name == "playing" and not event.new:
+            self._publish(self._scene)  # paused: bring every view up to the last frame
+        else:
             self.overview.set_flow(self.runner.playing, self.runner.current_substep)
 
     def _dense_layers_changed(self, *events) -> None:
@@ -228,6 +254,7 @@ class GANLab(Viewer):
         """Open the drawing canvas in place of the layered plot."""
         self.runner.pause()
         self.drawing_view.reset()
+        self.drawing_view.show_reference(self.trainer.real_atlas[:450])
         self.drawing = True
 
     def cancel_drawing(self) -> None:

@@ -23,35 +23,48 @@ from .frames import GRADIENT_ARROW_UNIT, Frame
 BOUNDS = (0.0, 0.0, 1.0, 1.0)
 LAYERED_SIZE = 400
 
+#: draw on a 2D canvas, not WebGL: without a GPU (a laptop's integrated one
+#: aside, and any headless browser), WebGL is emulated in software and each
+#: frame costs several times more.
+CANVAS = {"backend_opts": {"plot.output_backend": "canvas"}}
+
 # ------------------------------------------------------------------ layered
 
 
-def _image(values: np.ndarray | None, cmap, bounds=BOUNDS, vdim: str = "value") -> hv.Image:
+def alpha_bytes(raster: np.ndarray) -> np.ndarray:
+    """A 0..1 raster (NaN = empty) as 0..255 bytes: a quarter of the float data
+    to send each frame, and precise enough for an opacity."""
+    return (np.nan_to_num(np.asarray(raster, dtype=np.float32), nan=0.0).clip(0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def _image(values: np.ndarray | None, cmap, bounds=BOUNDS, vdim: str = "value", group: str = "Image",
+           clim: tuple = (0, 1)) -> hv.Image:
     """An Image from a (rows, cols) array whose row 0 is at the bottom; no data
     gives a fully transparent image. NaN cells are drawn transparent."""
     hidden = values is None
     arr = np.zeros((2, 2), dtype=np.float32) if hidden else np.asarray(values)
     if not hidden and not np.isfinite(arr).any():
         arr, hidden = np.zeros((2, 2), dtype=np.float32), True
-    img = hv.Image(np.flipud(arr), bounds=bounds, kdims=["x", "y"], vdims=[vdim])
-    return img.opts(cmap=cmap, clim=(0, 1), alpha=0.0 if hidden else 1.0, clipping_colors={"NaN": "transparent"},
+    img = hv.Image(np.flipud(arr), bounds=bounds, kdims=["x", "y"], vdims=[vdim], group=group)
+    return img.opts(cmap=cmap, clim=clim, visible=not hidden, clipping_colors={"NaN": "transparent"},
                     colorbar=False, tools=[])
 
 
-def d_heatmap(values: np.ndarray | None, bounds=BOUNDS) -> hv.Image:
+def d_heatmap(values: np.ndarray | None, bounds=BOUNDS, group: str = "Heatmap") -> hv.Image:
     """D's output on a grid (GAN Lab's 30×30 cells, or a finer field), PRGn."""
-    return _image(values, style.D_CMAP, bounds, vdim="D(x)")
+    return _image(values, style.D_CMAP, bounds, vdim="D(x)", group=group)
 
 
-def manifold_image(raster: np.ndarray | None, bounds=BOUNDS) -> hv.Image:
-    """The manifold raster: purple with GAN Lab's per-quad opacity (0 = none)."""
-    return _image(None if raster is None else np.nan_to_num(raster, nan=0.0), style.MANIFOLD_CMAP, bounds,
-                  vdim="opacity")
+def manifold_image(raster: np.ndarray | None, bounds=BOUNDS, group: str = "Manifold") -> hv.Image:
+    """The manifold raster: purple with GAN Lab's per-quad opacity (as bytes, 0 = none)."""
+    return _image(None if raster is None else alpha_bytes(raster), style.MANIFOLD_CMAP, bounds,
+                  vdim="opacity", group=group, clim=(0, 255))
 
 
 def density_image(raster: np.ndarray | None) -> hv.Image:
     """The generator's density from many samples (0 = none)."""
-    return _image(None if raster is None else np.nan_to_num(raster, nan=0.0), style.DENSITY_CMAP, vdim="density")
+    return _image(None if raster is None else alpha_bytes(raster), style.DENSITY_CMAP, vdim="density",
+                  group="Density", clim=(0, 255))
 
 
 def manifold_segments(manifold: np.ndarray | None, box=BOUNDS) -> np.ndarray:
@@ -77,17 +90,17 @@ def segments_inside(segments: np.ndarray, box) -> np.ndarray:
     return segments[keep]
 
 
-def manifold_lines(segments: np.ndarray | None) -> hv.Segments:
+def manifold_lines(segments: np.ndarray | None, group: str = "ManifoldLines") -> hv.Segments:
     """The manifold's grid lines, thin grey (see :func:`manifold_segments`)."""
     segs = np.empty((0, 4)) if segments is None else segments
-    return hv.Segments(segs, kdims=["x0", "y0", "x1", "y1"]).opts(
+    return hv.Segments(segs, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
         color=style.MANIFOLD_EDGE, alpha=0.6, line_width=1)
 
 
-def samples(points: np.ndarray | None, colour: str, label: str, size: float = 4, hover: bool = True) -> hv.Points:
+def samples(points: np.ndarray | None, colour: str, group: str, size: float = 4, hover: bool = True) -> hv.Points:
     """Real or fake samples as dots; hovering shows their coordinates."""
     pts = np.empty((0, 2)) if points is None else np.asarray(points)
-    return hv.Points(pts, kdims=["x", "y"], label=label).opts(
+    return hv.Points(pts, kdims=["x", "y"], group=group).opts(
         color=colour, size=size, alpha=style.POINT_ALPHA, line_alpha=0,
         tools=["hover"] if hover else [], muted_alpha=0)
 
@@ -115,15 +128,16 @@ def arrow_segments(origins: np.ndarray | None, vectors: np.ndarray | None,
     return segs * [w, h, w, h] + [x0, y0, x0, y0]
 
 
-def gradients(segments: np.ndarray, line_width: float = 1.5) -> hv.Segments:
+def gradients(segments: np.ndarray | None, line_width: float = 1.5, group: str = "Gradients") -> hv.Segments:
     """Generator gradients as pink arrows (see :func:`arrow_segments`)."""
-    return hv.Segments(segments, kdims=["x0", "y0", "x1", "y1"]).opts(
+    segments = np.empty((0, 4)) if segments is None else segments
+    return hv.Segments(segments, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
         color=style.GRADIENT, alpha=style.GRADIENT_ALPHA, line_width=line_width)
 
 
 def drawn_points(points: np.ndarray | None) -> hv.Points:
     """The user's drawing: the points training will sample around."""
-    return samples(points, style.REAL, "drawn points", size=6)
+    return samples(points, style.REAL, "Drawn", size=6)
 
 
 def layered_overlay(layers: dict) -> hv.Overlay:
@@ -132,11 +146,10 @@ def layered_overlay(layers: dict) -> hv.Overlay:
     manifold_lines (segments), real, fake, gradients (segments). Every layer is
     always present, so the overlay keeps one structure from frame to frame."""
     get = layers.get
-    grads = get("gradients")
-    return (d_heatmap(get("heatmap")) * d_heatmap(get("d_field")) * density_image(get("density"))
+    return (d_heatmap(get("heatmap")) * d_heatmap(get("d_field"), group="DField") * density_image(get("density"))
             * manifold_image(get("manifold")) * manifold_lines(get("manifold_lines"))
-            * samples(get("real"), style.REAL, "Real samples") * samples(get("fake"), style.FAKE, "Fake samples")
-            * gradients(grads if grads is not None else np.empty((0, 4))))
+            * samples(get("real"), style.REAL, "Real") * samples(get("fake"), style.FAKE, "Fake")
+            * gradients(get("gradients")))
 
 
 # ----------------------------------------------------------------- charts
@@ -144,16 +157,16 @@ def layered_overlay(layers: dict) -> hv.Overlay:
 
 def loss_chart(data) -> hv.Overlay:
     """D loss and G loss against iteration."""
-    d = hv.Curve(data, "iteration", "d_loss", label="D loss").opts(color=style.D_BLUE, line_width=2)
-    g = hv.Curve(data, "iteration", "g_loss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
+    d = hv.Curve(data, "iteration", "d_loss", group="DLoss", label="D loss").opts(color=style.D_BLUE, line_width=2)
+    g = hv.Curve(data, "iteration", "g_loss", group="GLoss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
     return (d * g).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
                         ylabel="loss", show_grid=True)
 
 
 def divergence_chart(data) -> hv.Overlay:
     """Grid KL and JS divergence (bits) against iteration."""
-    kl = hv.Curve(data, "iteration", "kl", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
-    js = hv.Curve(data, "iteration", "js", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
+    kl = hv.Curve(data, "iteration", "kl", group="KL", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
+    js = hv.Curve(data, "iteration", "js", group="JS", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
     return (kl * js).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
                           ylabel="bits", show_grid=True)
 
@@ -261,28 +274,32 @@ def flow_dots(paths: list, phase: float, spacing: float = 18.0) -> np.ndarray:
     return np.vstack(out) if out else np.empty((0, 2))
 
 
-def thumbnail_points(frame: Frame | None) -> dict[str, np.ndarray]:
-    """Every dot of the overview's thumbnails, mapped into their boxes, with a
-    colour each: noise, real and fake samples, and both predictions."""
+def _inside(points: np.ndarray, key: str) -> np.ndarray:
+    b = BOXES[key]
+    return (points[:, 0] >= b.x0) & (points[:, 0] <= b.x1) & (points[:, 1] >= b.y0) & (points[:, 1] <= b.y1)
+
+
+def thumbnail_layers(frame: Frame | None) -> dict:
+    """The overview's thumbnail dots, mapped into their boxes (dots outside a box
+    are dropped): noise, real and fake samples as (n, 2) arrays, and both
+    predictions as ``pred`` columns x, y, score (D's output after GAN Lab's
+    sqrt stretch, coloured on PRGn)."""
+    empty = np.empty((0, 2))
     if frame is None:
-        return {"x": np.empty(0), "y": np.empty(0), "color": np.empty(0, dtype=object)}
+        return {"noise": empty, "real": empty, "fake": empty,
+                "pred": {"x": np.empty(0), "y": np.empty(0), "score": np.empty(0)}}
     noise = frame.noise if frame.noise_dim >= 2 else np.column_stack([frame.noise[:, 0], np.full(len(frame.noise), 0.5)])
-    parts = [
-        (to_box(noise[:, :2], BOXES["noise"]), [style.FAKE] * len(noise)),
-        (to_box(frame.real, BOXES["real"]), [style.REAL] * len(frame.real)),
-        (to_box(frame.fake, BOXES["fake"]), [style.FAKE] * len(frame.fake)),
-        (to_box(frame.real, BOXES["pred_real"]), style.d_colour(frame.d_real)),
-        (to_box(frame.fake, BOXES["pred_fake"]), style.d_colour(frame.d_fake)),
-    ]
-    xy = np.vstack([p for p, _ in parts])
-    colours = np.concatenate([np.asarray(c, dtype=object) for _, c in parts])
-    inside = np.zeros(len(xy), dtype=bool)
-    offset = 0
-    for (p, _), key in zip(parts, ["noise", "real", "fake", "pred_real", "pred_fake"]):
-        b = BOXES[key]
-        inside[offset:offset + len(p)] = ((p[:, 0] >= b.x0) & (p[:, 0] <= b.x1) & (p[:, 1] >= b.y0) & (p[:, 1] <= b.y1))
-        offset += len(p)
-    return {"x": xy[inside, 0], "y": xy[inside, 1], "color": colours[inside]}
+    out = {}
+    for key, pts in (("noise", noise[:, :2]), ("real", frame.real), ("fake", frame.fake)):
+        boxed = to_box(pts, BOXES[key])
+        out[key] = boxed[_inside(boxed, key)]
+    pr, pf = to_box(frame.real, BOXES["pred_real"]), to_box(frame.fake, BOXES["pred_fake"])
+    keep_r, keep_f = _inside(pr, "pred_real"), _inside(pf, "pred_fake")
+    xy = np.vstack([pr[keep_r], pf[keep_f]])
+    score = np.concatenate([style.sqrt_abs(np.nan_to_num(frame.d_real, nan=0.5))[keep_r],
+                            style.sqrt_abs(np.nan_to_num(frame.d_fake, nan=0.5))[keep_f]])
+    out["pred"] = {"x": xy[:, 0], "y": xy[:, 1], "score": score}
+    return out
 
 
 def loss_bar_width(loss: float, loss_name: str, network: str) -> float:
@@ -297,15 +314,18 @@ def loss_bar_width(loss: float, loss_name: str, network: str) -> float:
     return float(min(width, 80.0))
 
 
-def loss_bars(frame: Frame | None) -> np.ndarray:
-    """(2, 5) rectangles x0, y0, x1, y1, which (0 = D, 1 = G) for the loss bars."""
-    rows = []
-    for key, net, attr in (("d_loss", "d", "d_loss"), ("g_loss", "g", "g_loss")):
+def loss_bars(frame: Frame | None) -> dict:
+    """The two loss bars (D, then G) as rectangle columns with their colours."""
+    cols = {"x0": [], "y0": [], "x1": [], "y1": [], "color": [style.D_BLUE, style.G_PURPLE]}
+    for key, net in (("d_loss", "d"), ("g_loss", "g")):
         b = BOXES[key]
-        value = getattr(frame, attr) if frame is not None else float("nan")
+        value = getattr(frame, key) if frame is not None else float("nan")
         loss_name = frame.info.get("loss", "log") if frame is not None else "log"
-        rows.append((b.x0, b.y0, b.x0 + loss_bar_width(value, loss_name, net), b.y1, 0 if net == "d" else 1))
-    return np.array(rows, dtype=float)
+        cols["x0"].append(b.x0)
+        cols["y0"].append(b.y0)
+        cols["x1"].append(b.x0 + loss_bar_width(value, loss_name, net))
+        cols["y1"].append(b.y1)
+    return {k: np.asarray(v, dtype=object if k == "color" else float) for k, v in cols.items()}
 
 
 def loss_labels(frame: Frame | None) -> dict:
@@ -339,53 +359,57 @@ def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
         b = BOXES[key]
         rects.append((b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4))
     colour = style.D_BLUE if colour_for_d else style.G_PURPLE
-    return hv.Rectangles(rects if rects else np.empty((0, 4))).opts(
+    return hv.Rectangles(rects if rects else np.empty((0, 4)), group="Highlight").opts(
         fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3)
 
 
-def thumbnail_dots(data: dict | None) -> hv.Points:
-    if data is None:
-        data = thumbnail_points(None)
-    return hv.Points(data, kdims=["x", "y"], vdims=["color"]).opts(
-        color="color", size=2.5, line_alpha=0, alpha=0.85, tools=[])
+def thumbnail_dots(layers: dict | None) -> hv.Overlay:
+    """The thumbnails' dots: noise, real, fake, and the predictions coloured by D."""
+    layers = layers if layers is not None else thumbnail_layers(None)
+    dots = dict(size=2.5, line_alpha=0, alpha=0.85, tools=[])
+    return (hv.Points(layers["noise"], kdims=["x", "y"], group="NoiseDots").opts(color=style.FAKE, **dots)
+            * hv.Points(layers["real"], kdims=["x", "y"], group="RealDots").opts(color=style.REAL, **dots)
+            * hv.Points(layers["fake"], kdims=["x", "y"], group="FakeDots").opts(color=style.FAKE, **dots)
+            * hv.Points(layers["pred"], kdims=["x", "y"], vdims=["score"], group="PredDots").opts(
+                color="score", cmap=style.D_CMAP, clim=(0, 1), colorbar=False, **dots))
 
 
-def loss_bar_rects(rects: np.ndarray | None) -> hv.Rectangles:
-    rects = rects if rects is not None else np.empty((0, 5))
-    return hv.Rectangles(rects, vdims=["which"]).opts(
-        color=hv.dim("which").categorize({0: style.D_BLUE, 1: style.G_PURPLE}, default=style.PATH_GREY),
-        line_alpha=0)
+def loss_bar_rects(rects: dict | None) -> hv.Rectangles:
+    rects = rects if rects is not None else loss_bars(None)
+    return hv.Rectangles(rects, vdims=["color"], group="LossBars").opts(color="color", line_alpha=0)
 
 
 def loss_text(data: dict | None) -> hv.Labels:
-    return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text").opts(
+    return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text", group="LossText").opts(
         text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444")
 
 
-def flow(data: dict | None) -> hv.Points:
-    if data is None:
-        data = {"x": np.empty(0), "y": np.empty(0), "flow_color": np.empty(0, dtype=object)}
-    return hv.Points(data, kdims=["x", "y"], vdims=["flow_color"]).opts(
-        color="flow_color", size=5, line_alpha=0, tools=[])
+def flow(data: np.ndarray | None, colour: str, group: str) -> hv.Points:
+    """Dots travelling along one kind of path (forward, D's update or G's)."""
+    pts = np.empty((0, 2)) if data is None else np.asarray(data).reshape(-1, 2)
+    return hv.Points(pts, kdims=["x", "y"], group=group).opts(color=colour, size=5, line_alpha=0, tools=[])
 
 
 def overview_overlay(data: dict) -> hv.Overlay:
     """The overview's changing parts from a dict: d_image, gen_raster,
     gen_lines (segments), points (thumbnail dots), g_grad (segments), bars,
-    bar_text, flow and highlight ((components, for_d) or None)."""
+    bar_text, flow, flow_d, flow_g (dots on the paths) and highlight
+    ((components, for_d) or None)."""
     get = data.get
     gbox, dbox = BOXES["generator"].bounds, BOXES["discriminator"].bounds
     components, for_d = get("highlight") or ((), True)
-    g_grad = get("g_grad")
-    return (d_heatmap(get("d_image"), bounds=dbox) * manifold_image(get("gen_raster"), bounds=gbox)
-            * manifold_lines(get("gen_lines")) * thumbnail_dots(get("points"))
-            * gradients(g_grad if g_grad is not None else np.empty((0, 4)), 1)
-            * loss_bar_rects(get("bars")) * loss_text(get("bar_text")) * flow(get("flow"))
+    return (d_heatmap(get("d_image"), bounds=dbox, group="DThumb")
+            * manifold_image(get("gen_raster"), bounds=gbox, group="GThumb")
+            * manifold_lines(get("gen_lines"), group="GThumbLines") * thumbnail_dots(get("points"))
+            * gradients(get("g_grad"), 1, group="GGrad")
+            * loss_bar_rects(get("bars")) * loss_text(get("bar_text"))
+            * flow(get("flow"), style.PATH_GREY, "Flow") * flow(get("flow_d"), style.D_BLUE, "FlowD")
+            * flow(get("flow_g"), style.G_PURPLE, "FlowG")
             * highlight_rects(list(components), for_d))
 
 
 def overview_opts() -> dict:
-    return dict(width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
+    return dict(**CANVAS, width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
                 xaxis=None, yaxis=None, toolbar=None, show_frame=False, border=0,
                 bgcolor=style.PANEL_BG, default_tools=[], active_tools=[], show_legend=False)
 

@@ -1,11 +1,16 @@
 """Runner: owns the live training loop of one session.
 
-A periodic callback ticks on the server's (or notebook kernel's) event loop.
-Each tick hands the work - ``iterations_per_frame`` iterations, then a Scene -
-to a worker thread, waits for it without blocking the loop, and publishes the
-Scene to the views. A tick that finds the previous one still running does
-nothing, so two ticks never train at once. Step actions (one D update, one G
-update, one iteration) run the same way.
+While playing, a training thread of the session's own trains continuously and,
+``fps`` times a second, snapshots a Scene into a one-slot mailbox; a periodic
+callback on the server's (or notebook kernel's) event loop publishes the newest
+Scene to the views. Training never runs on the event loop, the frame rate does
+not depend on how long an iteration takes, and the training rate does not wait
+for the browser. ``iterations_per_frame`` caps the iterations between two frames
+(0: as many as fit, about two thirds of each frame interval).
+
+Step actions (one D update, one G update, one iteration) and single frames run
+in a worker thread too, one at a time; a frame that finds another still running
+is skipped, an action the user asked for waits its turn.
 
 Slow motion plays each iteration as GAN Lab's ten highlighted sub-steps, one
 every ``slow_period`` ms: the discriminator trains at sub-step 5 and the
@@ -17,6 +22,8 @@ generator at sub-step 10.
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -60,14 +67,22 @@ SLOW_STEPS: tuple[SubStep, ...] = (
             "The optimizer updates the generator (k_G times): the fake samples and the manifold move."),
 )
 
-#: presets of the speed control: label -> iterations per frame.
+#: presets of the speed control: label -> iterations per frame (0: as fast as possible).
 SPEEDS = {
-    "1 iteration per frame (GAN Lab's pace)": 1,
-    "6 iterations per frame": 6,
-    "20 iterations per frame": 20,
+    "As fast as possible": 0,
+    "2 per frame (GAN Lab's pace, ~60 it/s)": 2,
+    "10 iterations per frame": 10,
     "50 iterations per frame": 50,
-    "200 iterations per frame": 200,
 }
+
+#: share of each frame interval the training thread trains for at full speed.
+TRAIN_SHARE = 0.65
+
+#: how often (ms) the event loop looks for a new frame while playing.
+POLL_MS = 10
+
+#: while playing, the grid KL/JS are measured at most this often (s).
+DIVERGENCE_INTERVAL = 0.2
 
 
 class Runner(param.Parameterized):
@@ -75,9 +90,9 @@ class Runner(param.Parameterized):
 
     playing = param.Boolean(default=False, doc="Training is running.")
     slow = param.Boolean(default=False, doc="Play each iteration as ten highlighted sub-steps.")
-    iterations_per_frame = param.Integer(default=6, bounds=(1, 10_000),
-                                         doc="Iterations trained between two published frames.")
-    period = param.Integer(default=100, bounds=(10, 5000), doc="Milliseconds between frames while playing.")
+    iterations_per_frame = param.Integer(default=0, bounds=(0, 100_000),
+                                         doc="Iterations trained between two frames (0: as many as fit).")
+    fps = param.Integer(default=30, bounds=(1, 60), doc="Frames published per second while playing.")
     slow_period = param.Integer(default=1250, bounds=(10, 10_000), doc="Milliseconds per slow-motion sub-step.")
     substep = param.Integer(default=0, bounds=(0, 10), doc="The slow-motion sub-step on show (0: none).")
     busy = param.Boolean(default=False, doc="A tick or action is running in the worker.")
@@ -96,6 +111,13 @@ class Runner(param.Parameterized):
         self._closed = False
         self._lock: asyncio.Lock | None = None
         self._recent: list[tuple[float, int]] = []  # (time, iteration) of recent frames
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._mailbox: tuple[int, Scene] | None = None  # (sequence number, newest scene)
+        self._published = 0
+        self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
+        #: seconds spent while playing: training, making scenes, publishing; and frames
+        self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
 
     # ------------------------------------------------------------ work
     def _work(self, action: Callable[[], None]) -> Scene:
@@ -175,22 +197,120 @@ class Runner(param.Parameterized):
     def current_substep(self) -> SubStep | None:
         return SLOW_STEPS[self.substep - 1] if self.substep else None
 
+    # ----------------------------------------------------- live training
+    def _train_loop(self, stop: threading.Event) -> None:
+        """The training thread: train, snapshot a Scene per frame, repeat."""
+        trainer = self.trainer
+        seq = 0
+        next_frame = time.perf_counter()
+        last_divergences = 0.0
+        while not stop.is_set():
+            interval = 1.0 / self.fps
+            limit = self.iterations_per_frame
+            start = time.perf_counter()
+            done = 0
+            try:
+                while not stop.is_set():
+                    if limit:
+                        n = min(limit - done, max(1, self._chunk))
+                        if n <= 0:
+                            break
+                    else:
+                        if time.perf_counter() - start >= interval * TRAIN_SHARE:
+                            break
+                        n = self._chunk
+                    t0 = time.perf_counter()
+                    trainer.train(n)
+                    done += n
+                    spent = time.perf_counter() - t0
+                    self.timings["train"] += spent
+                    # keep chunks near 4 ms: short enough to stop or change settings promptly
+                    self._chunk = int(min(max(1, n * 0.004 / max(spent, 1e-6)), 5000))
+                t0 = time.perf_counter()
+                # the charts follow at a few frames a second: measure KL/JS as often
+                fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
+                if fresh:
+                    last_divergences = t0
+                scene = compute_scene(trainer, divergences=fresh, **self._scene_options())
+                self.timings["scene"] += time.perf_counter() - t0
+                self.timings["frames"] += 1
+            except Exception as exc:  # a broken trainer must not kill the session silently
+                self._mailbox = (seq + 1, exc)
+                return
+            seq += 1
+            self._mailbox = (seq, scene)
+            if scene.frame.diverged:
+                return
+            next_frame += interval
+            wait = next_frame - time.perf_counter()
+            if wait > 0:
+                self.timings["wait"] += wait
+                stop.wait(wait)
+            else:
+                next_frame = time.perf_counter()
+
+    def _poll(self) -> None:
+        """On the event loop: publish the newest Scene, if there is a new one."""
+        mail = self._mailbox
+        if mail is None or self._closed or mail[0] == self._published:
+            return
+        self._published, scene = mail
+        if isinstance(scene, Exception):
+            self.pause()
+            self._notify(f"Training stopped: {scene}", "danger")
+            return
+        self._measure(scene.frame.iteration)
+        t0 = time.perf_counter()
+        self._publish(scene)
+        self.timings["publish"] += time.perf_counter() - t0
+        self.timings["published"] += 1
+        if scene.frame.diverged:
+            self.pause()
+            self._notify(f"Training diverged at iteration {scene.frame.iteration}: a loss or weight became "
+                         "NaN or infinite. Training is paused; press Reset, or lower the learning rates.", "danger")
+
+    def _start_live(self) -> None:
+        self._stop = threading.Event()
+        self._mailbox = None
+        self._published = 0
+        self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
+                                        daemon=True)
+        self._thread.start()
+
+    def _stop_live(self) -> None:
+        self._stop.set()
+        self._thread = None
+
     # --------------------------------------------------------- controls
     def _ensure_callback(self):
         if self._callback is None:
-            self._callback = pn.state.add_periodic_callback(self._on_period, period=self.period, start=False)
+            self._callback = pn.state.add_periodic_callback(self._on_period, period=self._period(), start=False)
         return self._callback
+
+    def _period(self) -> int:
+        # while playing, look for a new frame often: it is published as soon as it is ready
+        return self.slow_period if self.slow else POLL_MS
 
     async def _on_period(self):
         if self.slow:
             await self.slow_tick()
         else:
-            await self.tick()
+            self._poll()
 
-    @param.depends("period", "slow", "slow_period", watch=True)
+    @param.depends("fps", "slow", "slow_period", watch=True)
     def _retime(self):
         if self._callback is not None:
-            self._callback.period = self.slow_period if self.slow else self.period
+            # restart it explicitly: a running callback does not reliably take a new period
+            running = self._callback.running
+            if running:
+                self._callback.stop()
+            self._callback.period = self._period()
+            if running:
+                self._callback.start()
+        if self.playing:
+            self._stop_live()
+            if not self.slow:
+                self._start_live()
 
     @param.depends("slow", watch=True)
     def _slow_changed(self):
@@ -201,14 +321,24 @@ class Runner(param.Parameterized):
         if self._closed or self.playing:
             return
         callback = self._ensure_callback()
-        callback.period = self.slow_period if self.slow else self.period
+        callback.period = self._period()
         self.playing = True
+        if not self.slow:
+            self._start_live()
         if not callback.running:
             callback.start()
 
     def pause(self) -> None:
+        if self.playing and os.environ.get("GANLAB_TIMINGS"):
+            t = self.timings
+            frames = max(t["frames"], 1)
+            print(f"ganlab timings: {t['frames']} frames made, {t['published']} published; per frame made: "
+                  f"train {1000 * t['train'] / frames:.1f} ms, scene {1000 * t['scene'] / frames:.1f} ms, "
+                  f"wait {1000 * t['wait'] / frames:.1f} ms; publish {1000 * t['publish'] / max(t['published'], 1):.1f}"
+                  f" ms per frame published", flush=True)
         self.playing = False
         self._recent = []
+        self._stop_live()
         if self._callback is not None and self._callback.running:
             self._callback.stop()
 

@@ -22,8 +22,12 @@ import pandas as pd
 
 from .frames import Frame
 
-#: pixels per side of the dense rasters.
-RASTER_SIZE = 240
+#: pixels per side of the dense rasters: half the layered view's 400 px, so the
+#: browser scales them by exactly two (a non-integer ratio costs it far more).
+RASTER_SIZE = 200
+
+#: pixels per side of the overview's generator thumbnail (its box is 150 px).
+THUMB_SIZE = 150
 
 #: fresh samples behind the generator-density layer.
 DENSITY_SAMPLES = 40_000
@@ -65,6 +69,12 @@ def rasterize_manifold(manifold: np.ndarray, opacity: np.ndarray, size: int = RA
         return np.full((size, size), np.nan, dtype=np.float32)
     agg = _canvas(size).trimesh(verts.fillna(0.0), simplices, agg=ds.max("w"))
     return np.asarray(agg.values, dtype=np.float32)
+
+
+def resample(raster: np.ndarray, size: int) -> np.ndarray:
+    """Nearest-neighbour resize of a square raster (for thumbnails)."""
+    idx = (np.arange(size) * raster.shape[0] / size).astype(int)
+    return raster[np.ix_(idx, idx)]
 
 
 def density_image(samples: np.ndarray, size: int = RASTER_SIZE) -> np.ndarray:
@@ -112,6 +122,8 @@ class Scene:
     frame: Frame
     #: (size, size) manifold opacity raster, or None for 1D noise.
     manifold_raster: np.ndarray | None = None
+    #: the same at the overview thumbnail's size.
+    manifold_thumb: np.ndarray | None = None
     #: (size, size) D on a fine grid, or None when not asked for.
     d_field: np.ndarray | None = None
     #: (size, size) generator density, or None when not asked for.
@@ -119,24 +131,25 @@ class Scene:
 
 
 def compute_scene(trainer, *, d_field: bool = False, density: bool = False,
-                  size: int = RASTER_SIZE) -> Scene:
+                  size: int = RASTER_SIZE, divergences: bool = True) -> Scene:
     """Snapshot ``trainer`` and compute the dense layers asked for, all under the
     trainer's lock so a config change cannot land in between."""
     with trainer.lock:
-        return _compute_scene(trainer, d_field, density, size)
+        return _compute_scene(trainer, d_field, density, size, divergences)
 
 
-def _compute_scene(trainer, d_field: bool, density: bool, size: int) -> Scene:
-    frame = trainer.snapshot()
-    raster = None
+def _compute_scene(trainer, d_field: bool, density: bool, size: int, divergences: bool) -> Scene:
+    frame = trainer.snapshot(divergences=divergences)
+    raster = thumb = None
     if frame.manifold_opacity is not None and frame.finite:
         raster = rasterize_manifold(frame.manifold, frame.manifold_opacity, size)
+        thumb = resample(raster, THUMB_SIZE)
     field = trainer.discriminate(fine_grid(size)).reshape(size, size).astype(np.float32) if d_field else None
     dens = None
     if density:
         cfg = trainer.config
         dens = density_image(trainer.generate(density_noise(cfg.noise_dim, cfg.noise_type)), size)
-    return Scene(frame=frame, manifold_raster=raster, d_field=field, density=dens)
+    return Scene(frame=frame, manifold_raster=raster, manifold_thumb=thumb, d_field=field, density=dens)
 
 
 def warm_up() -> None:

@@ -127,6 +127,7 @@ class Trainer:
         self.g_steps = 0
         self._noise_cursor = 0
         self._real_cursor = 0
+        self._divergences: tuple[float, float] | None = None  # the last grid KL, JS computed
         # the last losses: a tensor (torch path, read lazily) or a float (NumPy path)
         self._last_d_loss: torch.Tensor | float | None = None
         self._last_g_loss: torch.Tensor | float | None = None
@@ -302,8 +303,14 @@ class Trainer:
             z = sample_noise(self._sample_rng, int(n), self.config.noise_dim, self.config.noise_type)
         return self.generate(z)
 
-    def snapshot(self) -> F.Frame:
-        """Everything the views draw, as NumPy; training state is not touched."""
+    def snapshot(self, divergences: bool = True) -> F.Frame:
+        """Everything the views draw, as NumPy; training state is not touched.
+
+        ``divergences=False`` skips the grid KL/JS (the costliest part: all
+        12,000 atlas samples through G and two histograms); the Frame then
+        carries the last values computed, for live views that chart them less
+        often than they draw.
+        """
         with self._lock, torch.no_grad():
             G, D, cfg = self.generator, self.discriminator, self.config
             noise = self._noise_atlas[: F.NUM_FAKE_VISUALIZED]
@@ -324,7 +331,9 @@ class Trainer:
                     opacity = F.manifold_opacity(manifold, cfg.noise_type)
                 else:
                     manifold = m
-            kl, js = grid_divergences(self._real_atlas.cpu().numpy(), G(self._noise_atlas).cpu().numpy())
+            if divergences or self._divergences is None:
+                self._divergences = grid_divergences(self._real_atlas.cpu().numpy(), G(self._noise_atlas).cpu().numpy())
+            kl, js = self._divergences
             np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
             return F.Frame(
                 iteration=self.iteration,

@@ -27,29 +27,33 @@ def lab():
     lab.close()
 
 
-def layer(lab, label):
-    return [e for e in lab.layered.dmap[()] if e.label == label][0]
+def shown(lab, group):
+    """The (x, y) points a layer of the layered view shows in its rendered plot."""
+    cols = lab.layered.displayed(group)
+    return np.column_stack([cols["x"], cols["y"]]) if cols else np.empty((0, 2))
 
 
 def test_views_show_the_trainer(lab):
     f = lab.trainer.snapshot()
-    np.testing.assert_allclose(layer(lab, "Real samples").array(), f.real)
-    np.testing.assert_allclose(layer(lab, "Fake samples").array(), f.fake)
+    np.testing.assert_allclose(shown(lab, "Real"), f.real, atol=1e-6)
+    np.testing.assert_allclose(shown(lab, "Fake"), f.fake, atol=1e-6)
     assert "000,000" in lab.controls.iteration.object
     assert lab.charts.history["iteration"].tolist() == [0.0]
 
 
 def test_switching_a_layer_off_empties_it(lab):
     lab.layered.real = False
-    assert len(layer(lab, "Real samples")) == 0
+    assert len(shown(lab, "Real")) == 0
     lab.layered.real = True
-    assert len(layer(lab, "Real samples")) == 450
+    assert len(shown(lab, "Real")) == 450
 
 
 def test_training_from_code_and_refresh(lab):
     lab.trainer.train(12)
     lab.refresh()
     assert "000,012" in lab.controls.iteration.object
+    # the rendered plot follows (written straight into its data source)
+    np.testing.assert_allclose(shown(lab, "Fake"), lab.trainer.snapshot().fake, atol=1e-6)
     assert lab.charts.history["iteration"].tolist() == [0.0, 12.0]
 
 
@@ -184,7 +188,7 @@ def test_generator_animation_morphs_the_noise_grid_into_the_manifold(lab):
     assert len(frames) == 5
     np.testing.assert_allclose(frames[0][0].reshape(-1, 2), manifold_noise(2))
     np.testing.assert_allclose(frames[-1][0], lab.trainer.snapshot().manifold, atol=1e-6)
-    assert all(raster is not None and raster.shape == (120, 120) for _, raster in frames)
+    assert all(raster is not None and raster.shape == (150, 150) for _, raster in frames)
 
 
 def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
@@ -192,11 +196,12 @@ def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
 
     ov = lab.overview
     ov.set_flow(True)
-    assert len(ov._data["flow"]["x"]) > 20
+    assert len(ov._data["flow"]) > 20 and len(ov._data["flow_d"]) > 5 and len(ov._data["flow_g"]) > 5
     ov.set_flow(False)
     assert ov._data["flow"] is None and not ov.tooltip.visible
     ov.set_flow(True, SLOW_STEPS[2])
     assert ov._data["highlight"] == (("d_loss",), True)
+    assert ov._data["flow_d"] is not None and ov._data["flow_g"] is None  # only D's half lights up
     assert ov.tooltip.visible and "loss" in ov.tooltip.object and 'data-step="3"' in ov.tooltip.object
     drawn = plots.overview_overlay(ov.pipe.data)
     highlight = [e for e in drawn if isinstance(e, hv.Rectangles)][-1]

@@ -25,11 +25,11 @@ def test_heatmap_is_d_at_the_right_cells(scene):
 
 
 def test_hidden_and_empty_images_are_transparent():
-    assert plots.d_heatmap(None).opts.get().kwargs["alpha"] == 0.0
-    assert plots.d_heatmap(np.full((3, 3), 0.5)).opts.get().kwargs["alpha"] == 1.0
+    assert plots.d_heatmap(None).opts.get().kwargs["visible"] is False
+    assert plots.d_heatmap(np.full((3, 3), 0.5)).opts.get().kwargs["visible"] is True
     # the manifold's colour map starts fully transparent, and empty pixels map there
     empty = plots.manifold_image(np.full((4, 4), np.nan))
-    assert (empty.dimension_values(2) == 0).all()
+    assert (empty.dimension_values(2) == 0).all()  # every pixel at the fully transparent end
     assert style.MANIFOLD_CMAP[0].endswith("00") and style.MANIFOLD_CMAP[-1].endswith("ff")
 
 
@@ -72,22 +72,33 @@ def test_layered_overlay_keeps_one_structure(scene):
     kinds = [type(e).__name__ for e in full]
     assert kinds == [type(e).__name__ for e in empty]
     assert kinds == ["Image", "Image", "Image", "Image", "Segments", "Points", "Points", "Segments"]
-    real = [e for e in full if e.label == "Real samples"][0]
-    fake = [e for e in full if e.label == "Fake samples"][0]
+    real = [e for e in full if e.group == "Real"][0]
+    fake = [e for e in full if e.group == "Fake"][0]
     assert len(real) == 450 and len(fake) == 150
     assert real.opts.get().kwargs["color"] == style.REAL and fake.opts.get().kwargs["color"] == style.FAKE
-    assert len([e for e in empty if e.label == "Real samples"][0]) == 0
+    assert len([e for e in empty if e.group == "Real"][0]) == 0
+    assert [e.group for e in full] == ["Heatmap", "DField", "Density", "Manifold", "ManifoldLines", "Real", "Fake",
+                                       "Gradients"]
 
 
 def test_thumbnails_sit_inside_their_boxes(scene):
-    pts = plots.thumbnail_points(scene.frame)
-    assert len(pts["x"]) == len(pts["y"]) == len(pts["color"]) > 0
-    inside_any = np.zeros(len(pts["x"]), bool)
-    for key in ("noise", "real", "fake", "pred_real", "pred_fake"):
+    layers = plots.thumbnail_layers(scene.frame)
+    for key in ("noise", "real", "fake"):
         b = plots.BOXES[key]
-        inside_any |= (pts["x"] >= b.x0) & (pts["x"] <= b.x1) & (pts["y"] >= b.y0) & (pts["y"] <= b.y1)
-    assert inside_any.all()
-    assert set(pts["color"]) >= {style.REAL, style.FAKE}
+        pts = layers[key]
+        assert len(pts) > 0
+        assert ((pts[:, 0] >= b.x0) & (pts[:, 0] <= b.x1) & (pts[:, 1] >= b.y0) & (pts[:, 1] <= b.y1)).all()
+    pred = layers["pred"]
+    assert len(pred["x"]) == len(pred["score"]) > 0
+    assert ((pred["score"] >= 0) & (pred["score"] <= 1)).all()
+    # predictions sit in the two prediction boxes, scored by GAN Lab's stretch of D
+    in_real = (pred["x"] >= plots.BOXES["pred_real"].x0) & (pred["x"] <= plots.BOXES["pred_real"].x1) & \
+        (pred["y"] >= plots.BOXES["pred_real"].y0)
+    assert in_real.sum() == len(layers["real"])
+    np.testing.assert_allclose(np.sort(pred["score"][in_real]), np.sort(style.sqrt_abs(scene.frame.d_real)[
+        ((plots.to_box(scene.frame.real, plots.BOXES["pred_real"]) >= [plots.BOXES["pred_real"].x0,
+          plots.BOXES["pred_real"].y0]) & (plots.to_box(scene.frame.real, plots.BOXES["pred_real"]) <=
+          [plots.BOXES["pred_real"].x1, plots.BOXES["pred_real"].y1])).all(axis=1)]))
 
 
 def test_loss_bars_follow_gan_labs_scale():
@@ -113,7 +124,7 @@ def test_overview_overlay_and_static_parts(scene):
     gbox = plots.BOXES["generator"].bounds
     dynamic = plots.overview_overlay({"d_image": f.d_grid, "gen_raster": scene.manifold_raster,
                                       "gen_lines": plots.manifold_segments(f.manifold, box=gbox),
-                                      "points": plots.thumbnail_points(f), "bars": plots.loss_bars(f),
+                                      "points": plots.thumbnail_layers(f), "bars": plots.loss_bars(f),
                                       "highlight": (("discriminator",), True)})
     images = [e for e in dynamic if isinstance(e, hv.Image)]
     assert images[0].bounds.lbrt() == plots.BOXES["discriminator"].bounds

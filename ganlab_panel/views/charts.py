@@ -10,6 +10,7 @@ from panel.viewable import Viewer
 
 from .. import plots, style
 from ..frames import Frame
+from .direct import DirectSources
 
 COLUMNS = ["iteration", "d_loss", "g_loss", "kl", "js"]
 
@@ -29,17 +30,16 @@ class ChartsView(Viewer):
         super().__init__(**params)
         self.buffer = hv.streams.Buffer(_empty(), length=HISTORY, index=False)
         self._last_iteration = -1
-        opts = dict(width=width, height=height, toolbar=None, xlabel="iteration", framewise=True,
+        opts = dict(**plots.CANVAS, width=width, height=height, toolbar=None, xlabel="iteration", framewise=True,
                     fontsize={"legend": 9, "labels": 10, "ticks": 9})
         self.losses = pn.pane.HoloViews(linked_axes=False, object=
             hv.DynamicMap(plots.loss_chart, streams=[self.buffer]).opts(**opts), margin=0)
         self.divergences = pn.pane.HoloViews(linked_axes=False, object=
             hv.DynamicMap(plots.divergence_chart, streams=[self.buffer]).opts(**opts), margin=0)
-        css = [":host { font-size: 13px; margin: 0 10px 0 0; }"]
-        self.d_loss = pn.pane.HTML(stylesheets=css)
-        self.g_loss = pn.pane.HTML(stylesheets=css)
-        self.kl = pn.pane.HTML(stylesheets=css)
-        self.js = pn.pane.HTML(stylesheets=css)
+        self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences)}
+        self._rows = {c: [] for c in COLUMNS}   # what the charts show, when streamed directly
+        # one pane for the four values: one update a frame, not four
+        self.values = pn.pane.HTML(stylesheets=[":host { font-size: 13px; }"], margin=(0, 0, 4, 0))
         self._show(np.nan, np.nan, np.nan, np.nan)
 
     def update(self, frame: Frame) -> None:
@@ -50,24 +50,52 @@ class ChartsView(Viewer):
         if frame.iteration < self._last_iteration:
             self.reset()
         self._last_iteration = frame.iteration
-        row = pd.DataFrame({"iteration": [float(frame.iteration)], "d_loss": [frame.d_loss],
-                            "g_loss": [frame.g_loss], "kl": [frame.kl], "js": [frame.js]})
-        self.buffer.send(row)
+        row = {"iteration": float(frame.iteration), "d_loss": frame.d_loss, "g_loss": frame.g_loss,
+               "kl": frame.kl, "js": frame.js}
+        if self._direct["loss"].rendered and self._direct["div"].rendered:
+            self._stream(row)
+        else:
+            self.buffer.send(pd.DataFrame({k: [v] for k, v in row.items()}))
+
+    def _stream(self, row: dict) -> None:
+        """Append one point to each curve in the browser and fit the axes."""
+        for c in COLUMNS:
+            self._rows[c].append(row[c])
+            del self._rows[c][:-HISTORY]
+        it = [row["iteration"]]
+        for chart, groups in (("loss", (("DLoss", "d_loss"), ("GLoss", "g_loss"))),
+                              ("div", (("KL", "kl"), ("JS", "js")))):
+            direct = self._direct[chart]
+            for group, col in groups:
+                direct.stream(group, {"iteration": it, col: [row[col]]}, rollover=HISTORY)
+            x = self._rows["iteration"]
+            ys = np.array([self._rows[col] for _, col in groups], dtype=float)
+            lo, hi = (np.nanmin(ys), np.nanmax(ys)) if np.isfinite(ys).any() else (0.0, 1.0)
+            pad = max(hi - lo, 1e-3) * 0.08
+            for r in direct.handle("x_range"):
+                r.update(start=x[0], end=max(x[-1], x[0] + 1))
+            for r in direct.handle("y_range"):
+                r.update(start=lo - pad, end=hi + pad)
 
     def _show(self, d_loss: float, g_loss: float, kl: float, js: float) -> None:
         fmt = lambda v: "–" if not np.isfinite(v) else f"{v:.4f}"  # noqa: E731
-        self.d_loss.object = f'D loss <span class="ganlab-d-loss" style="color:{style.D_BLUE}">{fmt(d_loss)}</span>'
-        self.g_loss.object = f'G loss <span class="ganlab-g-loss" style="color:{style.G_PURPLE}">{fmt(g_loss)}</span>'
-        self.kl.object = f'KL <span class="ganlab-kl">{fmt(kl)}</span>'
-        self.js.object = f'JS <span class="ganlab-js">{fmt(js)}</span>'
+        self.values.object = (
+            f'D loss <span class="ganlab-d-loss" style="color:{style.D_BLUE}">{fmt(d_loss)}</span> &nbsp; '
+            f'G loss <span class="ganlab-g-loss" style="color:{style.G_PURPLE}">{fmt(g_loss)}</span><br>'
+            f'KL <span class="ganlab-kl">{fmt(kl)}</span> &nbsp; JS <span class="ganlab-js">{fmt(js)}</span>')
 
     def reset(self) -> None:
         """Start the curves over (a new experiment)."""
         self._last_iteration = -1
-        self.buffer.clear()  # Buffer.clear empties the data and sends it
+        self._rows = {c: [] for c in COLUMNS}
+        self.buffer.clear()  # Buffer.clear empties the data and sends it: HoloViews redraws empty charts
 
     @property
     def history(self) -> pd.DataFrame:
+        """Every point the charts show."""
+        if self._rows["iteration"]:
+            streamed = pd.DataFrame(self._rows)
+            return pd.concat([self.buffer.data, streamed], ignore_index=True) if len(self.buffer.data) else streamed
         return self.buffer.data.copy()
 
     def clear(self) -> None:
@@ -77,9 +105,8 @@ class ChartsView(Viewer):
     def __panel__(self):
         return pn.Column(
             pn.pane.HTML("<b>Monitor</b>", margin=(0, 0, 4, 0)),
-            pn.Row(self.d_loss, self.g_loss, margin=0),
+            self.values,
             self.losses,
-            pn.Row(self.kl, self.js, margin=0),
             self.divergences,
             margin=0,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import html
+import time
 
 import numpy as np
 import panel as pn
@@ -48,9 +49,8 @@ class ControlsView(Viewer):
         self.app = app
         runner = app.runner
         B = pn.widgets.Button
-        self.reset = B(label="↺ Reset", width=80, css_classes=["ganlab-reset"], description="Start the experiment over")
-        self.play = B(label="Play", color="primary", width=90, css_classes=["ganlab-play"],
-                      description="Run or pause training")
+        self.reset = B(label="↺ Reset", width=80, css_classes=["ganlab-reset"])
+        self.play = B(label="Play", color="primary", width=90, css_classes=["ganlab-play"])
         self.slow = pn.widgets.Toggle(label="Slow motion", width=110, css_classes=["ganlab-slow"])
         self.step_d = B(label="Train D one step", width=130, css_classes=["ganlab-step-d"],
                         styles={"color": style.D_BLUE})
@@ -64,16 +64,18 @@ class ControlsView(Viewer):
         self.speed.link(runner, value="iterations_per_frame")
         self.rates = pn.pane.HTML(readout("ganlab-rates", ""), margin=(0, 5),
                                   stylesheets=[":host { font-size: 11px; color: #777; }"])
+        self._rates_shown = 0.0
         runner.param.watch(self._rates_changed, ["frames_per_second", "iterations_per_second", "playing"])
         self.distributions = [
-            B(label="", icon=distribution_icon(name), icon_size="34px", width=54, height=48,
-              css_classes=[f"ganlab-distribution-{name}"], description=f"Train on: {name}", color="light")
+            # no hover tooltips here: they would cover the neighbouring buttons
+            B(label=name, icon=distribution_icon(name), icon_size="30px", width=84, height=48,
+              css_classes=[f"ganlab-distribution-{name}"], color="light",
+              stylesheets=[".bk-btn { font-size: 10px; padding: 2px; }"])
             for name in DISTRIBUTIONS
         ]
         for name, button in zip(DISTRIBUTIONS, self.distributions):
             button.on_click(functools.partial(self._choose, name))
-        self.draw = B(label="✎ Draw", width=80, height=48, css_classes=["ganlab-draw"],
-                      description="Draw your own data", color="light")
+        self.draw = B(label="✎ Draw", width=80, height=48, css_classes=["ganlab-draw"], color="light")
         self.draw.on_click(lambda e: app.start_drawing())
         self.pretrained = pn.widgets.Checkbox(label="Use pre-trained model", value=app.use_pretrained,
                                               css_classes=["ganlab-pretrained"])
@@ -97,6 +99,10 @@ class ControlsView(Viewer):
         runner.param.watch(self._playing_changed, "playing")
 
     def _rates_changed(self, event):
+        now = time.perf_counter()
+        if event.name != "playing" and now - self._rates_shown < 0.5:
+            return  # a readout to glance at: twice a second is plenty
+        self._rates_shown = now
         r = self.app.runner
         text = (f"{r.iterations_per_second:,.0f} it/s · {r.frames_per_second:.1f} frames/s"
                 if r.playing and r.frames_per_second > 0 else "")

@@ -55,10 +55,10 @@ class DrawingView(Viewer):
         self.tap_pipe = hv.streams.Pipe(data=None)
         self.reference_pipe = hv.streams.Pipe(data=None)
         tapped = hv.DynamicMap(lambda data: plots.drawn_points(data), streams=[self.tap_pipe])
-        reference = hv.DynamicMap(lambda data: plots.samples(data, "#bbbbbb", "current data", size=3, hover=False),
+        reference = hv.DynamicMap(lambda data: plots.samples(data, "#bbbbbb", "Reference", size=3, hover=False),
                                   streams=[self.reference_pipe])
         self.overlay = (reference * self.strokes * tapped).opts(
-            width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            **plots.CANVAS, width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             bgcolor="white", toolbar=None, border=0, show_legend=False,
             default_tools=[], active_tools=["freehand_draw"])
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=size, height=size, sizing_mode="fixed", margin=0,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import holoviews as hv
+import numpy as np
 import panel as pn
 import param
 from panel.viewable import Viewer
 
 from .. import plots, style
 from ..scene import Scene
+from .direct import DirectSources, image_columns, point_columns, remember, segment_columns
 
 #: the layers, in drawing order: name -> (label, on by default)
 LAYERS = {
@@ -19,6 +21,13 @@ LAYERS = {
     "real": ("Real samples", True),
     "fake": ("Fake samples", True),
     "gradients": ("Generator gradients", True),
+}
+
+#: layer name -> (HoloViews group, kind of data)
+GROUPS = {
+    "heatmap": ("Heatmap", "image"), "d_field": ("DField", "image"), "density": ("Density", "raster"),
+    "manifold": ("Manifold", "raster"), "manifold_lines": ("ManifoldLines", "segments"),
+    "real": ("Real", "points"), "fake": ("Fake", "points"), "gradients": ("Gradients", "segments"),
 }
 
 LEGEND = f"""
@@ -63,7 +72,7 @@ class LayeredView(Viewer):
         self.pipe = hv.streams.Pipe(data={})
         self.dmap = hv.DynamicMap(lambda data: plots.layered_overlay(data), streams=[self.pipe])
         self.overlay = self.dmap.opts(
-            width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            **plots.CANVAS, width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
             default_tools=[], active_tools=[])
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, sizing_mode="fixed", width=size, height=size,
@@ -74,6 +83,8 @@ class LayeredView(Viewer):
             for name, (label, _) in LAYERS.items()
         ])
         self.legend = pn.pane.HTML(LEGEND, stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
+        self.direct = DirectSources(self.plot)
+        self._structure: tuple | None = None
 
     @property
     def wants(self) -> dict:
@@ -83,7 +94,41 @@ class LayeredView(Viewer):
     def update(self, scene: Scene) -> None:
         """Send a Scene's data to every layer that is on (empty data to the others)."""
         self._scene = scene
-        self.pipe.send(self.layer_data(scene))
+        data = self.layer_data(scene)
+        structure = tuple(name for name, value in data.items() if value is not None)
+        if structure == self._structure and self.direct.push(self.columns(data)):
+            remember(self.pipe, data)
+            return
+        # a layer appeared or vanished: let HoloViews render the new structure
+        self._structure = structure
+        self.pipe.send(data)
+
+    @staticmethod
+    def columns(data: dict) -> dict:
+        """The Bokeh columns of every layer that has data."""
+        out = {}
+        for name, value in data.items():
+            if value is None:
+                continue
+            group, kind = GROUPS[name]
+            if kind == "image":
+                out[group] = image_columns(value)
+            elif kind == "raster":
+                out[group] = image_columns(plots.alpha_bytes(value))
+            elif kind == "points":
+                out[group] = point_columns(value)
+            else:
+                out[group] = segment_columns(value)
+        return out
+
+    def displayed(self, group: str) -> dict:
+        """The columns a layer shows in the (first) rendered plot."""
+        sources = self.direct.sources(group)
+        if sources:
+            return {k: np.asarray(v[0]) if k == "image" else np.asarray(v) for k, v in sources[0].data.items()}
+        name = next(n for n, (g, _) in GROUPS.items() if g == group)
+        value = (self.pipe.data or {}).get(name)
+        return self.columns({name: value}).get(group, {}) if value is not None else {}
 
     def layer_data(self, scene: Scene) -> dict:
         """What each layer that is on shows for this Scene."""
@@ -103,6 +148,7 @@ class LayeredView(Viewer):
     @param.depends(*LAYERS, watch=True)
     def _redraw(self):
         if self._scene is not None:
+            self._structure = None  # a layer switched: render the new structure in full
             self.update(self._scene)
 
     def clear(self) -> None:

@@ -19,7 +19,8 @@ from .. import plots, style
 from ..config import LEARNING_RATE_CHOICES, ExperimentConfig
 from ..frames import manifold_noise, manifold_opacity
 from ..runner import SubStep
-from ..scene import Scene, rasterize_manifold
+from ..scene import THUMB_SIZE, Scene, rasterize_manifold
+from .direct import DirectSources, image_columns, point_columns, remember, segment_columns
 
 H = plots.OVERVIEW_H
 
@@ -59,6 +60,7 @@ class OverviewGraph(Viewer):
         self._phase = 0.0
         self._scene: Scene | None = None
         self._data: dict = {}
+        self._structure: tuple | None = None
         self.pipe = hv.streams.Pipe(data={})
         dynamic = hv.DynamicMap(lambda data: plots.overview_overlay(data), streams=[self.pipe])
         self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
@@ -72,6 +74,7 @@ class OverviewGraph(Viewer):
         self.animate_button.on_click(lambda event: self.animate_generator())
         self._animation = None
         self.widgets = self._make_widgets()
+        self.direct = DirectSources(self.plot)
 
     # -------------------------------------------------------- widgets
     def _make_widgets(self) -> list:
@@ -130,9 +133,9 @@ class OverviewGraph(Viewer):
         gbox = plots.BOXES["generator"].bounds
         self._data.update(
             d_image=f.d_grid,
-            gen_raster=scene.manifold_raster,
+            gen_raster=scene.manifold_thumb,
             gen_lines=plots.segments_inside(plots.manifold_segments(f.manifold, box=gbox), gbox),
-            points=plots.thumbnail_points(f),
+            points=plots.thumbnail_layers(f),
             g_grad=plots.segments_inside(plots.arrow_segments(f.fake, f.gradients, box=plots.BOXES["g_grad"].bounds),
                                          plots.BOXES["g_grad"].bounds),
             bars=plots.loss_bars(f),
@@ -142,34 +145,76 @@ class OverviewGraph(Viewer):
 
     def set_flow(self, playing: bool, substep: SubStep | None = None) -> None:
         """Animate the paths while training runs; light up one half in slow motion."""
+        d = self._data
+        d["flow"] = d["flow_d"] = d["flow_g"] = None
+        d["highlight"] = None
         if substep is not None:
-            paths = plots.D_UPDATE_PATHS if substep.network == "d" else plots.G_UPDATE_PATHS
-            colour = style.D_BLUE if substep.network == "d" else style.G_PURPLE
             self._phase += 4.0
-            dots = plots.flow_dots(plots.FORWARD_PATHS + paths, self._phase)
-            self._data["flow"] = {"x": dots[:, 0], "y": dots[:, 1],
-                                  "flow_color": np.array([colour] * len(dots), dtype=object)}
-            self._data["highlight"] = (substep.components, substep.network == "d")
+            d["flow"] = plots.flow_dots(plots.FORWARD_PATHS, self._phase)
+            if substep.network == "d":
+                d["flow_d"] = plots.flow_dots(plots.D_UPDATE_PATHS, self._phase)
+            else:
+                d["flow_g"] = plots.flow_dots(plots.G_UPDATE_PATHS, self._phase)
+            d["highlight"] = (substep.components, substep.network == "d")
+            colour = style.D_BLUE if substep.network == "d" else style.G_PURPLE
             self.tooltip.object = (f'<div class="ganlab-tooltip" data-step="{substep.number}" style="background:{colour};'
                                    f'color:white;padding:6px 8px;border-radius:3px"><b style="font-size:18px;'
                                    f'margin-right:6px">{substep.number}</b>{substep.text}</div>')
             self.tooltip.visible = True
         else:
             self.tooltip.visible = False
-            self._data["highlight"] = None
             if playing:
                 self._phase += 6.0
-                xy, colours = [], []
-                for paths, colour in ((plots.FORWARD_PATHS, style.PATH_GREY), (plots.D_UPDATE_PATHS, style.D_BLUE),
-                                      (plots.G_UPDATE_PATHS, style.G_PURPLE)):
-                    dots = plots.flow_dots(paths, self._phase)
-                    xy.append(dots)
-                    colours += [colour] * len(dots)
-                xy = np.vstack(xy)
-                self._data["flow"] = {"x": xy[:, 0], "y": xy[:, 1], "flow_color": np.array(colours, dtype=object)}
-            else:
-                self._data["flow"] = None
-        self.pipe.send(dict(self._data))
+                d["flow"] = plots.flow_dots(plots.FORWARD_PATHS, self._phase)
+                d["flow_d"] = plots.flow_dots(plots.D_UPDATE_PATHS, self._phase)
+                d["flow_g"] = plots.flow_dots(plots.G_UPDATE_PATHS, self._phase)
+        self._send()
+
+    def _send(self) -> None:
+        data = dict(self._data)
+        # only an image gaining or losing data changes how HoloViews must draw it
+        structure = tuple(data.get(k) is None for k in ("d_image", "gen_raster"))
+        if structure == self._structure and self.direct.push(self.columns(data)):
+            remember(self.pipe, data)
+            return
+        self._structure = structure
+        self.pipe.send(data)
+
+    @staticmethod
+    def columns(data: dict) -> dict:
+        """The Bokeh columns of the overview's changing layers."""
+        def rect_columns(cols):
+            return {"left": cols["x0"], "bottom": cols["y0"], "right": cols["x1"], "top": cols["y1"]}
+
+        out = {}
+        get = data.get
+        if get("d_image") is not None:
+            out["DThumb"] = image_columns(get("d_image"))
+        if get("gen_raster") is not None:
+            out["GThumb"] = image_columns(plots.alpha_bytes(get("gen_raster")))
+        out["GThumbLines"] = segment_columns(get("gen_lines") if get("gen_lines") is not None else np.empty((0, 4)))
+        thumbs = get("points") if get("points") is not None else plots.thumbnail_layers(None)
+        out["NoiseDots"] = point_columns(thumbs["noise"])
+        out["RealDots"] = point_columns(thumbs["real"])
+        out["FakeDots"] = point_columns(thumbs["fake"])
+        pred = thumbs["pred"]  # HoloViews names the colour-mapped column "color"
+        out["PredDots"] = {"x": np.asarray(pred["x"], np.float32), "y": np.asarray(pred["y"], np.float32),
+                           "color": np.asarray(pred["score"], np.float32)}
+        out["GGrad"] = segment_columns(get("g_grad") if get("g_grad") is not None else np.empty((0, 4)))
+        bars = get("bars") if get("bars") is not None else plots.loss_bars(None)
+        out["LossBars"] = {**rect_columns(bars), "color": bars["color"]}
+        text = get("bar_text") if get("bar_text") is not None else plots.loss_labels(None)
+        out["LossText"] = {"x": np.asarray(text["x"], float), "y": np.asarray(text["y"], float),
+                           "text": np.asarray(text["text"], dtype=object)}
+        for key, group in (("flow", "Flow"), ("flow_d", "FlowD"), ("flow_g", "FlowG")):
+            out[group] = point_columns(get(key) if get(key) is not None else np.empty((0, 2)))
+        components, _ = get("highlight") or ((), True)
+        boxes = [plots.BOXES[c] for c in components]
+        out["Highlight"] = {"left": np.array([b.x0 - 4 for b in boxes], float),
+                            "bottom": np.array([b.y0 - 4 for b in boxes], float),
+                            "right": np.array([b.x1 + 4 for b in boxes], float),
+                            "top": np.array([b.y1 + 4 for b in boxes], float)}
+        return out
 
     # ------------------------------------------------------- animation
     def generator_animation_frames(self, steps: int = 20) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -191,7 +236,7 @@ class OverviewGraph(Viewer):
             m = (1 - ease) * source + ease * target
             raster = None
             if f.manifold_opacity is not None:
-                raster = rasterize_manifold(m, manifold_opacity(m, f.info.get("noise_type", "uniform")), 120)
+                raster = rasterize_manifold(m, manifold_opacity(m, f.info.get("noise_type", "uniform")), THUMB_SIZE)
             frames.append((m, raster))
         return frames
 
@@ -211,7 +256,7 @@ class OverviewGraph(Viewer):
             m, raster = queue.pop(0)
             self._data.update(gen_lines=plots.segments_inside(plots.manifold_segments(m, box=gbox), gbox),
                               gen_raster=raster)
-            self.pipe.send(dict(self._data))
+            self._send()
 
         next_frame()
         self._animation = pn.state.add_periodic_callback(next_frame, period=period, count=len(queue))

@@ -86,6 +86,8 @@ def page(browser, app_url):
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.goto(app_url)
     pg.wait_for_selector(".ganlab-iteration", timeout=60_000)
-    pg.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0", timeout=60_000)
+    pg.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle",
+                         timeout=60_000)
+    time.sleep(0.5)  # the widgets' views finish wiring up after the document is idle
     yield pg
     context.close()

@@ -10,13 +10,16 @@ import numpy as np
 REAL = "#008837"
 FAKE = "#7b3294"
 
+# the layered view is the plot spanning the unit square (the overview spans pixels)
 _GLYPHS_JS = """(colour) => {
   for (const doc of Bokeh.documents) for (const m of doc.all_models) {
-    if (m.type === 'GlyphRenderer' && m.glyph.type === 'Scatter') {
-      const fc = m.glyph.fill_color;
-      if (fc && fc.value === colour) {
-        const d = m.data_source.data;
-        return [Array.from(d.x), Array.from(d.y)];
+    if ((m.type === 'Figure' || m.type === 'Plot') && m.x_range.end <= 1.0001 && m.visible !== false) {
+      for (const r of m.renderers) {
+        const fc = r.glyph && r.glyph.type === 'Scatter' ? r.glyph.fill_color : null;
+        if (fc && fc.value === colour) {
+          const d = r.data_source.data;
+          return [Array.from(d.x), Array.from(d.y)];
+        }
       }
     }
   }

@@ -135,9 +135,10 @@ def test_learning_rate_change_mid_run_keeps_training(page):
 
 def test_slow_motion_shows_the_sub_steps(page):
     click(page, "ganlab-slow")
+    time.sleep(0.5)  # a person's pace between two clicks
     click(page, "ganlab-play")
     tooltip = page.locator(".ganlab-tooltip")
-    wait_until(lambda: tooltip.is_visible() and "generator" in tooltip.inner_text().lower(), timeout=15)
+    wait_until(lambda: tooltip.is_visible() and "generator" in tooltip.inner_text().lower(), timeout=20)
     click(page, "ganlab-play")
 
 

@@ -1,0 +1,170 @@
+"""The live app's speed as a user sees it: serve it, drive headless Chromium.
+
+    python benchmarks/live_app.py                  # 20 s of play on the ring
+    python benchmarks/live_app.py --seconds 5      # a quick look
+
+Starts ``panel serve apps/ganlab.py``, opens one Chromium session, chooses the
+ring (its pretrained model), presses Play with every GAN Lab layer on, and
+prints:
+
+- frames/s: distinct updates of the layered view that the browser painted
+  (counted on each animation frame in the page: the fake samples' data changed
+  since the previous one);
+- iterations/s: the page's iteration counter over the same time;
+- first paint: from navigation to the layered view drawn with its samples;
+- server CPU (% of one core) while playing, and the server's memory: in all,
+  and what the session added to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+# Counts, on every animation frame, whether the layered view's fake samples changed.
+PROBE_JS = """() => {
+  const find = () => {  // the layered view: the plot spanning the unit square
+    for (const doc of Bokeh.documents) for (const m of doc.all_models)
+      if (m.type === 'Figure' || m.type === 'Plot')
+        if (m.x_range.end <= 1.0001) for (const r of m.renderers)
+          if (r.glyph && r.glyph.type === 'Scatter' && r.glyph.fill_color && r.glyph.fill_color.value === '#7b3294')
+            return r.data_source;
+    return null;
+  };
+  window.__ganlab = {frames: 0, ticks: 0};
+  let source = find(), last = source ? source.data.x : null;
+  const tick = () => {
+    window.__ganlab.ticks += 1;
+    if (!source) source = find();
+    if (source && source.data.x !== last) { last = source.data.x; window.__ganlab.frames += 1; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def iteration(page) -> int:
+    return int(re.sub(r"\D", "", page.locator(".ganlab-iteration").inner_text()) or 0)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
+    parser.add_argument("--distribution", default="ring")
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), "--port", str(port),
+         "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "GANLAB_TIMINGS": "1"})
+    url = f"http://127.0.0.1:{port}/ganlab"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        # Warm the server with one throwaway session (imports, Datashader's compilation),
+        # so first paint measures what a user opening the app then sees.
+        urllib.request.urlopen(url, timeout=120).read()
+        time.sleep(1.0)
+        base_rss = rss_mb(server.pid)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1700, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function(
+                """() => window.Bokeh && Bokeh.documents.some(d => Array.from(d.all_models).some(m =>
+                     (m.type === 'Figure' || m.type === 'Plot') && m.x_range.end <= 1.0001 &&
+                     m.renderers.some(r => r.glyph && r.glyph.type === 'Scatter' &&
+                                           r.data_source.data.x.length === 150)))""",
+                timeout=120_000)
+            first_paint = time.perf_counter() - t0
+            session_rss = rss_mb(server.pid) - base_rss
+            page.locator(f".ganlab-distribution-{args.distribution} button").click()
+            time.sleep(2.0)
+            page.evaluate(PROBE_JS)
+            page.locator(".ganlab-play button").click()
+            time.sleep(2.0)  # let the thread and the page settle into the rhythm
+            it0, f0 = iteration(page), page.evaluate("() => window.__ganlab.frames")
+            cpu0, w0 = cpu_seconds(server.pid), time.perf_counter()
+            time.sleep(args.seconds)
+            it1, f1 = iteration(page), page.evaluate("() => window.__ganlab.frames")
+            cpu1, w1 = cpu_seconds(server.pid), time.perf_counter()
+            ticks = page.evaluate("() => window.__ganlab.ticks")
+            page.locator(".ganlab-play button").click()
+            rss = rss_mb(server.pid)
+            browser.close()
+        wall = w1 - w0
+        print(f"# live_app: {args.distribution}, every GAN Lab layer on, one headless Chromium session, "
+              f"{args.seconds:.0f} s of play")
+        print(f"frames/s (distinct, painted)  {(f1 - f0) / wall:8.1f}")
+        print(f"iterations/s                  {(it1 - it0) / wall:8.0f}")
+        print(f"first paint (s)               {first_paint:8.2f}")
+        print(f"server CPU (% of one core)    {100 * (cpu1 - cpu0) / wall:8.0f}")
+        print(f"server memory (MB)            {rss:8.0f}")
+        print(f"memory added by the session   {session_rss:8.0f}")
+        print(f"browser animation frames/s    {ticks / (wall + 4):8.1f}")
+        if errors:
+            print(f"page errors: {errors[:3]}")
+        time.sleep(0.5)
+        log.flush()
+        for line in Path(log.name).read_text().splitlines():
+            if "ganlab timings" in line:
+                print("server " + line.split("ganlab ", 1)[1])
+        return 0
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        os.unlink(log.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
