@@ -68,7 +68,7 @@ class ControlsView(Viewer):
         runner.param.watch(self._rates_changed, ["frames_per_second", "iterations_per_second", "playing"])
         self.distributions = [
             # no hover tooltips here: they would cover the neighbouring buttons
-            B(label=name, icon=distribution_icon(name), icon_size="30px", width=84, height=48,
+            B(label=name, icon=distribution_icon(name), icon_size="30px", width=80, height=48,
               css_classes=[f"ganlab-distribution-{name}"], color="light",
               stylesheets=[".bk-btn { font-size: 10px; padding: 2px; }"])
             for name in DISTRIBUTIONS
@@ -84,7 +84,7 @@ class ControlsView(Viewer):
                                             label="Save model", color="light", width=120,
                                             css_classes=["ganlab-save"])
         self.save_ganlab = pn.widgets.FileDownload(callback=app.ganlab_download, filename="ganlab-model-ganlab.zip",
-                                                   label="Save (GAN Lab format)", color="light", width=170,
+                                                   label="Save for GAN Lab", color="light", width=140,
                                                    css_classes=["ganlab-save-ganlab"])
         self.upload = pn.widgets.FileInput(accept=".pt,.json,.bin,.zip,.csv", multiple=True, width=230,
                                            css_classes=["ganlab-upload"])
