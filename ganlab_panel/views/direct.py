@@ -75,6 +75,29 @@ class DirectSources:
         return [plot.handles[name] for plot in self.plots() if name in getattr(plot, "handles", {})]
 
 
+class FastPipe:
+    """A view's Pipe, with its per-frame data written straight into the Bokeh
+    sources while the view's structure (which layers have data) stays the same;
+    HoloViews renders whenever it changes, or when nothing is rendered yet."""
+
+    def __init__(self, pipe, pane: pn.pane.HoloViews):
+        self.pipe = pipe
+        self.direct = DirectSources(pane)
+        self.structure: tuple | None = None
+
+    def send(self, data: dict, structure: tuple, columns) -> None:
+        """``columns(data)`` gives the Bokeh columns of each layer, by group."""
+        if structure == self.structure and self.direct.push(columns(data)):
+            remember(self.pipe, data)
+            return
+        self.structure = structure
+        self.pipe.send(data)
+
+    def invalidate(self) -> None:
+        """Let HoloViews draw the next data in full (e.g. a layer was switched)."""
+        self.structure = None
+
+
 def _same_columns(current, new: dict) -> bool:
     for key, value in new.items():
         old = current.get(key)
@@ -113,4 +136,4 @@ def segment_columns(segs) -> dict:
     return {"x0": segs[:, 0], "y0": segs[:, 1], "x1": segs[:, 2], "y1": segs[:, 3]}
 
 
-__all__ = ["DirectSources", "image_columns", "point_columns", "remember", "segment_columns"]
+__all__ = ["DirectSources", "FastPipe", "image_columns", "point_columns", "remember", "segment_columns"]

@@ -10,7 +10,7 @@ from panel.viewable import Viewer
 
 from .. import plots, style
 from ..scene import Scene
-from .direct import DirectSources, image_columns, point_columns, remember, segment_columns
+from .direct import FastPipe, image_columns, point_columns, segment_columns
 
 #: the layers, in drawing order: name -> (label, on by default)
 LAYERS = {
@@ -83,8 +83,8 @@ class LayeredView(Viewer):
             for name, (label, _) in LAYERS.items()
         ])
         self.legend = pn.pane.HTML(LEGEND, stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
-        self.direct = DirectSources(self.plot)
-        self._structure: tuple | None = None
+        self.fast = FastPipe(self.pipe, self.plot)
+        self.direct = self.fast.direct
 
     @property
     def wants(self) -> dict:
@@ -95,13 +95,8 @@ class LayeredView(Viewer):
         """Send a Scene's data to every layer that is on (empty data to the others)."""
         self._scene = scene
         data = self.layer_data(scene)
-        structure = tuple(name for name, value in data.items() if value is not None)
-        if structure == self._structure and self.direct.push(self.columns(data)):
-            remember(self.pipe, data)
-            return
-        # a layer appeared or vanished: let HoloViews render the new structure
-        self._structure = structure
-        self.pipe.send(data)
+        # a layer appearing or vanishing is a new structure, for HoloViews to render
+        self.fast.send(data, tuple(n for n, v in data.items() if v is not None), self.columns)
 
     @staticmethod
     def columns(data: dict) -> dict:
@@ -148,7 +143,7 @@ class LayeredView(Viewer):
     @param.depends(*LAYERS, watch=True)
     def _redraw(self):
         if self._scene is not None:
-            self._structure = None  # a layer switched: render the new structure in full
+            self.fast.invalidate()  # a layer switched: render the new structure in full
             self.update(self._scene)
 
     def clear(self) -> None:

@@ -20,7 +20,7 @@ from ..config import LEARNING_RATE_CHOICES, ExperimentConfig
 from ..frames import manifold_noise, manifold_opacity
 from ..runner import SubStep
 from ..scene import THUMB_SIZE, Scene, rasterize_manifold
-from .direct import DirectSources, image_columns, point_columns, remember, segment_columns
+from .direct import FastPipe, image_columns, point_columns, segment_columns
 
 H = plots.OVERVIEW_H
 
@@ -60,7 +60,6 @@ class OverviewGraph(Viewer):
         self._phase = 0.0
         self._scene: Scene | None = None
         self._data: dict = {}
-        self._structure: tuple | None = None
         self.pipe = hv.streams.Pipe(data={})
         dynamic = hv.DynamicMap(lambda data: plots.overview_overlay(data), streams=[self.pipe])
         self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
@@ -74,7 +73,7 @@ class OverviewGraph(Viewer):
         self.animate_button.on_click(lambda event: self.animate_generator())
         self._animation = None
         self.widgets = self._make_widgets()
-        self.direct = DirectSources(self.plot)
+        self.fast = FastPipe(self.pipe, self.plot)
 
     # -------------------------------------------------------- widgets
     def _make_widgets(self) -> list:
@@ -173,12 +172,7 @@ class OverviewGraph(Viewer):
     def _send(self) -> None:
         data = dict(self._data)
         # only an image gaining or losing data changes how HoloViews must draw it
-        structure = tuple(data.get(k) is None for k in ("d_image", "gen_raster"))
-        if structure == self._structure and self.direct.push(self.columns(data)):
-            remember(self.pipe, data)
-            return
-        self._structure = structure
-        self.pipe.send(data)
+        self.fast.send(data, tuple(data.get(k) is None for k in ("d_image", "gen_raster")), self.columns)
 
     @staticmethod
     def columns(data: dict) -> dict:
