@@ -212,11 +212,7 @@ class FastPath:
             grad[n:, 0] = sf * sf * (1 - sf) * (2 * inv)
             if want_loss:
                 loss = (float(((sr - 1) ** 2).sum()) + float((sf ** 2).sum())) / n
-        scale = self.d_opt.sgd_scale
-        if scale is not None:
-            grad *= scale
-        grads, _ = _backward(grad, self.dw, inputs)
-        self.d_opt.step(grads, scaled=scale is not None)
+        self._update(self.d_opt, grad, self.dw, inputs)
         return loss
 
     def _g_update(self, size: int, log_loss: bool, want_loss: bool) -> float | None:
@@ -241,9 +237,15 @@ class FastPath:
                 loss = float(((sf - 1) ** 2).sum()) / n
         _, d_fake = _backward(grad, self.dw, d_inputs, want_params=False)
         d_fake *= 1 - fake * fake
-        scale = self.g_opt.sgd_scale
-        if scale is not None:
-            d_fake *= scale
-        grads, _ = _backward(d_fake, self.gw, g_inputs)
-        self.g_opt.step(grads, scaled=scale is not None)
+        self._update(self.g_opt, d_fake, self.gw, g_inputs)
         return loss
+
+    @staticmethod
+    def _update(opt: "_Optimizer", grad_out: np.ndarray, ws: list, inputs: list) -> None:
+        """Backpropagate ``grad_out`` through a network and step its optimizer;
+        for SGD the learning rate is folded into ``grad_out`` first."""
+        scale = opt.sgd_scale
+        if scale is not None:
+            grad_out *= scale
+        grads, _ = _backward(grad_out, ws, inputs)
+        opt.step(grads, scaled=scale is not None)
