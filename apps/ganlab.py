@@ -6,4 +6,4 @@ from ganlab_panel import GANLab
 
 pn.extension(notifications=False)
 
-GANLab().servable(title="GAN Lab")
+GANLab.from_url().servable(title="GAN Lab")

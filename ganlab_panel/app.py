@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import time
 import weakref
 import zipfile
@@ -23,20 +24,32 @@ import param
 from panel.viewable import Viewer
 
 from . import style
-from .checkpoint import (checkpoint_bytes, ganlab_model_files, ganlab_model_from_bytes, load_checkpoint,
-                         restore)
-from .config import ExperimentConfig
-from .data import DISTRIBUTIONS, DRAWING, parse_points_csv, validate_points
+from .checkpoint import (
+    checkpoint_bytes,
+    ganlab_model_files,
+    ganlab_model_from_bytes,
+    load_checkpoint,
+    restore,
+)
+from .config import ExperimentConfig, parse_settings
+from .data import (
+    DISTRIBUTIONS,
+    DRAWING,
+    DRAWING_JITTER,
+    parse_points_csv,
+    validate_points,
+)
 from .errors import ConfigError, GANLabError
 from .runner import Runner
 from .scene import Scene, compute_scene
 from .trainer import Trainer
 from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph
+from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
 
 #: while training plays, the least time (s) between two updates of these views
-THROTTLE = {"overview": 0.15, "charts": 0.2, "counter": 0.2}
+THROTTLE = {"overview": 0.25, "charts": 0.25, "counter": 0.2}
 
 PAGE_CSS = f"""
 :host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
@@ -52,6 +65,15 @@ def pretrained_path(distribution: str) -> Path | None:
         return None
     path = Path(str(path))
     return path if path.is_file() else None
+
+
+def _is_settings(content: bytes) -> bool:
+    """Whether a .json upload holds our settings rather than a GAN Lab model."""
+    try:
+        values = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(values, dict) and bool(values) and set(values) <= set(ExperimentConfig._field_names())
 
 
 def _title(text: str, letter: str) -> pn.pane.HTML:
@@ -106,6 +128,38 @@ class GANLab(Viewer):
         self.controls.set_selected(config.distribution)
         self._publish(compute_scene(self.trainer, **self.layered.wants))
         self._register_session_end()
+
+    @classmethod
+    def from_url(cls, query: dict | None = None, **params) -> "GANLab":
+        """The app with the settings in the page's address applied, e.g.
+        ``/ganlab?distribution=gaussians&d_lr=0.03&g_optimizer=adam``.
+
+        ``query`` defaults to the served session's URL arguments. Each value is
+        parsed (never evaluated) and checked; values that are refused are
+        listed in the message area and the rest apply. A URL that changes the
+        model's shape, loss or data starts from scratch; otherwise the
+        distribution's pretrained model loads, then the URL's learning rates,
+        optimizers, k and batch size apply to it.
+        """
+        if query is None:
+            query = pn.state.session_args
+        values, problems = parse_settings(query)
+        hot = {k: v for k, v in values.items() if not ExperimentConfig.is_structural(k)}
+        structural = {k: v for k, v in values.items() if k not in hot}
+        config = ExperimentConfig()
+        for name, value in structural.items():
+            try:
+                config.param.update({name: value})
+            except (ConfigError, ValueError) as exc:
+                problems.append(ConfigError(str(exc), name))
+        if set(structural) - {"distribution"}:
+            params.setdefault("use_pretrained", False)
+        lab = cls(config, **params)
+        if hot:
+            lab._attempt("Cannot apply the address's settings", lambda: lab.config.param.update(**hot))
+        if problems:
+            lab.notify("Ignored from the page address: " + "; ".join(str(p) for p in problems) + ".", "warning")
+        return lab
 
     # ---------------------------------------------------------- session
     def _register_session_end(self) -> None:
@@ -163,6 +217,12 @@ class GANLab(Viewer):
                 self.charts.update(scene.frame)
             if due("counter"):
                 self.controls.set_iteration(scene.frame.iteration)
+
+    async def reset(self) -> None:
+        """Start the experiment over from its seed (Reset): this also clears a divergence."""
+        scene = await self.runner.reset()
+        if scene is not None and self.message_level == "danger":
+            self.notify("Reset: the experiment starts again from iteration 0.", "info")
 
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
@@ -271,7 +331,12 @@ class GANLab(Viewer):
                            lambda: self.config.param.update(distribution=DRAWING, drawn_points=validate_points(pts)))
         if ok:
             self.drawing = False
-            self.notify(f"Training data: your drawing ({len(pts):,} points). Press Play.", "success")
+            if len(pts) == 1:
+                self.notify(f"Training data: your drawing (1 point: the real data is a small blob around it, "
+                            f"σ = {DRAWING_JITTER}; draw more points to shape a distribution). Press Play.",
+                            "success")
+            else:
+                self.notify(f"Training data: your drawing ({len(pts):,} points). Press Play.", "success")
         return ok
 
     # ---------------------------------------------------------- files
@@ -293,8 +358,19 @@ class GANLab(Viewer):
 
     def load_files(self, files: dict[str, bytes]) -> bool:
         """Load uploaded files: our checkpoint (.pt), GAN Lab's model (.json with
-        its .bin, or both in a .zip), or points (.csv)."""
+        its .bin, or both in a .zip), a config (.json of settings), or points (.csv).
+
+        Anything refused leaves the experiment as it was and says why."""
         files = dict(files)
+        total = sum(len(v) for v in files.values())
+        if total > MAX_UPLOAD_BYTES:
+            self.notify(f"Cannot load {', '.join(files)}: {total / 2**20:.1f} MiB is more than the "
+                        f"{MAX_UPLOAD_BYTES / 2**20:.0f} MiB an upload may hold.", "warning")
+            return False
+        empty = [name for name, content in files.items() if not content]
+        if empty:
+            self.notify(f"Cannot load {empty[0]}: the file is empty.", "warning")
+            return False
         for name, content in list(files.items()):
             if name.lower().endswith(".zip"):
                 files.pop(name)
@@ -313,6 +389,9 @@ class GANLab(Viewer):
         if ".pt" in by_ext:
             name = by_ext[".pt"][0]
             return self._load_trainer(name, lambda: load_checkpoint(files[name], device=self.config.device))
+        if ".json" in by_ext and ".bin" not in by_ext and _is_settings(files[by_ext[".json"][0]]):
+            name = by_ext[".json"][0]
+            return self.load_settings(files[name], name)
         if ".json" in by_ext:
             name = by_ext[".json"][0]
             bins = {Path(n).name: files[n] for n in by_ext.get(".bin", [])}
@@ -332,6 +411,27 @@ class GANLab(Viewer):
                     "or points (.csv).", "warning")
         return False
 
+    def load_settings(self, text: bytes | str, name: str = "config.json") -> bool:
+        """Apply a config JSON (as ``ExperimentConfig.to_json`` writes, or any
+        subset of its keys); a refused file changes nothing."""
+        def apply():
+            values = json.loads(text)
+            if not isinstance(values, dict):
+                raise ConfigError("a config must be a JSON object")
+            checked = ExperimentConfig.from_dict({**self.config.to_dict(), **values})
+            changes = self.config.differences(checked)
+            self.config.param.update({k: getattr(checked, k) for k in changes})
+            return changes
+
+        result = {}
+        ok = self._attempt(f"Cannot apply {name}", lambda: result.update(changed=apply()))
+        if ok:
+            changed = sorted(result["changed"])
+            self._refresh_soon()
+            self.notify(f"Applied {name}: " + (", ".join(changed) + " changed." if changed else "nothing changed."),
+                        "success")
+        return ok
+
     def _load_trainer(self, name: str, make) -> bool:
         def load():
             other = make()
@@ -347,15 +447,12 @@ class GANLab(Viewer):
                         "success")
         return ok
 
-    def on_upload(self, event) -> None:
-        widget = event.obj
-        values = event.new
-        names = widget.filename
-        if not values:
-            return
-        if not isinstance(values, list):
-            values, names = [values], [names]
-        self.load_files(dict(zip(names, values)))
+    def upload_refused(self, files: list[tuple[str, int]], limit: int = MAX_UPLOAD_BYTES) -> None:
+        """The browser held back an upload that was too large."""
+        total = sum(size for _, size in files)
+        names = ", ".join(name for name, _ in files)
+        self.notify(f"Cannot load {names}: {total / 2**20:.1f} MiB is more than the {limit / 2**20:.0f} MiB "
+                    "an upload may hold. Nothing was sent or changed.", "warning")
 
     # ---------------------------------------------------------- layout
     @param.depends("drawing", watch=True)

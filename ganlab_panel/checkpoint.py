@@ -108,6 +108,9 @@ def trainer_from_state(state: dict, device: str | None = None, name: str = "the 
     trainer = Trainer(config)
     try:
         trainer.load_state_dict(state)
+        if trainer.diverged:
+            raise ModelFileError(f"{name} holds NaN or infinite weights or losses (a diverged run); "
+                                 "it cannot be trained further")
     except ModelFileError:
         trainer.close()
         raise

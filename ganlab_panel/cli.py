@@ -85,7 +85,7 @@ def cmd_serve(args) -> int:
     origins += args.allow_websocket_origin or []
     print(f"GAN Lab: http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}"
           f":{args.port}/ganlab  (Ctrl+C stops it)", flush=True)
-    pn.serve({"ganlab": GANLab}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
+    pn.serve({"ganlab": GANLab.from_url}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
              websocket_origin=origins, websocket_max_message_size=80 * 2**20)
     return 0
 

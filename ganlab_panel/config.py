@@ -186,6 +186,57 @@ class ExperimentConfig(param.Parameterized):
         return f"ExperimentConfig({inner})"
 
 
+#: settings that a short text (a page URL's query, a command-line option) can carry
+TEXT_SETTINGS = tuple(n for n in ExperimentConfig._field_names() if n != "drawn_points")
+
+
+def parse_setting(name: str, text: str) -> Any:
+    """A setting's value from text, such as a page URL's ``?d_lr=0.03``.
+
+    Numbers, integers, booleans and names are parsed by the parameter's type and
+    checked against its bounds. Raises :class:`ConfigError` naming the field for
+    an unknown setting, unparsable text or a value out of range. Text is parsed,
+    never evaluated.
+    """
+    if name not in TEXT_SETTINGS:
+        raise ConfigError(f"unknown setting {name!r}", name)
+    parameter = ExperimentConfig.param[name]
+    text = str(text).strip()
+    if len(text) > 64:
+        raise ConfigError(f"invalid value for {name!r}: {len(text)} characters is too long", name)
+    try:
+        if isinstance(parameter, param.Selector):
+            value: Any = text
+        elif isinstance(parameter, param.Integer):
+            value = int(text)
+        elif isinstance(parameter, param.Number):
+            value = float(text)
+        else:
+            value = text
+    except ValueError:
+        kind = "an integer" if isinstance(parameter, param.Integer) else "a number"
+        raise ConfigError(f"invalid value for {name!r}: {text!r} is not {kind}", name) from None
+    _check_field(ExperimentConfig, name, value)
+    return value
+
+
+def parse_settings(query: dict[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
+    """Every valid setting in ``query`` (text values, or lists of them as in a
+    parsed URL), and a ConfigError for each one refused."""
+    values: dict[str, Any] = {}
+    problems: list[ConfigError] = []
+    for name, raw in query.items():
+        if isinstance(raw, (list, tuple)):
+            raw = raw[-1] if raw else ""
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", "replace")
+        try:
+            values[name] = parse_setting(name, raw)
+        except ConfigError as exc:
+            problems.append(exc)
+    return values, problems
+
+
 def _check_field(cls: type[ExperimentConfig], name: str, value: Any) -> None:
     """Validate one value with the parameter's own rules; raise ConfigError naming it."""
     parameter = cls.param[name]

@@ -173,14 +173,17 @@ class FastPath:
         k_g = cfg.k_g if g_updates is None else g_updates
         size, log_loss = cfg.batch_size, cfg.loss == "log"
         d_loss = g_loss = None
-        for it in range(iterations):
-            last = it == iterations - 1
-            for j in range(k_d):
-                d_loss = self._d_update(size, log_loss, want_loss=last and j == k_d - 1)
-            for j in range(k_g):
-                g_loss = self._g_update(size, log_loss, want_loss=last and j == k_g - 1)
-            if count_iterations:
-                tr.iteration += 1
+        # a diverging run overflows: the trainer reports that through its Frame
+        # (``finite``), so NumPy's floating-point warnings would only be noise
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            for it in range(iterations):
+                last = it == iterations - 1
+                for j in range(k_d):
+                    d_loss = self._d_update(size, log_loss, want_loss=last and j == k_d - 1)
+                for j in range(k_g):
+                    g_loss = self._g_update(size, log_loss, want_loss=last and j == k_g - 1)
+                if count_iterations:
+                    tr.iteration += 1
         tr.d_steps += iterations * k_d
         tr.g_steps += iterations * k_g
         if d_loss is not None:

@@ -1,9 +1,11 @@
 """Runner: owns the live training loop of one session.
 
 While playing, a training thread of the session's own trains continuously and,
-``fps`` times a second, snapshots a Scene into a one-slot mailbox; a periodic
-callback on the server's (or notebook kernel's) event loop publishes the newest
-Scene to the views. Training never runs on the event loop, the frame rate does
+``fps`` times a second, snapshots a Scene into a one-slot mailbox. On a server,
+the thread then asks the session's document for a next-tick callback that
+publishes the newest Scene to the views (Bokeh's way of updating a document
+from another thread); in a notebook, a periodic callback on the kernel's event
+loop looks for new Scenes instead. Training never runs on the event loop, the frame rate does
 not depend on how long an iteration takes, and the training rate does not wait
 for the browser. ``iterations_per_frame`` caps the iterations between two frames
 (0: as many as fit, about two thirds of each frame interval).
@@ -78,7 +80,8 @@ SPEEDS = {
 #: share of each frame interval the training thread trains for at full speed.
 TRAIN_SHARE = 0.65
 
-#: how often (ms) the event loop looks for a new frame while playing.
+#: how often (ms) the event loop looks for a new frame while playing, where no
+#: server session can be woken from the training thread (a notebook).
 POLL_MS = 10
 
 #: while playing, the grid KL/JS are measured at most this often (s).
@@ -115,6 +118,8 @@ class Runner(param.Parameterized):
         self._stop = threading.Event()
         self._mailbox: tuple[int, Scene] | None = None  # (sequence number, newest scene)
         self._published = 0
+        self._doc = None           # a server session's document, woken when a frame is ready
+        self._wake_pending = threading.Event()
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
         #: seconds spent while playing: training, making scenes, publishing; and frames
         self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
@@ -236,9 +241,13 @@ class Runner(param.Parameterized):
                 self.timings["frames"] += 1
             except Exception as exc:  # a broken trainer must not kill the session silently
                 self._mailbox = (seq + 1, exc)
+                self._wake()
                 return
+            if stop.is_set():
+                return  # paused meanwhile: a later play has its own mailbox
             seq += 1
             self._mailbox = (seq, scene)
+            self._wake()
             if scene.frame.diverged:
                 return
             next_frame += interval
@@ -248,6 +257,22 @@ class Runner(param.Parameterized):
                 stop.wait(wait)
             else:
                 next_frame = time.perf_counter()
+
+    def _wake(self) -> None:
+        """From the training thread: have the session's event loop publish the mailbox."""
+        doc = self._doc
+        if doc is None or self._wake_pending.is_set():
+            return  # polled (notebook), or a wake-up is already on its way
+        self._wake_pending.set()
+        try:
+            doc.add_next_tick_callback(pn.state._handle_exception_wrapper(self._woken, doc))
+        except Exception:  # the session is closing
+            self._wake_pending.clear()
+
+    def _woken(self) -> None:
+        self._wake_pending.clear()
+        if self.playing and not self.slow:
+            self._poll()
 
     def _poll(self) -> None:
         """On the event loop: publish the newest Scene, if there is a new one."""
@@ -273,6 +298,9 @@ class Runner(param.Parameterized):
         self._stop = threading.Event()
         self._mailbox = None
         self._published = 0
+        self._wake_pending.clear()
+        doc = pn.state.curdoc
+        self._doc = doc if doc is not None and doc.session_context is not None else None
         self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
                                         daemon=True)
         self._thread.start()
@@ -280,6 +308,7 @@ class Runner(param.Parameterized):
     def _stop_live(self) -> None:
         self._stop.set()
         self._thread = None
+        self._doc = None
 
     # --------------------------------------------------------- controls
     def _ensure_callback(self):
@@ -288,8 +317,13 @@ class Runner(param.Parameterized):
         return self._callback
 
     def _period(self) -> int:
-        # while playing, look for a new frame often: it is published as soon as it is ready
+        # while playing without a server session, look for a new frame often
         return self.slow_period if self.slow else POLL_MS
+
+    @property
+    def _polling(self) -> bool:
+        """Whether the periodic callback is needed: slow motion, or live play that cannot be woken."""
+        return self.slow or self._doc is None
 
     async def _on_period(self):
         if self.slow:
@@ -297,20 +331,26 @@ class Runner(param.Parameterized):
         else:
             self._poll()
 
+    def _sync_callback(self) -> None:
+        """Run the periodic callback, at the right period, only while it is needed."""
+        wanted = self.playing and self._polling and not self._closed
+        if self._callback is None and not wanted:
+            return
+        callback = self._ensure_callback()
+        # restart it explicitly: a running callback does not reliably take a new period
+        if callback.running and (not wanted or callback.period != self._period()):
+            callback.stop()
+        callback.period = self._period()
+        if wanted and not callback.running:
+            callback.start()
+
     @param.depends("fps", "slow", "slow_period", watch=True)
     def _retime(self):
-        if self._callback is not None:
-            # restart it explicitly: a running callback does not reliably take a new period
-            running = self._callback.running
-            if running:
-                self._callback.stop()
-            self._callback.period = self._period()
-            if running:
-                self._callback.start()
         if self.playing:
             self._stop_live()
             if not self.slow:
                 self._start_live()
+        self._sync_callback()
 
     @param.depends("slow", watch=True)
     def _slow_changed(self):
@@ -320,13 +360,10 @@ class Runner(param.Parameterized):
     def play(self) -> None:
         if self._closed or self.playing:
             return
-        callback = self._ensure_callback()
-        callback.period = self._period()
         self.playing = True
         if not self.slow:
             self._start_live()
-        if not callback.running:
-            callback.start()
+        self._sync_callback()
 
     def pause(self) -> None:
         if self.playing and os.environ.get("GANLAB_TIMINGS"):
@@ -339,8 +376,7 @@ class Runner(param.Parameterized):
         self.playing = False
         self._recent = []
         self._stop_live()
-        if self._callback is not None and self._callback.running:
-            self._callback.stop()
+        self._sync_callback()
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()

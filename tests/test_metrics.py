@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from ganlab_panel.metrics import grid_divergences, grid_histogram, js_divergence, kl_divergence
+from ganlab_panel.metrics import (
+    grid_divergences,
+    grid_histogram,
+    js_divergence,
+    kl_divergence,
+)
 
 
 def test_histogram_puts_points_in_gan_lab_cells():

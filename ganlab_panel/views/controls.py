@@ -14,6 +14,7 @@ from panel.viewable import Viewer
 from .. import plots, style
 from ..data import DISTRIBUTIONS
 from ..runner import SPEEDS
+from .upload import UploadBox
 
 BAR_CSS = """
 :host { background: #eeeeee; border-bottom: 2px solid #dddddd; padding: 6px 12px; }
@@ -86,11 +87,10 @@ class ControlsView(Viewer):
         self.save_ganlab = pn.widgets.FileDownload(callback=app.ganlab_download, filename="ganlab-model-ganlab.zip",
                                                    label="Save for GAN Lab", color="light", width=140,
                                                    css_classes=["ganlab-save-ganlab"])
-        self.upload = pn.widgets.FileInput(accept=".pt,.json,.bin,.zip,.csv", multiple=True, width=230,
-                                           css_classes=["ganlab-upload"])
-        self.upload.param.watch(app.on_upload, "value")
+        self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
+                                accept=".pt,.json,.bin,.zip,.csv", width=230, css_classes=["ganlab-upload"])
 
-        self.reset.on_click(lambda e: pn.state.execute(runner.reset))
+        self.reset.on_click(lambda e: pn.state.execute(app.reset))
         self.play.on_click(lambda e: runner.toggle())
         self.step_d.on_click(lambda e: pn.state.execute(runner.step_d))
         self.step_g.on_click(lambda e: pn.state.execute(runner.step_g))

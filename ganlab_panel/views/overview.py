@@ -9,10 +9,10 @@ config's widgets appear over it, next to what they change.
 
 from __future__ import annotations
 
+import holoviews as hv
 import numpy as np
 import panel as pn
 import param
-import holoviews as hv
 from panel.viewable import Viewer
 
 from .. import plots, style

@@ -23,6 +23,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+_LOG: dict[str, Path] = {}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -53,6 +56,7 @@ def app_url(tmp_path_factory):
              "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/ganlab"
+        _LOG[url] = log_path
         try:
             wait_for_http(url)
             yield url
@@ -77,17 +81,29 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
+def open_page(browser, url: str):
+    """A fresh browser context (its own session) showing the app at ``url``."""
     context = browser.new_context(viewport={"width": 1700, "height": 1000})
     pg = context.new_page()
     pg.errors = []
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.goto(app_url)
+    pg.goto(url)
     pg.wait_for_selector(".ganlab-iteration", timeout=60_000)
     pg.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle",
                          timeout=60_000)
     time.sleep(0.5)  # the widgets' views finish wiring up after the document is idle
+    return pg
+
+
+@pytest.fixture
+def page(browser, app_url):
+    pg = open_page(browser, app_url)
     yield pg
-    context.close()
+    pg.context.close()
+
+
+@pytest.fixture
+def server_log(app_url):
+    """The served app's log so far (for checking that nothing went wrong)."""
+    return lambda: Path(_LOG[app_url]).read_text()
