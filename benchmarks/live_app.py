@@ -19,20 +19,12 @@ prints:
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, iteration, rss_mb  # noqa: E402
 
 # Counts, on every animation frame, whether the layered view's fake samples changed.
 PROBE_JS = """() => {
@@ -56,57 +48,18 @@ PROBE_JS = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def iteration(page) -> int:
-    return int(re.sub(r"\D", "", page.locator(".ganlab-iteration").inner_text()) or 0)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
     parser.add_argument("--distribution", default="ring")
-    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), "--port", str(port),
-         "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "GANLAB_TIMINGS": "1"})
-    url = f"http://127.0.0.1:{port}/ganlab"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
-        # Warm the server with one throwaway session (imports, Datashader's compilation),
-        # so first paint measures what a user opening the app then sees.
-        urllib.request.urlopen(url, timeout=120).read()
+    with Server(env={"GANLAB_TIMINGS": "1"}) as server:
+        url = server.url
+        server.wait()
         time.sleep(1.0)
         base_rss = rss_mb(server.pid)
         with sync_playwright() as p:
@@ -151,19 +104,10 @@ def main(argv=None) -> int:
         if errors:
             print(f"page errors: {errors[:3]}")
         time.sleep(0.5)
-        log.flush()
-        for line in Path(log.name).read_text().splitlines():
+        for line in server.log().splitlines():
             if "ganlab timings" in line:
                 print("server " + line.split("ganlab ", 1)[1])
         return 0
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-        os.unlink(log.name)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ callbacks and lets its trainer go.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import json
@@ -65,6 +66,38 @@ def pretrained_path(distribution: str) -> Path | None:
         return None
     path = Path(str(path))
     return path if path.is_file() else None
+
+
+def _ignore_closed_connections() -> None:
+    """Keep the server's log for real problems.
+
+    A browser tab that closes while a frame is on its way leaves Tornado's write
+    of that frame failing with a closed-connection error that nothing awaits;
+    asyncio would log it as an unretrieved task exception (Panel itself reports
+    the same event as "Failed sending message as connection was closed"). Those,
+    and only those, are dropped here; everything else reaches the previous handler.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if getattr(loop, "_ganlab_quiet_closed", False):
+        return
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if isinstance(context.get("exception"), (StreamClosedError, WebSocketClosedError)):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._ganlab_quiet_closed = True
 
 
 def _is_settings(content: bytes) -> bool:
@@ -166,6 +199,7 @@ class GANLab(Viewer):
         doc = pn.state.curdoc
         if doc is None or doc.session_context is None:
             return
+        _ignore_closed_connections()
         ref = weakref.ref(self)
 
         def on_destroyed(session_context, ref=ref):

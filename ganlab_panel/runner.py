@@ -84,6 +84,10 @@ TRAIN_SHARE = 0.65
 #: server session can be woken from the training thread (a notebook).
 POLL_MS = 10
 
+#: the longest (s) the training thread waits for its last frame to be published
+#: before it trains on (the event loop is busy with other sessions).
+MAX_PUBLISH_WAIT = 0.5
+
 #: while playing, the grid KL/JS are measured at most this often (s).
 DIVERGENCE_INTERVAL = 0.2
 
@@ -120,6 +124,7 @@ class Runner(param.Parameterized):
         self._published = 0
         self._doc = None           # a server session's document, woken when a frame is ready
         self._wake_pending = threading.Event()
+        self._consumed = threading.Event()   # the newest frame has been published
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
         #: seconds spent while playing: training, making scenes, publishing; and frames
         self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
@@ -210,6 +215,7 @@ class Runner(param.Parameterized):
         next_frame = time.perf_counter()
         last_divergences = 0.0
         while not stop.is_set():
+            self._await_publish(stop)
             interval = 1.0 / self.fps
             limit = self.iterations_per_frame
             start = time.perf_counter()
@@ -246,6 +252,7 @@ class Runner(param.Parameterized):
             if stop.is_set():
                 return  # paused meanwhile: a later play has its own mailbox
             seq += 1
+            self._consumed.clear()
             self._mailbox = (seq, scene)
             self._wake()
             if scene.frame.diverged:
@@ -257,6 +264,19 @@ class Runner(param.Parameterized):
                 stop.wait(wait)
             else:
                 next_frame = time.perf_counter()
+
+    def _await_publish(self, stop: threading.Event) -> None:
+        """Back-pressure: wait (up to MAX_PUBLISH_WAIT) until the last frame is on
+        its way to the browser. When the event loop is the bottleneck (many
+        sessions on few cores), training threads then yield it the CPU instead
+        of making frames nobody sees."""
+        deadline = time.perf_counter() + MAX_PUBLISH_WAIT
+        t0 = time.perf_counter()
+        while self._mailbox is not None and not self._consumed.is_set() and not stop.is_set():
+            if time.perf_counter() >= deadline:
+                break
+            self._consumed.wait(0.005)
+        self.timings["wait"] += time.perf_counter() - t0
 
     def _wake(self) -> None:
         """From the training thread: have the session's event loop publish the mailbox."""
@@ -286,7 +306,10 @@ class Runner(param.Parameterized):
             return
         self._measure(scene.frame.iteration)
         t0 = time.perf_counter()
-        self._publish(scene)
+        try:
+            self._publish(scene)
+        finally:
+            self._consumed.set()
         self.timings["publish"] += time.perf_counter() - t0
         self.timings["published"] += 1
         if scene.frame.diverged:
@@ -299,6 +322,7 @@ class Runner(param.Parameterized):
         self._mailbox = None
         self._published = 0
         self._wake_pending.clear()
+        self._consumed.set()
         doc = pn.state.curdoc
         self._doc = doc if doc is not None and doc.session_context is not None else None
         self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
@@ -307,6 +331,7 @@ class Runner(param.Parameterized):
 
     def _stop_live(self) -> None:
         self._stop.set()
+        self._consumed.set()
         self._thread = None
         self._doc = None
 

@@ -34,3 +34,32 @@ def test_live_app_prints_frames_iterations_and_memory():
             figures[m.group(1)] = float(m.group(2))
     assert set(figures) == {"frames/s", "iterations/s", "first paint", "server memory"}, out.stdout
     assert figures["frames/s"] > 0 and figures["iterations/s"] > 0 and figures["first paint"] > 0
+
+
+def _run_script(name: str, *args: str, timeout: int = 400) -> str:
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / name), *args],
+                         capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out.stdout
+
+
+def _figure(text: str, label: str) -> float:
+    m = re.search(re.escape(label) + r"\s+([-+\d.,]+)", text)
+    assert m, f"{label!r} missing from:\n{text}"
+    return float(m.group(1).replace(",", ""))
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium to drive")
+def test_eight_sessions_all_keep_training_and_closing_sessions_frees_memory():
+    text = _run_script("sessions.py", "--concurrent", "8", "--seconds", "4", "--cycles", "3")
+    assert "sessions updating all along            8 of 8" in text
+    assert _figure(text, "server log lines reporting errors") == 0
+    assert _figure(text, "page errors") == 0
+    assert "growth over 3 cycles (MB)" in text
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium to drive")
+def test_soak_prints_memory_growth_and_keeps_playing():
+    text = _run_script("soak.py", "--minutes", "0.1", "--interval", "3")
+    assert "memory growth from minute" in text and "still playing at the end          yes" in text
+    assert _figure(text, "server log lines reporting errors") == 0

@@ -57,6 +57,21 @@ def live_labs() -> list[GANLab]:
     return [o for o in gc.get_objects() if type(o) is GANLab and not o._closed]
 
 
+def websocket_handshake(port: int, path: str, origin: str) -> int:
+    """The HTTP status a websocket upgrade request from ``origin`` gets."""
+    import base64
+    import os
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET {path} HTTP/1.1\r\nHost: localhost:{port}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Origin: {origin}\r\n\r\n").encode())
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
 def wait_until(condition, timeout=30.0):
     deadline = time.time() + timeout
     while not condition():
@@ -112,6 +127,9 @@ def test_ganlab_serve_binds_localhost_and_answers(tmp_path):
         if listening is None:
             pytest.skip("no /proc/net/tcp to read listening sockets from")
         assert listening and all(addr in ("0100007F", "00000000000000000000000001000000") for addr in listening)
+        # Bokeh's websocket origin check stays on: a page from elsewhere cannot connect
+        assert websocket_handshake(port, "/ganlab/ws", f"http://evil.example:{port}") == 403
+        assert websocket_handshake(port, "/ganlab/ws", f"http://localhost:{port}") != 403
     finally:
         proc.terminate()
         proc.wait(timeout=20)
