@@ -299,7 +299,13 @@ def ganlab_model_files(trainer: Trainer, stem: str = "ganlab_trained_model") -> 
             raise ConfigError(f"GAN Lab's format has no {name} {getattr(cfg, name)!r}", name)
     if (cfg.noise_type, cfg.noise_dim) not in noise_names:
         raise ConfigError(f"GAN Lab's format has no {cfg.noise_dim}D {cfg.noise_type} noise", "noise_dim")
-    shape = cfg.distribution if cfg.distribution in GANLAB_SHAPES else DRAWING
+    if cfg.distribution not in GANLAB_SHAPES:
+        raise ConfigError(f"GAN Lab's format has no distribution {cfg.distribution!r}", "distribution")
+    defaults = ExperimentConfig()
+    for name in ("d_spectral_norm", "r1_gamma", "adam_beta1", "adam_beta2"):
+        if getattr(cfg, name) != getattr(defaults, name):
+            raise ConfigError(f"GAN Lab's format has no {name} (it is {getattr(cfg, name)!r} here)", name)
+    shape = cfg.distribution
     bin_name = f"{stem}.weights.bin"
     with trainer.lock:
         named = [(f"d-{i}", p) for i, p in enumerate(trainer._d_params)]

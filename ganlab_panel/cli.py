@@ -16,12 +16,21 @@ import sys
 import time
 from pathlib import Path
 
-from .config import ExperimentConfig
+import param
+
+from .config import ExperimentConfig, parse_bool
 from .data import parse_points_csv
 from .errors import GANLabError
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
+
+
+def _boolean(text: str) -> bool:
+    try:
+        return parse_bool(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}") from None
 
 
 def _option(name: str) -> str:
@@ -35,7 +44,10 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
             continue
         p = ExperimentConfig.param[name]
         kwargs = {"dest": name, "default": None, "help": f"{p.doc} [default: {p.default}]"}
-        if hasattr(p, "objects") and p.objects:
+        if isinstance(p, param.Boolean):
+            kwargs["type"] = _boolean
+            kwargs["metavar"] = "{true,false}"
+        elif hasattr(p, "objects") and p.objects:
             kwargs["choices"] = list(p.objects)
         elif isinstance(p.default, int):
             kwargs["type"] = int
@@ -133,8 +145,11 @@ def _make_trainer(args):
 
 
 def _metrics(frame) -> dict:
-    return {"iteration": frame.iteration, "d_loss": frame.d_loss, "g_loss": frame.g_loss,
-            "kl": frame.kl, "js": frame.js}
+    out = {"iteration": frame.iteration, "d_loss": frame.d_loss, "g_loss": frame.g_loss,
+           "kl": frame.kl, "js": frame.js}
+    if frame.modes_total is not None:
+        out.update(modes=frame.modes, modes_total=frame.modes_total, high_quality=frame.high_quality)
+    return out
 
 
 def cmd_train(args) -> int:
@@ -178,7 +193,11 @@ def cmd_train(args) -> int:
     (out / "config.json").write_text(trainer.config.to_json(indent=1), encoding="utf-8")
     trainer.save(out / "checkpoint.pt")
     summary = (f"iteration {frame.iteration}: D loss {frame.d_loss:.4f}, G loss {frame.g_loss:.4f}, "
-               f"KL {frame.kl:.4f}, JS {frame.js:.4f} ({metrics['iterations_per_second']} it/s)")
+               f"KL {frame.kl:.4f}, JS {frame.js:.4f}")
+    if frame.modes_total is not None:
+        summary += (f", modes {frame.modes}/{frame.modes_total}, "
+                    f"high-quality samples {100 * frame.high_quality:.1f} %")
+    summary += f" ({metrics['iterations_per_second']} it/s)"
     print(summary)
     print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")
     if diverged:

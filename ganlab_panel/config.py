@@ -18,18 +18,29 @@ from typing import Any
 import numpy as np
 import param
 
-from .data import DISTRIBUTIONS, DRAWING, NOISE_TYPES, validate_points
+from .data import (
+    DISTRIBUTIONS,
+    DRAWING,
+    EXTRA_DISTRIBUTIONS,
+    NOISE_TYPES,
+    validate_points,
+)
 from .device import DEVICE_CHOICES
 from .errors import ConfigError, DataError
 from .losses import LOSSES
 
-OPTIMIZERS = ("sgd", "adam")
+#: GAN Lab's optimizers, then RMSprop
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+
+#: the most noise dimensions; the manifold views need 1 or 2
+MAX_NOISE_DIM = 16
 
 #: learning rates GAN Lab's menus offer (any positive value is accepted here).
 LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 #: parameters a running trainer applies in place, keeping its weights.
-HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "loss", "k_d", "k_g", "batch_size"})
+HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "loss",
+                        "gp_weight", "r1_gamma", "k_d", "k_g", "batch_size"})
 
 
 class _Int(param.Integer):
@@ -57,8 +68,10 @@ class ExperimentConfig(param.Parameterized):
     """All settings of one GAN experiment; defaults are GAN Lab's."""
 
     distribution = param.Selector(
-        default="gaussians", objects=[*DISTRIBUTIONS, DRAWING],
-        doc="Real data: one of GAN Lab's shapes, or 'drawing' for the user's own points.")
+        default="gaussians", objects=[*DISTRIBUTIONS, *EXTRA_DISTRIBUTIONS, DRAWING],
+        doc="Real data: one of GAN Lab's shapes (line, gaussians, ring, disjoint), a benchmark mixture "
+            "(ring8, grid25), a classic shape (spiral, moons, checkerboard, swiss_roll), or 'drawing' for "
+            "the user's own points.")
     drawn_points = _Points(
         default=None,
         doc="The user's points, an (n, 2) array in the unit square, used when distribution is 'drawing'.")
@@ -66,16 +79,23 @@ class ExperimentConfig(param.Parameterized):
         default="uniform", objects=list(NOISE_TYPES),
         doc="Generator input: uniform on [0, 1], or Gaussian (mean 0.5, std 0.25, truncated at 2 std).")
     noise_dim = _Int(
-        default=2, bounds=(1, 2),
-        doc="Dimensions of the generator's input noise (1 or 2, as in GAN Lab).")
+        default=2, bounds=(1, MAX_NOISE_DIM), softbounds=(1, 2),
+        doc="Dimensions of the generator's input noise (GAN Lab: 1 or 2; up to 16 here, where the "
+            "manifold views need 1 or 2).")
     g_layers = _Int(
         default=1, bounds=(0, 5),
         doc="Generator hidden layers (n -> n, ReLU) after its first layer.")
-    g_neurons = _Int(default=8, bounds=(1, 100), doc="Neurons in each generator layer.")
+    g_neurons = _Int(default=8, bounds=(1, 512), softbounds=(1, 100),
+                     doc="Neurons in each generator layer (GAN Lab offers up to 100).")
     d_layers = _Int(
         default=1, bounds=(0, 5),
         doc="Discriminator hidden layers (n -> n, ReLU) after its first layer.")
-    d_neurons = _Int(default=8, bounds=(1, 100), doc="Neurons in each discriminator layer.")
+    d_neurons = _Int(default=8, bounds=(1, 512), softbounds=(1, 100),
+                     doc="Neurons in each discriminator layer (GAN Lab offers up to 100).")
+    d_spectral_norm = param.Boolean(
+        default=False,
+        doc="Spectral normalisation of D: each weight divided by its largest singular value, "
+            "estimated by one power iteration per D update.")
     d_lr = param.Number(
         default=0.1, bounds=(0, 10), inclusive_bounds=(False, True), softbounds=(0.001, 1.0),
         doc="Discriminator learning rate (GAN Lab offers 0.001 to 1.0).")
@@ -84,14 +104,27 @@ class ExperimentConfig(param.Parameterized):
         doc="Generator learning rate (GAN Lab offers 0.001 to 1.0).")
     d_optimizer = param.Selector(
         default="sgd", objects=list(OPTIMIZERS),
-        doc="Discriminator optimizer: SGD, or Adam (beta1 0.9, beta2 0.999).")
+        doc="Discriminator optimizer: SGD, Adam (betas below) or RMSprop (alpha 0.99).")
     g_optimizer = param.Selector(
         default="sgd", objects=list(OPTIMIZERS),
-        doc="Generator optimizer: SGD, or Adam (beta1 0.9, beta2 0.999).")
+        doc="Generator optimizer: SGD, Adam (betas below) or RMSprop (alpha 0.99).")
+    adam_beta1 = param.Number(
+        default=0.9, bounds=(0, 1), inclusive_bounds=(True, False),
+        doc="Adam's beta1 (decay of the gradient's running mean), for both networks; GAN Lab: 0.9.")
+    adam_beta2 = param.Number(
+        default=0.999, bounds=(0, 1), inclusive_bounds=(True, False),
+        doc="Adam's beta2 (decay of the squared gradient's running mean), for both networks; GAN Lab: 0.999.")
     loss = param.Selector(
         default="log", objects=list(LOSSES),
-        doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); "
-            "'least_squares': GAN Lab's LeastSq loss.")
+        doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); 'minimax': the "
+            "original saturating game; 'least_squares': GAN Lab's LeastSq loss; 'wgan_gp': Wasserstein "
+            "with gradient penalty (D is a critic, no sigmoid); 'hinge': hinge loss (D is a critic).")
+    gp_weight = param.Number(
+        default=10.0, bounds=(0, 1000),
+        doc="λ: weight of WGAN-GP's gradient penalty (used with loss 'wgan_gp').")
+    r1_gamma = param.Number(
+        default=0.0, bounds=(0, 1000),
+        doc="γ of the R1 penalty, γ/2 · E‖∇D(x_real)‖², added to D's loss (0: off).")
     k_d = _Int(default=2, bounds=(0, 10), doc="Discriminator updates per iteration.")
     k_g = _Int(default=1, bounds=(0, 10), doc="Generator updates per iteration.")
     batch_size = _Int(default=150, bounds=(1, 16384), doc="Samples per update, for real data and noise alike.")
@@ -205,8 +238,10 @@ def parse_setting(name: str, text: str) -> Any:
     if len(text) > 64:
         raise ConfigError(f"invalid value for {name!r}: {len(text)} characters is too long", name)
     try:
-        if isinstance(parameter, param.Selector):
-            value: Any = text
+        if isinstance(parameter, param.Boolean):
+            value: Any = parse_bool(text)
+        elif isinstance(parameter, param.Selector):
+            value = text
         elif isinstance(parameter, param.Integer):
             value = int(text)
         elif isinstance(parameter, param.Number):
@@ -214,10 +249,21 @@ def parse_setting(name: str, text: str) -> Any:
         else:
             value = text
     except ValueError:
-        kind = "an integer" if isinstance(parameter, param.Integer) else "a number"
+        kind = ("true or false" if isinstance(parameter, param.Boolean)
+                else "an integer" if isinstance(parameter, param.Integer) else "a number")
         raise ConfigError(f"invalid value for {name!r}: {text!r} is not {kind}", name) from None
     _check_field(ExperimentConfig, name, value)
     return value
+
+
+def parse_bool(text: str) -> bool:
+    """"true"/"1"/"yes"/"on" or "false"/"0"/"no"/"off" (any case); else ValueError."""
+    lowered = text.lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(text)
 
 
 def parse_settings(query: dict[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:

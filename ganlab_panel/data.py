@@ -20,8 +20,12 @@ from .errors import DataError
 
 Sampler = Callable[[np.random.Generator, int], np.ndarray]
 
-#: name -> sampler for the built-in distributions, in GAN Lab's menu order.
+#: name -> sampler for GAN Lab's four distributions, in its menu order.
 DISTRIBUTIONS: dict[str, Sampler] = {}
+
+#: name -> sampler for the distributions beyond GAN Lab's menu (benchmark
+#: mixtures and classic 2D shapes), all scaled into the unit square.
+EXTRA_DISTRIBUTIONS: dict[str, Sampler] = {}
 
 #: the name under which user points are trained on.
 DRAWING = "drawing"
@@ -39,14 +43,19 @@ USER_POINT_MARGIN = 0.05
 NOISE_TYPES = ("uniform", "gaussian")
 
 
-def register(name: str) -> Callable[[Sampler], Sampler]:
-    """Add a sampler to :data:`DISTRIBUTIONS` under ``name``."""
+def register(name: str, extra: bool = False) -> Callable[[Sampler], Sampler]:
+    """Add a sampler to :data:`DISTRIBUTIONS` (or :data:`EXTRA_DISTRIBUTIONS`) under ``name``."""
 
     def decorator(fn: Sampler) -> Sampler:
-        DISTRIBUTIONS[name] = fn
+        (EXTRA_DISTRIBUTIONS if extra else DISTRIBUTIONS)[name] = fn
         return fn
 
     return decorator
+
+
+def all_distributions() -> dict[str, Sampler]:
+    """GAN Lab's distributions, then the extra ones."""
+    return {**DISTRIBUTIONS, **EXTRA_DISTRIBUTIONS}
 
 
 @register("line")
@@ -128,6 +137,87 @@ def drawing_sampler(points) -> Sampler:
 
     return sample
 
+# ------------------------------------------------------------------ mixtures
+class Mixture:
+    """An equal-weight mixture of isotropic Gaussians, defined in its published
+    coordinates and shown scaled into the unit square: ``x' = 0.5 + scale · x``.
+
+    ``centres`` and ``sigma`` are in the unit square (what the trainer sees);
+    the mode metrics use them, which is the published protocol scaled.
+    """
+
+    def __init__(self, name: str, centres, sigma: float, scale: float, doc: str):
+        self.name = name
+        self.published_centres = np.asarray(centres, dtype=np.float64)
+        self.published_sigma = float(sigma)
+        self.scale = float(scale)
+        self.centres = 0.5 + self.scale * self.published_centres
+        self.sigma = self.scale * self.published_sigma
+        self.__doc__ = doc
+
+    def __call__(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        which = rng.integers(0, len(self.centres), n)
+        return self.centres[which] + self.sigma * rng.standard_normal((n, 2))
+
+
+#: the standard 2D mode-collapse benchmarks, by name
+MIXTURES: dict[str, Mixture] = {}
+
+
+def _mixture(name: str, centres, sigma: float, scale: float, doc: str) -> Mixture:
+    mixture = Mixture(name, centres, sigma, scale, doc)
+    MIXTURES[name] = mixture
+    register(name, extra=True)(mixture)
+    return mixture
+
+
+_angles = 2.0 * np.pi * np.arange(8) / 8  # 2πk/8: eight distinct modes
+_mixture("ring8", np.column_stack([np.cos(_angles), np.sin(_angles)]), sigma=0.01, scale=0.35,
+         doc="Ring of 8 Gaussians (radius 1, σ 0.01), scaled by 0.35 into the square.")
+_grid = np.array([(x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], dtype=float)
+_mixture("grid25", _grid, sigma=0.05, scale=0.1,
+         doc="Grid of 25 Gaussians at {-4,-2,0,2,4}² (σ 0.05), scaled by 0.1 into the square.")
+
+
+# ------------------------------------------------------------- classic shapes
+@register("spiral", extra=True)
+def spiral(rng: np.random.Generator, n: int) -> np.ndarray:
+    """An Archimedean spiral of 1.5 turns around the centre, σ 0.01."""
+    t = np.sqrt(rng.random(n))  # uniform along the arc, roughly
+    angle = 3.0 * np.pi * t
+    radius = 0.05 + 0.35 * t
+    pts = np.column_stack([0.5 + radius * np.cos(angle), 0.5 + radius * np.sin(angle)])
+    return pts + 0.01 * rng.standard_normal((n, 2))
+
+
+@register("moons", extra=True)
+def moons(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Two interleaving half circles (radius 1, the second shifted by (1, -0.5)),
+    σ 0.05, scaled by 0.25 into the square."""
+    upper = rng.random(n) < 0.5
+    angle = np.pi * rng.random(n)
+    x = np.where(upper, np.cos(angle), 1.0 - np.cos(angle))
+    y = np.where(upper, np.sin(angle), 0.5 - np.sin(angle))
+    pts = np.column_stack([x - 0.5, y - 0.25]) + 0.05 * rng.standard_normal((n, 2))
+    return 0.5 + 0.25 * pts
+
+
+@register("checkerboard", extra=True)
+def checkerboard(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniform on the dark squares of a 4×4 checkerboard spanning [0.1, 0.9]²."""
+    cells = np.array([(i, j) for i in range(4) for j in range(4) if (i + j) % 2 == 0], dtype=float)
+    which = rng.integers(0, len(cells), n)
+    return 0.1 + 0.2 * (cells[which] + rng.random((n, 2)))
+
+
+@register("swiss_roll", extra=True)
+def swiss_roll(rng: np.random.Generator, n: int) -> np.ndarray:
+    """The 2D swiss roll: t·(cos t, sin t) for t uniform in [1.5π, 4.5π], σ 0.25,
+    scaled by 1/34 into the square."""
+    t = 1.5 * np.pi * (1.0 + 2.0 * rng.random(n))
+    pts = np.column_stack([t * np.cos(t), t * np.sin(t)]) + 0.25 * rng.standard_normal((n, 2))
+    return 0.5 + pts / 34.0
+
 
 def get_sampler(name: str, points=None) -> Sampler:
     """The sampler for a distribution name; ``"drawing"`` needs ``points``."""
@@ -136,9 +226,9 @@ def get_sampler(name: str, points=None) -> Sampler:
             raise DataError("the 'drawing' distribution has no points: draw or tap some first")
         return drawing_sampler(points)
     try:
-        return DISTRIBUTIONS[name]
+        return all_distributions()[name]
     except KeyError:
-        known = ", ".join([*DISTRIBUTIONS, DRAWING])
+        known = ", ".join([*all_distributions(), DRAWING])
         raise DataError(f"unknown distribution {name!r}; choose one of: {known}") from None
 
 

@@ -24,10 +24,12 @@ F32 = np.float32
 
 
 def supported(trainer) -> bool:
-    """The fast path covers CPU training with GAN Lab's losses and optimizers."""
+    """The fast path covers CPU training with GAN Lab's losses and optimizers
+    (Adam with any betas), without R1 or spectral normalisation."""
     cfg = trainer.config
     return (trainer.device.type == "cpu" and cfg.loss in ("log", "least_squares")
-            and cfg.d_optimizer in ("sgd", "adam") and cfg.g_optimizer in ("sgd", "adam"))
+            and cfg.d_optimizer in ("sgd", "adam") and cfg.g_optimizer in ("sgd", "adam")
+            and cfg.r1_gamma == 0 and not cfg.d_spectral_norm)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:

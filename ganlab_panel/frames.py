@@ -42,7 +42,7 @@ class Frame:
     noise: np.ndarray
     #: (150, 2) the fixed visual batch of generated samples.
     fake: np.ndarray
-    #: D's output in [0, 1] on ``real`` (450,) and on ``fake`` (150,).
+    #: D's output on ``real`` (450,) and on ``fake`` (150,): see ``d_output``.
     d_real: np.ndarray
     d_fake: np.ndarray
     #: (30,) cell-centre coordinates of the discriminator grid, both axes.
@@ -71,6 +71,14 @@ class Frame:
     finite: bool = True
     #: names of the settings in force (noise_dim, loss, distribution, ...).
     info: dict = field(default_factory=dict)
+    #: what d_real, d_fake and d_grid hold: "probability" (of real, in [0, 1])
+    #: or "critic" (a critic's unbounded score, higher = more real).
+    d_output: str = "probability"
+    #: for mixture data: modes captured out of ``modes_total``, and the share of
+    #: high-quality samples (within 3σ of a mode), on 2,500 samples; else None.
+    modes: int | None = None
+    modes_total: int | None = None
+    high_quality: float | None = None
 
     @property
     def noise_dim(self) -> int:

@@ -30,13 +30,13 @@ import torch
 
 from . import frames as F
 from .config import ExperimentConfig
-from .data import get_sampler, sample_noise
+from .data import MIXTURES, get_sampler, sample_noise
 from .device import configure_threads, resolve_device
 from .errors import ConfigError, DataError, ModelFileError
 from .fastpath import FastPath
 from .fastpath import supported as fastpath_supported
-from .losses import get_loss
-from .metrics import GRID_CELLS, grid_divergences
+from .losses import get_loss, gradient_penalty, r1_penalty
+from .metrics import GRID_CELLS, MODE_EVAL_SAMPLES, grid_divergences, mode_metrics
 from .models import Discriminator, Generator
 
 #: real points and noise vectors drawn once per experiment (GAN Lab's atlas).
@@ -50,12 +50,14 @@ CHECKPOINT_FORMAT = "ganlab-panel-checkpoint"
 CHECKPOINT_VERSION = 1
 
 
-def make_optimizer(kind: str, params, lr: float) -> torch.optim.Optimizer:
-    """SGD or Adam (β1 0.9, β2 0.999) as GAN Lab configures them."""
+def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> torch.optim.Optimizer:
+    """SGD or Adam as GAN Lab configures them (Adam's betas may differ), or RMSprop."""
     if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=ADAM_BETAS, eps=ADAM_EPS)
+        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), eps=ADAM_EPS)
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=0.99, eps=ADAM_EPS)
     raise ConfigError(f"unknown optimizer {kind!r}", "optimizer")
 
 
@@ -65,20 +67,26 @@ class _Experiment:
 
     def __init__(self, cfg: ExperimentConfig):
         self.device = resolve_device(cfg.device)
-        noise_ss, data_ss, g_ss, d_ss, sample_ss = np.random.SeedSequence(cfg.seed).spawn(5)
+        noise_ss, data_ss, g_ss, d_ss, sample_ss, penalty_ss, eval_ss = np.random.SeedSequence(cfg.seed).spawn(7)
         sampler = get_sampler(cfg.distribution, cfg.drawn_points)
         noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
         real = sampler(np.random.default_rng(data_ss), ATLAS_SIZE)
         self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
                                    np.random.default_rng(g_ss)).to(self.device)
-        self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons,
-                                           np.random.default_rng(d_ss)).to(self.device)
+        self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
+                                           spectral_norm=cfg.d_spectral_norm).to(self.device)
         self.sample_rng = np.random.default_rng(sample_ss)
+        self.penalty_rng = np.random.default_rng(penalty_ss)
+        #: for mixture data: the mixture, and the fixed noise its mode metrics are measured on
+        self.mixture = MIXTURES.get(cfg.distribution)
+        eval_noise = (sample_noise(np.random.default_rng(eval_ss), MODE_EVAL_SAMPLES, cfg.noise_dim, cfg.noise_type)
+                      if self.mixture is not None else None)
         as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32, device=self.device)  # noqa: E731
         self.noise_atlas = as_tensor(noise)
         self.real_atlas = as_tensor(real)
         self.grid = as_tensor(F.grid_points(GRID_CELLS))
         self.manifold_noise = as_tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
+        self.eval_noise = as_tensor(eval_noise) if eval_noise is not None else None
 
 
 class Trainer:
@@ -115,13 +123,17 @@ class Trainer:
         self.discriminator = exp.discriminator
         self._g_params = self.generator.ordered_parameters()
         self._d_params = self.discriminator.ordered_parameters()
-        self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr)
-        self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr)
+        self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr, self._betas)
+        self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr, self._betas)
         self._noise_atlas = exp.noise_atlas
         self._real_atlas = exp.real_atlas
         self._grid = exp.grid
         self._manifold_noise = exp.manifold_noise
         self._sample_rng = exp.sample_rng
+        self._penalty_rng = exp.penalty_rng
+        self._mixture = exp.mixture
+        self._eval_noise = exp.eval_noise
+        self._modes: tuple[int, float] | None = None  # the last mode metrics computed
         self.iteration = 0
         self.d_steps = 0
         self.g_steps = 0
@@ -158,10 +170,28 @@ class Trainer:
             for group in opt.param_groups:
                 group["lr"] = getattr(cfg, name)
         elif name == "d_optimizer":
-            self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr)
+            self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr, self._betas)
         elif name == "g_optimizer":
-            self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr)
-        # loss, k_d, k_g and batch_size are read at every update.
+            self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr, self._betas)
+        elif name in ("adam_beta1", "adam_beta2"):
+            for opt in (self.d_optimizer, self.g_optimizer):
+                if isinstance(opt, torch.optim.Adam):
+                    for group in opt.param_groups:
+                        group["betas"] = self._betas
+        # the loss, its penalties' weights, k_d, k_g and batch_size are read at every update.
+
+    @property
+    def _betas(self) -> tuple[float, float]:
+        return (float(self.config.adam_beta1), float(self.config.adam_beta2))
+
+    @property
+    def critic(self) -> bool:
+        """Whether D is a critic for the current loss (raw scores, no sigmoid)."""
+        return get_loss(self.config.loss).critic
+
+    def _d_output(self, logits: torch.Tensor) -> torch.Tensor:
+        """D's output as shown: a probability, or the critic's score."""
+        return logits if self.critic else torch.sigmoid(logits)
 
     def close(self) -> None:
         """Stop following the config (the trainer can then be garbage-collected)."""
@@ -190,8 +220,15 @@ class Trainer:
         self._real_cursor += 1
         with torch.no_grad():
             fake = self.generator(noise)
-        D = self.discriminator
-        loss = get_loss(self.config.loss).d_loss(D.logits(real), D.logits(fake))
+        D, cfg = self.discriminator, self.config
+        if D.spectral_norm:
+            D.power_iteration()
+        loss = get_loss(cfg.loss).d_loss(D.logits(real), D.logits(fake))
+        if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
+            mix = torch.as_tensor(self._penalty_rng.random(len(real)), dtype=real.dtype, device=real.device)
+            loss = loss + cfg.gp_weight * gradient_penalty(D.logits, real, fake, mix)
+        if cfg.r1_gamma > 0:
+            loss = loss + cfg.r1_gamma / 2 * r1_penalty(D.logits, real)
         grads = torch.autograd.grad(loss, self._d_params)
         for p, g in zip(self._d_params, grads):
             p.grad = g
@@ -289,10 +326,21 @@ class Trainer:
             return self.generator(z).double().cpu().numpy()
 
     def discriminate(self, points) -> np.ndarray:
-        """D's output in [0, 1] for (n, 2) points -> (n,)."""
+        """D's output for (n, 2) points -> (n,): the probability of "real" in
+        [0, 1], or the critic's score for a critic loss (see :attr:`critic`)."""
         with self._lock, torch.no_grad():
             x = self._to_tensor(points, 2, "points")
-            return self.discriminator(x).double().cpu().numpy()
+            return self._d_output(self.discriminator.logits(x)).double().cpu().numpy()
+
+    def mode_metrics(self) -> tuple[int, float] | None:
+        """For mixture data (ring8, grid25): (modes captured, share of
+        high-quality samples) over the experiment's fixed 2,500 evaluation
+        samples, by the published protocol; ``None`` for other data."""
+        with self._lock, torch.no_grad():
+            if self._mixture is None:
+                return None
+            samples = self.generator(self._eval_noise).double().cpu().numpy()
+            return mode_metrics(samples, self._mixture.centres, self._mixture.sigma)
 
     def sample(self, n: int) -> np.ndarray:
         """(n, 2) generated points from fresh noise (a stream of its own, so
@@ -315,13 +363,14 @@ class Trainer:
             G, D, cfg = self.generator, self.discriminator, self.config
             noise = self._noise_atlas[: F.NUM_FAKE_VISUALIZED]
             real = self._real_atlas[: F.NUM_REAL_VISUALIZED]
+            out = lambda x: self._d_output(D.logits(x))  # noqa: E731
             fake = G(noise)
-            d_real = D(real)
-            d_fake = D(fake)
-            d_grid = D(self._grid).reshape(GRID_CELLS, GRID_CELLS)
+            d_real = out(real)
+            d_fake = out(fake)
+            d_grid = out(self._grid).reshape(GRID_CELLS, GRID_CELLS)
             with torch.enable_grad():
                 x = fake.detach().requires_grad_(True)
-                (gradients,) = torch.autograd.grad(D(x).sum(), x)
+                (gradients,) = torch.autograd.grad(out(x).sum(), x)
             manifold = opacity = None
             if self._manifold_noise is not None:
                 m = G(self._manifold_noise).double().cpu().numpy()
@@ -333,7 +382,9 @@ class Trainer:
                     manifold = m
             if divergences or self._divergences is None:
                 self._divergences = grid_divergences(self._real_atlas.cpu().numpy(), G(self._noise_atlas).cpu().numpy())
+                self._modes = self.mode_metrics()
             kl, js = self._divergences
+            modes = self._modes
             np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
             return F.Frame(
                 iteration=self.iteration,
@@ -347,6 +398,10 @@ class Trainer:
                 kl=kl, js=js, d_steps=self.d_steps, g_steps=self.g_steps,
                 finite=self._is_finite() and bool(torch.isfinite(fake).all()),
                 info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},
+                d_output="critic" if self.critic else "probability",
+                modes=modes[0] if modes else None,
+                modes_total=len(self._mixture.centres) if self._mixture is not None else None,
+                high_quality=modes[1] if modes else None,
             )
 
     @property
@@ -375,6 +430,8 @@ class Trainer:
                 "last_losses": [torch.tensor(float(t)) if t is not None else None
                                 for t in (self._last_d_loss, self._last_g_loss)],
                 "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
+                "penalty_rng": json.dumps(self._penalty_rng.bit_generator.state),
+                "d_sn": [cpu(u) for u in self.discriminator.sn_vectors()],
             }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -396,6 +453,12 @@ class Trainer:
                 self._last_d_loss = float(d_loss) if d_loss is not None else None
                 self._last_g_loss = float(g_loss) if g_loss is not None else None
                 self._sample_rng.bit_generator.state = json.loads(state["sample_rng"])
+                if "penalty_rng" in state:
+                    self._penalty_rng.bit_generator.state = json.loads(state["penalty_rng"])
+                sn = self.discriminator.sn_vectors()
+                saved_sn = state.get("d_sn") or []
+                if saved_sn:
+                    _load_params(sn, saved_sn, "discriminator's spectral norm vectors")
             except ModelFileError:
                 raise
             except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:

@@ -77,3 +77,39 @@ def test_console_script_runs_with_a_progress_bar(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "200/200" in out.stderr  # the progress bar reached the end
     assert (tmp_path / "run" / "checkpoint.pt").is_file()
+
+
+def test_bad_files_and_divergence_exit_with_a_message(tmp_path, capsys):
+    (tmp_path / "bad.json").write_text('{"k_d": "two", "d_lr": 0.05}')
+    (tmp_path / "range.json").write_text('{"d_lr": 50}')
+    (tmp_path / "nan.csv").write_text("0.1,0.2\n0.3,nan\n")
+    (tmp_path / "binary.csv").write_bytes(b"\x89PNG\x00\x00")
+    (tmp_path / "trunc.pt").write_bytes(b"PK\x03\x04" + b"\x00" * 20)
+    cases = [(["--config", str(tmp_path / "bad.json")], "k_d"),
+             (["--config", str(tmp_path / "range.json")], "d_lr"),
+             (["--points", str(tmp_path / "nan.csv")], "NaN or infinite"),
+             (["--points", str(tmp_path / "binary.csv")], "binary"),
+             (["--resume", str(tmp_path / "trunc.pt")], "trunc.pt")]
+    for args, words in cases:
+        assert main(["train", "--iterations", "5", "--out", str(tmp_path / "x"), "-q", *args]) == 2, args
+        assert words in capsys.readouterr().err, args
+    diverging = ["--d-lr", "10", "--g-lr", "10", "--d-layers", "5", "--d-neurons", "100",
+                 "--g-layers", "5", "--g-neurons", "100"]
+    assert main(["train", "--iterations", "60", "--out", str(tmp_path / "d"), "-q", *diverging]) == 3
+    assert "diverged" in capsys.readouterr().err
+
+
+def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
+    assert main(["train", "--distribution", "ring8", "--loss", "wgan_gp", "--d-optimizer", "adam",
+                 "--g-optimizer", "adam", "--d-lr", "0.001", "--g-lr", "0.001", "--d-spectral-norm", "true",
+                 "--iterations", "20", "--out", str(tmp_path / "m"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "modes " in out and "/8" in out and "high-quality samples" in out
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert metrics["modes_total"] == 8 and 0 <= metrics["modes"] <= 8 and 0 <= metrics["high_quality"] <= 1
+    assert all("modes" in h for h in metrics["history"])
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["d_spectral_norm"] is True and config["loss"] == "wgan_gp"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--d-spectral-norm", "maybe", "--out", str(tmp_path / "n"), "-q"])
+    assert exit_info.value.code == 2 and "expected true or false" in capsys.readouterr().err

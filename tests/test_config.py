@@ -33,13 +33,15 @@ def test_structural_and_hot_params_partition_the_settings():
     structural = set(ExperimentConfig.structural_params())
     assert hot == HOT_PARAMS
     assert hot | structural == names and not hot & structural
-    assert {"d_lr", "g_lr", "d_optimizer", "g_optimizer", "loss", "k_d", "k_g"} <= hot
-    assert {"distribution", "noise_dim", "noise_type", "g_layers", "d_neurons", "seed"} <= structural
+    assert {"d_lr", "g_lr", "d_optimizer", "g_optimizer", "loss", "k_d", "k_g", "adam_beta1", "adam_beta2",
+            "gp_weight", "r1_gamma"} <= hot
+    assert {"distribution", "noise_dim", "noise_type", "g_layers", "d_neurons", "seed", "d_spectral_norm"} <= structural
 
 
 @pytest.mark.parametrize("field, value", [
-    ("g_layers", 6), ("g_layers", -1), ("d_neurons", 0), ("d_neurons", 101), ("k_d", 11),
-    ("k_g", -1), ("noise_dim", 3), ("d_lr", 0.0), ("g_lr", -0.1), ("loss", "hinge-ish"),
+    ("g_layers", 6), ("g_layers", -1), ("d_neurons", 0), ("d_neurons", 513), ("k_d", 11),
+    ("k_g", -1), ("noise_dim", 0), ("noise_dim", 17), ("d_lr", 0.0), ("adam_beta1", 1.0),
+    ("adam_beta2", -0.1), ("gp_weight", -1.0), ("r1_gamma", float("nan")), ("d_spectral_norm", 1), ("g_lr", -0.1), ("loss", "hinge-ish"),
     ("d_optimizer", "adagrad"), ("distribution", "moon"), ("batch_size", 0), ("seed", -1),
     ("g_layers", True), ("g_layers", 1.5), ("d_lr", "fast"), ("device", "tpu"),
     ("drawn_points", [[9.0, 9.0]]),
@@ -100,11 +102,12 @@ def test_copy_is_independent():
 
 _values = st.fixed_dictionaries({}, optional={
     "g_layers": st.one_of(st.integers(-3, 8), st.booleans(), st.floats(-2, 8), st.text(max_size=3)),
-    "d_neurons": st.one_of(st.integers(-5, 120), st.none()),
+    "d_neurons": st.one_of(st.integers(-5, 600), st.none()),
     "d_lr": st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-2, 20)),
     "k_d": st.integers(-2, 12),
-    "loss": st.sampled_from(["log", "least_squares", "LOG", "", "wasserstein?"]),
-    "noise_dim": st.integers(0, 4),
+    "loss": st.sampled_from(["log", "minimax", "least_squares", "wgan_gp", "hinge", "LOG", "", "wasserstein?"]),
+    "noise_dim": st.integers(0, 20),
+    "adam_beta1": st.floats(-0.5, 1.5),
 })
 
 
@@ -115,15 +118,17 @@ def test_config_validation_accepts_exactly_the_documented_ranges(values):
         if name == "g_layers":
             return type(v) is int and 0 <= v <= 5
         if name == "d_neurons":
-            return type(v) is int and 1 <= v <= 100
+            return type(v) is int and 1 <= v <= 512
         if name == "d_lr":
             return not isinstance(v, bool) and np.isfinite(v) and 0 < v <= 10
         if name == "k_d":
             return 0 <= v <= 10
         if name == "loss":
-            return v in ("log", "least_squares")
+            return v in ("log", "minimax", "least_squares", "wgan_gp", "hinge")
         if name == "noise_dim":
-            return 1 <= v <= 2
+            return 1 <= v <= 16
+        if name == "adam_beta1":
+            return 0 <= v < 1
         raise AssertionError(name)
 
     bad = [n for n, v in values.items() if not valid(n, v)]

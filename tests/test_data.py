@@ -170,3 +170,59 @@ def test_bad_csv_is_refused_with_a_clear_message(content, words):
 def test_oversized_csv_is_refused_before_parsing():
     with pytest.raises(DataError, match="MiB"):
         data.parse_points_csv(b"0.5,0.5\n" * (data.MAX_CSV_BYTES // 8 + 1))
+
+
+# ------------------------------------------------------- beyond GAN Lab's menu
+def test_extra_distributions_are_registered_apart_from_gan_labs_menu():
+    assert list(data.EXTRA_DISTRIBUTIONS) == ["ring8", "grid25", "spiral", "moons", "checkerboard", "swiss_roll"]
+    assert list(data.all_distributions()) == [*data.DISTRIBUTIONS, *data.EXTRA_DISTRIBUTIONS]
+    rng = np.random.default_rng(0)
+    for name, sampler in data.EXTRA_DISTRIBUTIONS.items():
+        pts = sampler(rng, 20_000)
+        assert pts.shape == (20_000, 2)
+        inside = ((pts > -0.02) & (pts < 1.02)).all(axis=1).mean()
+        assert inside > 0.999, name
+        assert np.array_equal(sampler(np.random.default_rng(5), 10), sampler(np.random.default_rng(5), 10))
+
+
+def test_ring8_is_the_published_ring_scaled_into_the_square():
+    ring8 = data.MIXTURES["ring8"]
+    np.testing.assert_allclose(ring8.published_centres[1], [np.cos(np.pi / 4), np.sin(np.pi / 4)])
+    assert len(np.unique(ring8.published_centres.round(6), axis=0)) == 8  # 2πk/8, no repeated mode
+    assert ring8.published_sigma == 0.01
+    pts = ring8(np.random.default_rng(1), 80_000)
+    np.testing.assert_allclose(pts.mean(0), [0.5, 0.5], atol=0.005)
+    radius = np.linalg.norm(pts - 0.5, axis=1)
+    assert abs(radius.mean() - ring8.scale) < 0.001
+    nearest = np.linalg.norm(pts[:, None] - ring8.centres[None], axis=2).argmin(1)
+    shares = np.bincount(nearest, minlength=8) / len(pts)
+    np.testing.assert_allclose(shares, 1 / 8, atol=0.01)
+    offsets = pts - ring8.centres[nearest]
+    np.testing.assert_allclose(offsets.std(0), ring8.sigma, rtol=0.03)
+
+
+def test_grid25_is_the_published_grid_scaled_into_the_square():
+    grid = data.MIXTURES["grid25"]
+    assert grid.published_sigma == 0.05
+    assert sorted(set(grid.published_centres[:, 0])) == [-4, -2, 0, 2, 4]
+    pts = grid(np.random.default_rng(2), 100_000)
+    nearest = np.linalg.norm(pts[:, None] - grid.centres[None], axis=2).argmin(1)
+    np.testing.assert_allclose(np.bincount(nearest, minlength=25) / len(pts), 1 / 25, atol=0.005)
+    np.testing.assert_allclose((pts - grid.centres[nearest]).std(0), grid.sigma, rtol=0.03)
+    np.testing.assert_allclose(sorted(set(grid.centres[:, 1].round(6))), [0.1, 0.3, 0.5, 0.7, 0.9])
+
+
+def test_classic_shapes_moments():
+    rng = np.random.default_rng(3)
+    board = data.EXTRA_DISTRIBUTIONS["checkerboard"](rng, 40_000)
+    cell = np.floor((board - 0.1) / 0.2).astype(int)
+    assert ((cell.sum(1) % 2) == 0).all()               # only the dark squares
+    np.testing.assert_allclose(board.mean(0), [0.5, 0.5], atol=0.01)
+    moons = data.EXTRA_DISTRIBUTIONS["moons"](rng, 40_000)
+    np.testing.assert_allclose(moons.mean(0), [0.5, 0.5], atol=0.01)
+    spiral = data.EXTRA_DISTRIBUTIONS["spiral"](rng, 40_000)
+    r = np.linalg.norm(spiral - 0.5, axis=1)
+    assert 0.03 < np.percentile(r, 1) and np.percentile(r, 99) < 0.42
+    roll = data.EXTRA_DISTRIBUTIONS["swiss_roll"](rng, 40_000)
+    r = np.linalg.norm(roll - 0.5, axis=1) * 34
+    assert 1.4 * np.pi < np.percentile(r, 1) and np.percentile(r, 99) < 4.6 * np.pi

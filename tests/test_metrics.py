@@ -72,3 +72,26 @@ def test_nan_points_are_ignored_and_an_empty_sample_gives_zeros():
     assert grid_histogram(np.full((5, 2), np.nan)).sum() == 0.0
     h = grid_histogram(np.array([[np.nan, 0.1], [0.5, 0.5]]))
     assert h.sum() == pytest.approx(1.0)
+
+
+def test_mode_metrics_on_constructed_samples():
+    from ganlab_panel.data import MIXTURES
+    from ganlab_panel.metrics import mode_metrics
+
+    ring8 = MIXTURES["ring8"]
+    c, s = ring8.centres, ring8.sigma
+    rng = np.random.default_rng(0)
+    every = np.repeat(c, 50, axis=0) + 0.5 * s * rng.standard_normal((400, 2))
+    assert mode_metrics(every, c, s) == (8, 1.0)
+    one = c[3] + 0.5 * s * rng.standard_normal((400, 2))
+    assert mode_metrics(one, c, s) == (1, 1.0)
+    between = (c + np.roll(c, 1, axis=0)) / 2               # midway between neighbouring modes
+    assert mode_metrics(between, c, s) == (0, 0.0)
+    # a quarter on-mode (two modes), the rest off: the share counts every sample
+    mixed = np.vstack([np.repeat(c[:2], 50, axis=0), np.repeat(between, 38, axis=0)[:300]])
+    assert mode_metrics(mixed, c, s) == (2, 0.25)
+    # the 3σ boundary, and NaN samples count as low quality
+    edge = c[0] + np.array([[2.9 * s, 0.0], [3.1 * s, 0.0], [np.nan, 0.5]])
+    captured, share = mode_metrics(edge, c, s)
+    assert captured == 1 and abs(share - 1 / 3) < 1e-12
+    assert mode_metrics(np.empty((0, 2)), c, s) == (0, 0.0)

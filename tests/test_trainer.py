@@ -128,9 +128,13 @@ def test_snapshot_and_inspection_never_change_training():
     assert a.snapshot().d_loss == b.snapshot().d_loss
 
 
-def test_save_load_continues_bit_identically(tmp_path):
+@pytest.mark.parametrize("extra", [
+    {},
+    {"loss": "wgan_gp", "d_spectral_norm": True, "adam_beta1": 0.5, "adam_beta2": 0.9, "r1_gamma": 0.1},
+], ids=["gan-lab", "wgan-gp-sn-r1"])
+def test_save_load_continues_bit_identically(tmp_path, extra):
     cfg = ExperimentConfig(distribution="ring", seed=11, d_optimizer="adam", g_optimizer="adam",
-                           d_lr=0.01, g_lr=0.003, k_d=3, batch_size=97)
+                           d_lr=0.01, g_lr=0.003, k_d=3, batch_size=97, **extra)
     a = Trainer(cfg)
     a.train(123)
     a.step_d()
@@ -282,3 +286,97 @@ def test_close_stops_following_the_config():
 def test_trainer_uses_one_torch_thread_by_default():
     Trainer()
     assert torch.get_num_threads() == 1
+
+
+
+# ------------------------------------------------------- beyond GAN Lab's menu
+@pytest.mark.parametrize("loss", ["log", "minimax", "least_squares", "wgan_gp", "hinge"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
+def test_every_loss_and_optimizer_trains_a_short_seeded_run_finitely(loss, optimizer):
+    lr = 0.1 if optimizer == "sgd" else 0.003
+    runs = []
+    for _ in range(2):
+        tr = Trainer(distribution="ring8", seed=4, loss=loss, d_optimizer=optimizer, g_optimizer=optimizer,
+                     d_lr=lr, g_lr=lr)
+        before = [p.detach().clone() for p in tr.generator.parameters()]
+        tr.train(30)
+        f = tr.snapshot()
+        assert f.finite and np.isfinite([f.d_loss, f.g_loss]).all(), (loss, optimizer)
+        assert not all(torch.equal(a, b) for a, b in zip(before, tr.generator.parameters()))
+        runs.append(f.fake)
+    np.testing.assert_array_equal(*runs)  # seeded: the same run twice
+
+
+def test_critic_losses_show_scores_and_probability_losses_probabilities():
+    tr = Trainer(distribution="ring", loss="wgan_gp", d_optimizer="adam", d_lr=0.01)
+    tr.train(100)
+    f = tr.snapshot()
+    assert tr.critic and f.d_output == "critic"
+    assert f.d_grid.min() < 0 or f.d_grid.max() > 1  # a score, not a probability
+    np.testing.assert_allclose(tr.discriminate(f.real[:5]), f.d_real[:5], rtol=1e-6)
+    tr.config.loss = "log"  # hot: the same weights, read as a probability now
+    f = tr.snapshot()
+    assert not tr.critic and f.d_output == "probability" and 0 <= f.d_grid.min() <= f.d_grid.max() <= 1
+
+
+def test_the_numpy_path_runs_only_what_it_implements():
+    assert Trainer().path == "numpy"
+    assert Trainer(d_optimizer="adam", adam_beta1=0.5).path == "numpy"
+    for setting in ({"loss": "wgan_gp"}, {"loss": "minimax"}, {"loss": "hinge"}, {"g_optimizer": "rmsprop"},
+                    {"r1_gamma": 1.0}, {"d_spectral_norm": True}):
+        assert Trainer(**setting).path == "torch", setting
+
+
+def test_adam_betas_apply_in_place_and_match_on_both_paths():
+    fast = Trainer(distribution="ring", d_optimizer="adam", g_optimizer="adam", d_lr=0.01, g_lr=0.01)
+    plain = Trainer(fast.config.copy(), fast=False)
+    for tr in (fast, plain):
+        tr.train(5)
+        tr.config.param.update(adam_beta1=0.5, adam_beta2=0.9)
+        assert tr.d_optimizer.param_groups[0]["betas"] == (0.5, 0.9)
+        assert tr.g_optimizer.param_groups[0]["betas"] == (0.5, 0.9)
+        tr.train(20)
+    for a, b in zip(fast.generator.parameters(), plain.generator.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=2e-4, atol=2e-5)
+
+
+def test_spectral_norm_keeps_d_one_lipschitz_per_layer_and_looking_does_not_change_it():
+    tr = Trainer(distribution="ring", d_spectral_norm=True, d_layers=2, d_neurons=16, d_optimizer="adam",
+                 d_lr=0.01)
+    tr.train(50)
+    D = tr.discriminator
+    for w in D.effective_weights():
+        assert abs(torch.linalg.matrix_norm(w.detach(), ord=2).item() - 1.0) < 0.05
+    u = [v.clone() for v in D.sn_vectors()]
+    tr.snapshot()
+    tr.discriminate([[0.5, 0.5]])
+    assert all(torch.equal(a, b) for a, b in zip(u, D.sn_vectors()))
+    plain = Trainer(tr.config.copy(d_spectral_norm=False))
+    assert not plain.discriminator.sn_vectors()
+
+
+def test_r1_penalty_changes_the_discriminator_update():
+    a = Trainer(distribution="ring", d_optimizer="adam", d_lr=0.01)
+    b = Trainer(a.config.copy(r1_gamma=10.0))
+    a.train(10)
+    b.train(10)
+    assert not torch.equal(a.discriminator.weights[0], b.discriminator.weights[0])
+    assert b.snapshot().finite
+
+
+def test_high_dimensional_noise_trains_without_a_manifold():
+    tr = Trainer(distribution="moons", noise_dim=16, noise_type="gaussian")
+    tr.train(20)
+    f = tr.snapshot()
+    assert f.noise.shape == (150, 16) and f.manifold is None and f.manifold_opacity is None
+    assert tr.generate(np.full((3, 16), 0.5)).shape == (3, 2)
+    assert f.finite
+
+
+def test_mixture_data_reports_modes_and_high_quality_share():
+    tr = Trainer(distribution="ring8", seed=1)
+    f = tr.snapshot()
+    assert f.modes_total == 8 and 0 <= f.modes <= 8 and 0.0 <= f.high_quality <= 1.0
+    assert tr.mode_metrics() == (f.modes, f.high_quality)
+    assert Trainer(distribution="ring").snapshot().modes is None
+    assert Trainer(distribution="grid25").snapshot().modes_total == 25
