@@ -2,9 +2,8 @@
 
 While playing, a training thread of the session's own trains continuously and,
 ``fps`` times a second, snapshots a Scene into a one-slot mailbox. On a server,
-the thread then asks the session's document for a next-tick callback that
-publishes the newest Scene to the views (Bokeh's way of updating a document
-from another thread); in a notebook, a periodic callback on the kernel's event
+the thread then hands the session's event loop a callback that publishes the
+newest Scene to the views at the document's next tick; in a notebook, a periodic callback on the kernel's event
 loop looks for new Scenes instead. Training never runs on the event loop, the frame rate does
 not depend on how long an iteration takes, and the training rate does not wait
 for the browser. ``iterations_per_frame`` caps the iterations between two frames
@@ -92,6 +91,16 @@ MAX_PUBLISH_WAIT = 0.5
 DIVERGENCE_INTERVAL = 0.2
 
 
+def _session_loop(doc):
+    """The event loop (Tornado IOLoop) serving a server session's document, if any."""
+    if doc is None:
+        return None
+    try:
+        return doc.session_context.server_context.application_context.io_loop
+    except AttributeError:
+        return None
+
+
 class Runner(param.Parameterized):
     """Plays, pauses and steps one trainer, publishing Scenes to the views."""
 
@@ -123,6 +132,7 @@ class Runner(param.Parameterized):
         self._mailbox: tuple[int, Scene] | None = None  # (sequence number, newest scene)
         self._published = 0
         self._doc = None           # a server session's document, woken when a frame is ready
+        self._loop = None          # ...through its event loop (a Tornado IOLoop)
         self._wake_pending = threading.Event()
         self._consumed = threading.Event()   # the newest frame has been published
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
@@ -270,20 +280,32 @@ class Runner(param.Parameterized):
         its way to the browser. When the event loop is the bottleneck (many
         sessions on few cores), training threads then yield it the CPU instead
         of making frames nobody sees."""
-        deadline = time.perf_counter() + MAX_PUBLISH_WAIT
+        if self._mailbox is None or self._consumed.is_set() or stop.is_set():
+            return
         t0 = time.perf_counter()
-        while self._mailbox is not None and not self._consumed.is_set() and not stop.is_set():
-            if time.perf_counter() >= deadline:
-                break
-            self._consumed.wait(0.005)
+        self._consumed.wait(MAX_PUBLISH_WAIT)  # pausing sets it too
         self.timings["wait"] += time.perf_counter() - t0
 
     def _wake(self) -> None:
-        """From the training thread: have the session's event loop publish the mailbox."""
-        doc = self._doc
-        if doc is None or self._wake_pending.is_set():
+        """From the training thread: have the session's event loop publish the mailbox.
+
+        The thread only hands a callback to the event loop (thread-safe); that
+        callback, on the loop's own thread, asks the document for a next-tick
+        callback. Asking the document directly from this thread races with a
+        ``hold`` on the loop thread, which can drop the request and stall the
+        session for good.
+        """
+        loop, doc = self._loop, self._doc
+        if loop is None or doc is None or self._wake_pending.is_set():
             return  # polled (notebook), or a wake-up is already on its way
         self._wake_pending.set()
+        try:
+            loop.add_callback(self._schedule_publish, doc)
+        except Exception:  # the loop is closing
+            self._wake_pending.clear()
+
+    def _schedule_publish(self, doc) -> None:
+        """On the event loop's thread: publish at the document's next tick."""
         try:
             doc.add_next_tick_callback(pn.state._handle_exception_wrapper(self._woken, doc))
         except Exception:  # the session is closing
@@ -325,6 +347,9 @@ class Runner(param.Parameterized):
         self._consumed.set()
         doc = pn.state.curdoc
         self._doc = doc if doc is not None and doc.session_context is not None else None
+        self._loop = _session_loop(self._doc)
+        if self._loop is None:
+            self._doc = None  # no loop to hand frames to: poll instead
         self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
                                         daemon=True)
         self._thread.start()
@@ -334,6 +359,7 @@ class Runner(param.Parameterized):
         self._consumed.set()
         self._thread = None
         self._doc = None
+        self._loop = None
 
     # --------------------------------------------------------- controls
     def _ensure_callback(self):

@@ -206,3 +206,21 @@ def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
     drawn = plots.overview_overlay(ov.pipe.data)
     highlight = [e for e in drawn if isinstance(e, hv.Rectangles)][-1]
     assert len(highlight) == 1
+
+
+def test_charts_start_over_on_reset_and_every_curve_keeps_its_own_columns(lab):
+    def curves():
+        return [{k: len(v) for k, v in source.data.items()}
+                for direct in lab.charts._direct.values() for source in direct.all_sources()]
+
+    for _ in range(3):
+        lab.trainer.train(2)
+        lab.refresh()
+    assert len(curves()) == 4 and all(set(c.values()) == {4} for c in curves())
+    lab.charts.reset()
+    assert all(set(c.values()) == {0} for c in curves())  # the loss and the KL/JS charts alike
+    for _ in range(5):  # streaming into emptied curves (BokehUserWarning would fail this test)
+        lab.trainer.train(2)
+        lab.refresh()
+    assert all(set(c.values()) == {5} for c in curves())
+    assert len(lab.charts.history) == 5

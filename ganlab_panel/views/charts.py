@@ -62,12 +62,14 @@ class ChartsView(Viewer):
         for c in COLUMNS:
             self._rows[c].append(row[c])
             del self._rows[c][:-HISTORY]
-        it = [row["iteration"]]
         for chart, groups in (("loss", (("DLoss", "d_loss"), ("GLoss", "g_loss"))),
                               ("div", (("KL", "kl"), ("JS", "js")))):
             direct = self._direct[chart]
             for group, col in groups:
-                direct.stream(group, {"iteration": it, col: [row[col]]}, rollover=HISTORY)
+                # fresh arrays for every curve: Bokeh may keep what it is given as
+                # the column itself, and a list shared by two curves would grow twice
+                direct.stream(group, {"iteration": np.array([row["iteration"]]), col: np.array([row[col]])},
+                              rollover=HISTORY)
             x = self._rows["iteration"]
             ys = np.array([self._rows[col] for _, col in groups], dtype=float)
             lo, hi = (np.nanmin(ys), np.nanmax(ys)) if np.isfinite(ys).any() else (0.0, 1.0)
@@ -89,6 +91,11 @@ class ChartsView(Viewer):
         self._last_iteration = -1
         self._rows = {c: [] for c in COLUMNS}
         self.buffer.clear()  # Buffer.clear empties the data and sends it: HoloViews redraws empty charts
+        # ...but only the first DynamicMap on the shared Buffer redraws: empty every curve directly
+        for direct in self._direct.values():
+            for source in direct.all_sources():
+                if len(next(iter(source.data.values()), ())):
+                    source.data = {k: np.array([], dtype=float) for k in source.data}
 
     @property
     def history(self) -> pd.DataFrame:

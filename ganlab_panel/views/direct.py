@@ -48,6 +48,16 @@ class DirectSources:
                 out.append(source)
         return out
 
+    def all_sources(self) -> list:
+        """Every layer's data source, in every rendering."""
+        out = []
+        for plot in self.plots():
+            for layer in self._layers(plot).values():
+                source = layer.handles.get("source")
+                if source is not None:
+                    out.append(source)
+        return out
+
     def push(self, columns: dict[str, dict]) -> bool:
         """Replace the given columns of each named layer; False if nothing is
         rendered. A layer whose columns equal what it shows is not sent again."""
