@@ -216,10 +216,12 @@ class GANLab(Viewer):
         if self._closed:
             return
         self._closed = True
-        self.runner.close()
+        # unwatch first: a session is closed after its document is gone, so
+        # stopping the runner must not update any view (no document lock then)
         for w in self._watchers:
             w.inst.param.unwatch(w)
         self._watchers = []
+        self.runner.close()
         for view in (self.layered, self.overview, self.charts, self.drawing_view):
             view.clear()
         self.trainer.close()
@@ -276,7 +278,7 @@ class GANLab(Viewer):
         self._refresh_soon()
 
     def _substep_changed(self, event) -> None:
-        if self.trainer is None or self._scene is None:
+        if self._closed or self.trainer is None or self._scene is None:
             return
         if event.name == "playing" and not event.new:
             self._publish(self._scene)  # paused: bring every view up to the last frame

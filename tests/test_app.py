@@ -224,3 +224,14 @@ def test_charts_start_over_on_reset_and_every_curve_keeps_its_own_columns(lab):
         lab.refresh()
     assert all(set(c.values()) == {5} for c in curves())
     assert len(lab.charts.history) == 5
+
+
+def test_closing_while_playing_touches_no_view():
+    lab = GANLab(ExperimentConfig(distribution="ring"), use_pretrained=False)
+    pn.panel(lab).get_root(Document())
+    lab.runner.playing = True  # as if the tab closed mid-play
+    sent = []
+    lab.overview.set_flow = lambda *a, **k: sent.append(a)
+    lab._publish = lambda scene: sent.append(scene)
+    lab.close()
+    assert not lab.runner.playing and sent == []
