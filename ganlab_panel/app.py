@@ -176,6 +176,8 @@ class GANLab(Viewer):
         """
         if query is None:
             query = pn.state.session_args
+        # Bokeh's own arguments (an app embedded with autoload.js carries some) are not settings
+        query = {k: v for k, v in query.items() if not k.startswith("bokeh-")}
         values, problems = parse_settings(query)
         hot = {k: v for k, v in values.items() if not ExperimentConfig.is_structural(k)}
         structural = {k: v for k, v in values.items() if k not in hot}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import param
 
-from .config import ExperimentConfig, parse_bool
+from .config import ExperimentConfig, setting_from_text
 from .data import parse_points_csv
 from .errors import GANLabError
 
@@ -26,11 +26,16 @@ EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 
 
-def _boolean(text: str) -> bool:
-    try:
-        return parse_bool(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}") from None
+def _option_type(name: str):
+    """argparse's converter for a setting: its type from the text; bounds are
+    checked with the whole config (a ConfigError naming the field)."""
+    def convert(text: str):
+        try:
+            return setting_from_text(name, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = name  # argparse names the converter in its messages
+    return convert
 
 
 def _option(name: str) -> str:
@@ -44,15 +49,12 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
             continue
         p = ExperimentConfig.param[name]
         kwargs = {"dest": name, "default": None, "help": f"{p.doc} [default: {p.default}]"}
-        if isinstance(p, param.Boolean):
-            kwargs["type"] = _boolean
-            kwargs["metavar"] = "{true,false}"
-        elif hasattr(p, "objects") and p.objects:
+        if hasattr(p, "objects") and p.objects:
             kwargs["choices"] = list(p.objects)
-        elif isinstance(p.default, int):
-            kwargs["type"] = int
-        elif isinstance(p.default, float):
-            kwargs["type"] = float
+        else:
+            kwargs["type"] = _option_type(name)
+            if isinstance(p, param.Boolean):
+                kwargs["metavar"] = "{true,false}"
         group.add_argument(_option(name), **kwargs)
     group.add_argument("--points", type=Path, default=None,
                        help="CSV of x,y points in the unit square to train on (sets --distribution drawing)")

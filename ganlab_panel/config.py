@@ -233,27 +233,35 @@ def parse_setting(name: str, text: str) -> Any:
     """
     if name not in TEXT_SETTINGS:
         raise ConfigError(f"unknown setting {name!r}", name)
-    parameter = ExperimentConfig.param[name]
     text = str(text).strip()
     if len(text) > 64:
         raise ConfigError(f"invalid value for {name!r}: {len(text)} characters is too long", name)
     try:
-        if isinstance(parameter, param.Boolean):
-            value: Any = parse_bool(text)
-        elif isinstance(parameter, param.Selector):
-            value = text
-        elif isinstance(parameter, param.Integer):
-            value = int(text)
-        elif isinstance(parameter, param.Number):
-            value = float(text)
-        else:
-            value = text
-    except ValueError:
-        kind = ("true or false" if isinstance(parameter, param.Boolean)
-                else "an integer" if isinstance(parameter, param.Integer) else "a number")
-        raise ConfigError(f"invalid value for {name!r}: {text!r} is not {kind}", name) from None
+        value = setting_from_text(name, text)
+    except ValueError as exc:
+        raise ConfigError(f"invalid value for {name!r}: {exc}", name) from None
     _check_field(ExperimentConfig, name, value)
     return value
+
+
+def setting_from_text(name: str, text: str) -> Any:
+    """Text converted to the type of setting ``name`` (bounds not checked);
+    ValueError saying what was expected. The command line's options use it too."""
+    parameter = ExperimentConfig.param[name]
+    if isinstance(parameter, param.Boolean):
+        kind, convert = "true or false", parse_bool
+    elif isinstance(parameter, param.Selector):
+        return text
+    elif isinstance(parameter, param.Integer):
+        kind, convert = "an integer", int
+    elif isinstance(parameter, param.Number):
+        kind, convert = "a number", float
+    else:
+        return text
+    try:
+        return convert(text)
+    except ValueError:
+        raise ValueError(f"expected {kind}, not {text!r}") from None
 
 
 def parse_bool(text: str) -> bool:

@@ -280,3 +280,12 @@ def test_errors_are_value_errors_naming_the_problem():
         assert issubclass(cls, GANLabError) and issubclass(cls, ValueError)
     with pytest.raises(ValueError, match="batch_size"):
         Trainer(batch_size=0)
+
+
+def test_bokehs_own_url_arguments_are_not_reported_as_settings():
+    lab = GANLab.from_url({"bokeh-autoload-element": [b"p1002"], "bokeh-absolute-url": [b"http://x/ganlab"],
+                           "d_lr": [b"0.03"]}, use_pretrained=False)
+    try:
+        assert lab.config.d_lr == 0.03 and lab.message == ""
+    finally:
+        lab.close()
