@@ -53,7 +53,8 @@ class ChartsView(Viewer):
         row = {"iteration": float(frame.iteration), "d_loss": frame.d_loss, "g_loss": frame.g_loss,
                "kl": frame.kl, "js": frame.js}
         if self._direct["loss"].rendered and self._direct["div"].rendered:
-            self._stream(row)
+            with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+                self._stream(row)
         else:
             self.buffer.send(pd.DataFrame({k: [v] for k, v in row.items()}))
 
@@ -92,10 +93,11 @@ class ChartsView(Viewer):
         self._rows = {c: [] for c in COLUMNS}
         self.buffer.clear()  # Buffer.clear empties the data and sends it: HoloViews redraws empty charts
         # ...but only the first DynamicMap on the shared Buffer redraws: empty every curve directly
-        for direct in self._direct.values():
-            for source in direct.all_sources():
-                if len(next(iter(source.data.values()), ())):
-                    source.data = {k: np.array([], dtype=float) for k in source.data}
+        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+            for direct in self._direct.values():
+                for source in direct.all_sources():
+                    if len(next(iter(source.data.values()), ())):
+                        source.data = {k: np.array([], dtype=float) for k in source.data}
 
     @property
     def history(self) -> pd.DataFrame:

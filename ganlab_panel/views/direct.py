@@ -7,6 +7,11 @@ re-running HoloViews' whole update for that costs tens of milliseconds a frame.
 ``DirectSources`` instead writes each layer's new columns into the
 ColumnDataSource HoloViews made for it (found by the layer's group name), which
 Bokeh sends to the browser as one small binary patch.
+
+Every such write happens inside ``pn.io.hold()``. Panel runs async callbacks
+(Reset, the step buttons) without Bokeh's document lock; a model changed there
+outside a hold makes Bokeh's server raise. Inside a hold, Panel writes the
+change to the browser itself, locked or not.
 """
 
 from __future__ import annotations
@@ -64,20 +69,22 @@ class DirectSources:
         plots = self.plots()
         if not plots:
             return False
-        for plot in plots:
-            layers = self._layers(plot)
-            for group, cols in columns.items():
-                sp = layers.get(group)
-                source = sp.handles.get("source") if sp is not None else None
-                if source is not None and not _same_columns(source.data, cols):
-                    source.data.update(cols)
+        with pn.io.hold():
+            for plot in plots:
+                layers = self._layers(plot)
+                for group, cols in columns.items():
+                    sp = layers.get(group)
+                    source = sp.handles.get("source") if sp is not None else None
+                    if source is not None and not _same_columns(source.data, cols):
+                        source.data.update(cols)
         return True
 
     def stream(self, group: str, rows: dict, rollover: int) -> bool:
         """Append rows to a layer's source (Bokeh sends only the new rows)."""
         sources = self.sources(group)
-        for source in sources:
-            source.stream(rows, rollover=rollover)
+        with pn.io.hold():
+            for source in sources:
+                source.stream(rows, rollover=rollover)
         return bool(sources)
 
     def handle(self, name: str) -> list:

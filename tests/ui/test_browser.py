@@ -133,13 +133,21 @@ def test_learning_rate_change_mid_run_keeps_training(page):
     click(page, "ganlab-play")
 
 
-def test_slow_motion_shows_the_sub_steps(page):
+def test_slow_motion_shows_the_sub_steps_and_resets_cleanly(page, server_log):
+    log_start = len(server_log())
     click(page, "ganlab-slow")
     time.sleep(0.5)  # a person's pace between two clicks
     click(page, "ganlab-play")
     tooltip = page.locator(".ganlab-tooltip")
     wait_until(lambda: tooltip.is_visible() and "generator" in tooltip.inner_text().lower(), timeout=20)
     click(page, "ganlab-play")
+    # Reset mid-way through the sub-steps moves the overview back to sub-step 0
+    # from an async callback, which Panel runs without the document lock
+    click(page, "ganlab-reset")
+    wait_until(lambda: iteration(page) == 0)
+    time.sleep(1.0)
+    log = server_log()[log_start:]
+    assert "Traceback" not in log and "RuntimeError" not in log, log
 
 
 def test_screenshot_shows_green_real_and_purple_fake_where_they_are(page):
