@@ -37,14 +37,16 @@ from .data import (
     DISTRIBUTIONS,
     DRAWING,
     DRAWING_JITTER,
+    MIXTURES,
     parse_points_csv,
     validate_points,
 )
 from .errors import ConfigError, GANLabError
+from .presets import PRESETS, apply_preset
 from .runner import Runner
 from .scene import Scene, compute_scene
 from .trainer import Trainer
-from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph
+from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView
 from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
@@ -144,6 +146,7 @@ class GANLab(Viewer):
         self.runner = Runner(self.trainer, publish=self._publish, scene_options=lambda: self.layered.wants,
                              notify=self.notify)
         self.controls = ControlsView(self)
+        self.settings = SettingsView(self)
         self.message_pane = pn.pane.HTML(self._message_html("", "info"), margin=(4, 10),
                                          sizing_mode="stretch_width")
         self._watchers = [
@@ -224,7 +227,7 @@ class GANLab(Viewer):
             w.inst.param.unwatch(w)
         self._watchers = []
         self.runner.close()
-        for view in (self.layered, self.overview, self.charts, self.drawing_view):
+        for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings):
             view.clear()
         self.trainer.close()
         self.runner.trainer = None
@@ -318,18 +321,32 @@ class GANLab(Viewer):
 
     # ---------------------------------------------------------- data
     def choose_distribution(self, name: str) -> None:
-        """Train on one of GAN Lab's distributions (pretrained if the toggle is on)."""
+        """Train on one of GAN Lab's distributions (pretrained if the toggle is
+        on) or one of the extra ones (always from scratch)."""
         self.runner.pause()
         self.cancel_drawing()
-        if self.use_pretrained and self._load_pretrained(name):
+        if self.use_pretrained and name in DISTRIBUTIONS and self._load_pretrained(name):
             return
+        already = self.config.distribution == name
         if self._attempt(f"Cannot switch to {name}", lambda: setattr(self.config, "distribution", name)):
-            if self.config.distribution == name:
+            if already:
                 # already on it: a click starts the experiment over, as in GAN Lab
                 self.trainer.reset()
                 self.charts.reset()
                 self._refresh_soon()
-            self.notify("", "info")
+            if name in MIXTURES:
+                self.notify(f"{name}: a mode-collapse benchmark ({len(MIXTURES[name].centres)} Gaussians). The "
+                            "Monitor charts the modes captured and the share of high-quality samples.", "info")
+            else:
+                self.notify("", "info")
+
+    def choose_preset(self, name: str) -> None:
+        """Switch to a named preset's settings (the data and seed stay); the
+        experiment starts over."""
+        self.runner.pause()
+        if self._attempt(f"Cannot apply the preset {name!r}", lambda: apply_preset(self.config, name)):
+            preset = PRESETS[name]
+            self.notify(f"Preset: {preset.title}. {preset.description} Press Play to train.", "info")
 
     def _load_pretrained(self, name: str, quiet: bool = False) -> bool:
         path = pretrained_path(name)
@@ -509,7 +526,7 @@ class GANLab(Viewer):
         layered = pn.Column(_title("Layered distributions", "B"), self._layered_box, self._drawing_box,
                             margin=(0, 10))
         side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
-                         pn.layout.Divider(), self.charts, margin=(0, 10), width=300)
+                         pn.layout.Divider(), self.charts, self.settings, margin=(0, 10), width=300)
         return pn.Column(
             self.controls,
             self.message_pane,

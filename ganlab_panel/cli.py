@@ -4,8 +4,10 @@
 
 trains headless with a progress bar and writes ``metrics.json``, ``config.json``
 and ``checkpoint.pt`` to the output folder. Every ExperimentConfig setting has an
-option (``--d-lr 0.03``, ``--g-optimizer adam``, ...); ``--config FILE`` reads a
-config JSON first, and options given on the command line override it.
+option (``--d-lr 0.03``, ``--g-optimizer adam``, ...). Settings apply in this
+order, each overriding the one before: ``--config FILE`` (a config JSON),
+``--preset NAME`` (a named recipe, see ``ganlab presets``), then the options
+given on the command line.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import param
 from .config import ExperimentConfig, setting_from_text
 from .data import parse_points_csv
 from .errors import GANLabError
+from .presets import PRESETS, preset_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
@@ -67,12 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train headless and write metrics, config and a checkpoint")
     train.add_argument("--iterations", "-n", type=int, default=5000, help="iterations to train [default: 5000]")
     train.add_argument("--config", type=Path, default=None, help="config JSON to start from")
+    train.add_argument("--preset", choices=list(PRESETS), default=None,
+                       help="a named recipe of settings (after --config, before the other options); "
+                            "'ganlab presets' lists them")
     train.add_argument("--resume", type=Path, default=None,
                        help="continue from a checkpoint.pt (ours) or a GAN Lab model .json")
     train.add_argument("--out", type=Path, default=Path("ganlab-run"), help="output folder [default: ganlab-run]")
     train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_config_options(train)
     train.set_defaults(func=cmd_train)
+
+    presets = sub.add_parser("presets", help="list the named presets of settings")
+    presets.set_defaults(func=cmd_presets)
 
     serve = sub.add_parser("serve", help="serve the interactive app (GAN Lab in the browser)")
     serve.add_argument("--port", type=int, default=5006, help="port [default: 5006]")
@@ -104,6 +113,14 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_presets(args) -> int:
+    for name, preset in PRESETS.items():
+        print(f"{name}: {preset.title}\n    {preset.description}")
+        settings = ", ".join(f"{k}={v}" for k, v in preset.settings.items()) or "(all GAN Lab's defaults)"
+        print(f"    {settings}")
+    return 0
+
+
 def _config_from_args(args) -> ExperimentConfig:
     values: dict = {}
     if args.config is not None:
@@ -112,6 +129,8 @@ def _config_from_args(args) -> ExperimentConfig:
         except (OSError, UnicodeDecodeError) as exc:
             raise GANLabError(f"cannot read config {args.config}: {exc}") from None
         values = ExperimentConfig.from_json(text).to_dict()
+    if args.preset is not None:
+        values.update(preset_settings(args.preset))
     for name in ExperimentConfig._field_names():
         given = getattr(args, name, None)
         if given is not None:
@@ -137,6 +156,8 @@ def _make_trainer(args):
         trainer = load_ganlab_model(args.resume)
     else:
         trainer = Trainer.load(args.resume)
+    if args.preset is not None:
+        raise GANLabError("--resume keeps the saved model's settings, so --preset cannot apply")
     overrides = {n: getattr(args, n) for n in ExperimentConfig._field_names() if getattr(args, n, None) is not None}
     structural = [n for n in overrides if ExperimentConfig.is_structural(n)]
     if structural:

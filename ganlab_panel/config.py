@@ -39,8 +39,8 @@ MAX_NOISE_DIM = 16
 LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 #: parameters a running trainer applies in place, keeping its weights.
-HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "loss",
-                        "gp_weight", "r1_gamma", "k_d", "k_g", "batch_size"})
+HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "lr_half_life",
+                        "loss", "gp_weight", "r1_gamma", "k_d", "k_g", "batch_size"})
 
 
 class _Int(param.Integer):
@@ -114,6 +114,10 @@ class ExperimentConfig(param.Parameterized):
     adam_beta2 = param.Number(
         default=0.999, bounds=(0, 1), inclusive_bounds=(True, False),
         doc="Adam's beta2 (decay of the squared gradient's running mean), for both networks; GAN Lab: 0.999.")
+    lr_half_life = _Int(
+        default=0, bounds=(0, 10_000_000),
+        doc="Iterations over which both learning rates halve (0: constant, as in GAN Lab). At iteration t "
+            "the rates in force are d_lr and g_lr times 0.5^(t / half-life).")
     loss = param.Selector(
         default="log", objects=list(LOSSES),
         doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); 'minimax': the "

@@ -174,12 +174,15 @@ class FastPath:
         k_d = cfg.k_d if d_updates is None else d_updates
         k_g = cfg.k_g if g_updates is None else g_updates
         size, log_loss = cfg.batch_size, cfg.loss == "log"
+        scheduled = bool(cfg.lr_half_life)
         d_loss = g_loss = None
         # a diverging run overflows: the trainer reports that through its Frame
         # (``finite``), so NumPy's floating-point warnings would only be noise
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             for it in range(iterations):
                 last = it == iterations - 1
+                if scheduled:
+                    tr.schedule_learning_rates()
                 for j in range(k_d):
                     d_loss = self._d_update(size, log_loss, want_loss=last and j == k_d - 1)
                 for j in range(k_g):

@@ -88,6 +88,36 @@ class Frame:
     def diverged(self) -> bool:
         return not self.finite
 
+    @property
+    def is_critic(self) -> bool:
+        return self.d_output == "critic"
+
+    def critic_scale(self) -> tuple[float, float]:
+        """For a critic: (centre, half-range) of its colour scale. The centre
+        is midway between its mean score on real and on fake samples (a
+        critic's scores may shift freely, so 0 means nothing fixed); the
+        half-range is the farthest grid cell from it."""
+        with np.errstate(invalid="ignore"):
+            centre = 0.5 * (np.nanmean(self.d_real) + np.nanmean(self.d_fake))
+            spread = np.nanmax(np.abs(self.d_grid - centre)) if np.isfinite(self.d_grid).any() else np.nan
+        if not np.isfinite(centre):
+            centre = 0.0
+        if not np.isfinite(spread) or spread < 1e-9:
+            spread = 1.0
+        return float(centre), float(spread)
+
+    def d_shown(self, values: np.ndarray) -> np.ndarray:
+        """D's outputs as the views colour them, in [0, 1], 0.5 being "hard to
+        tell": a probability as it is; a critic's score mapped linearly from
+        this frame's scale (``critic_scale``), so green is the most real-looking
+        and purple the most fake-looking region right now."""
+        if not self.is_critic:
+            return values
+        values = np.asarray(values)
+        centre, spread = self.critic_scale()
+        with np.errstate(invalid="ignore"):
+            return np.clip(0.5 + 0.5 * (values - centre) / spread, 0.0, 1.0).astype(values.dtype, copy=False)
+
 
 def grid_centres(cells: int = GRID_CELLS) -> np.ndarray:
     """Cell-centre coordinates of a cells-per-side grid over [0, 1]."""

@@ -171,6 +171,17 @@ def divergence_chart(data) -> hv.Overlay:
                           ylabel="bits", show_grid=True)
 
 
+def modes_chart(data) -> hv.Overlay:
+    """For mixture data: the share of modes captured and of high-quality
+    samples (the published protocol), in percent, against iteration."""
+    m = hv.Curve(data, "iteration", "modes_pct", group="Modes", label="modes captured").opts(
+        color=style.MODES_COLOUR, line_width=2)
+    q = hv.Curve(data, "iteration", "hq_pct", group="HQ", label="high-quality samples").opts(
+        color=style.HQ_COLOUR, line_width=2)
+    return (m * q).opts(legend_position="bottom_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
+                        ylabel="%", ylim=(0, 105), show_grid=True)
+
+
 # --------------------------------------------------------- overview graph
 
 OVERVIEW_W, OVERVIEW_H = 880, 520
@@ -296,8 +307,8 @@ def thumbnail_layers(frame: Frame | None) -> dict:
     pr, pf = to_box(frame.real, BOXES["pred_real"]), to_box(frame.fake, BOXES["pred_fake"])
     keep_r, keep_f = _inside(pr, "pred_real"), _inside(pf, "pred_fake")
     xy = np.vstack([pr[keep_r], pf[keep_f]])
-    score = np.concatenate([style.sqrt_abs(np.nan_to_num(frame.d_real, nan=0.5))[keep_r],
-                            style.sqrt_abs(np.nan_to_num(frame.d_fake, nan=0.5))[keep_f]])
+    score = np.concatenate([style.sqrt_abs(np.nan_to_num(frame.d_shown(frame.d_real), nan=0.5))[keep_r],
+                            style.sqrt_abs(np.nan_to_num(frame.d_shown(frame.d_fake), nan=0.5))[keep_f]])
     out["pred"] = {"x": xy[:, 0], "y": xy[:, 1], "score": score}
     return out
 

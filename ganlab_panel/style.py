@@ -21,6 +21,8 @@ PANEL_BG = "#f7f7f7"
 HEADER_BG = "#183d4e"
 KL_COLOUR = "#e08214"
 JS_COLOUR = "#2166ac"
+MODES_COLOUR = "#1b7837"   # modes captured: a real-data green
+HQ_COLOUR = "#762a83"      # high-quality samples: a generator purple
 
 POINT_ALPHA = 0.75
 GRADIENT_ALPHA = 0.6

@@ -165,20 +165,33 @@ class Trainer:
 
     def _apply_hot(self, name: str) -> None:
         cfg = self.config
-        if name in ("d_lr", "g_lr"):
-            opt = self.d_optimizer if name == "d_lr" else self.g_optimizer
-            for group in opt.param_groups:
-                group["lr"] = getattr(cfg, name)
+        if name in ("d_lr", "g_lr", "lr_half_life"):
+            self.schedule_learning_rates()
         elif name == "d_optimizer":
             self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr, self._betas)
+            self.schedule_learning_rates()
         elif name == "g_optimizer":
             self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr, self._betas)
+            self.schedule_learning_rates()
         elif name in ("adam_beta1", "adam_beta2"):
             for opt in (self.d_optimizer, self.g_optimizer):
                 if isinstance(opt, torch.optim.Adam):
                     for group in opt.param_groups:
                         group["betas"] = self._betas
         # the loss, its penalties' weights, k_d, k_g and batch_size are read at every update.
+
+    def learning_rates(self) -> tuple[float, float]:
+        """(D, G) learning rates in force at the current iteration."""
+        cfg = self.config
+        factor = 0.5 ** (self.iteration / cfg.lr_half_life) if cfg.lr_half_life else 1.0
+        return cfg.d_lr * factor, cfg.g_lr * factor
+
+    def schedule_learning_rates(self) -> None:
+        """Set the optimizers' rates for the current iteration (run before
+        each iteration while a half-life is set)."""
+        for opt, lr in zip((self.d_optimizer, self.g_optimizer), self.learning_rates()):
+            for group in opt.param_groups:
+                group["lr"] = lr
 
     @property
     def _betas(self) -> tuple[float, float]:
@@ -257,6 +270,8 @@ class Trainer:
                 self._fast.run(int(iterations))
                 return
             for _ in range(int(iterations)):
+                if self.config.lr_half_life:
+                    self.schedule_learning_rates()
                 for _ in range(self.config.k_d):
                     self._d_update()
                 for _ in range(self.config.k_g):
@@ -267,6 +282,8 @@ class Trainer:
         if self.path == "numpy":
             self._fast.run(1, d, g, count_iterations=count_iteration)
             return
+        if self.config.lr_half_life:
+            self.schedule_learning_rates()
         for _ in range(d):
             self._d_update()
         for _ in range(g):

@@ -216,7 +216,7 @@ def test_charts_start_over_on_reset_and_every_curve_keeps_its_own_columns(lab):
     for _ in range(3):
         lab.trainer.train(2)
         lab.refresh()
-    assert len(curves()) == 4 and all(set(c.values()) == {4} for c in curves())
+    assert len(curves()) == 6 and all(set(c.values()) == {4} for c in curves())
     lab.charts.reset()
     assert all(set(c.values()) == {0} for c in curves())  # the loss and the KL/JS charts alike
     for _ in range(5):  # streaming into emptied curves (BokehUserWarning would fail this test)
@@ -235,3 +235,55 @@ def test_closing_while_playing_touches_no_view():
     lab._publish = lambda scene: sent.append(scene)
     lab.close()
     assert not lab.runner.playing and sent == []
+
+
+def test_a_critic_loss_changes_what_the_heatmap_and_legend_say(lab):
+    legend = lambda: lab.layered.legend.object  # noqa: E731
+    assert 'data-output="probability"' in legend()
+    lab.config.param.update(loss="wgan_gp", d_optimizer="adam", d_lr=0.01)   # mid-session, hot
+    lab.trainer.train(40)
+    lab.refresh()
+    f = lab.trainer.snapshot()
+    assert 'data-output="critic"' in legend() and "score" in legend()
+    heat = lab.layered.displayed("Heatmap")["image"]
+    assert 0 <= heat.min() and heat.max() <= 1                   # colours span the critic's scores
+    np.testing.assert_allclose(np.asarray(heat).reshape(f.d_grid.shape), f.d_shown(f.d_grid), atol=1e-6)
+    lab.config.loss = "log"
+    lab.refresh()
+    assert 'data-output="probability"' in legend()
+
+
+def test_more_data_menu_trains_on_a_benchmark_and_charts_its_modes(lab):
+    assert not lab.charts.modes.visible
+    lab.controls.more_data.value = "ring8"
+    assert lab.config.distribution == "ring8" and "mode-collapse benchmark" in lab.message
+    assert lab.charts.modes.visible
+    for _ in range(3):
+        lab.trainer.train(20)
+        lab.refresh()
+    f = lab.trainer.snapshot()
+    assert f"{f.modes}/8" in lab.charts.values.object and "high quality" in lab.charts.values.object
+    hq = lab.charts.history["hq_pct"].dropna()
+    assert len(hq) >= 3 and hq.iloc[-1] == pytest.approx(100 * f.high_quality)
+    # a GAN Lab shape: the menu goes back to its prompt, the modes chart away
+    lab.choose_distribution("gaussians")
+    assert lab.controls.more_data.value == "" and not lab.charts.modes.visible
+
+
+def test_presets_apply_from_the_settings_card_and_let_go_when_edited(lab):
+    card = lab.settings
+    assert card.preset.value == "ganlab"
+    card.preset.value = "hinge-sn"
+    assert lab.config.loss == "hinge" and lab.config.d_spectral_norm and lab.config.distribution == "ring"
+    assert "Hinge loss" in lab.message and "spectral" in card.preset_text.object
+    card.widgets["batch_size"].value = 64
+    assert lab.config.batch_size == 64 and card.preset.value == ""   # custom now
+    lab.config.lr_half_life = 500
+    assert card.widgets["lr_half_life"].value == 500                 # linked both ways
+
+
+def test_noise_beyond_two_dimensions_says_why_there_is_no_manifold(lab):
+    lab.config.noise_dim = 5
+    lab.refresh()
+    assert "ganlab-manifold-note" in lab.layered.legend.object and "5-D noise" in lab.layered.legend.object
+    assert not len(lab.layered.displayed("ManifoldLines").get("x0", []))

@@ -319,6 +319,25 @@ def test_critic_losses_show_scores_and_probability_losses_probabilities():
     assert not tr.critic and f.d_output == "probability" and 0 <= f.d_grid.min() <= f.d_grid.max() <= 1
 
 
+def test_views_colour_a_critic_by_its_score_relative_to_real_and_fake():
+    tr = Trainer(distribution="ring", loss="hinge", d_optimizer="adam", d_lr=0.01)
+    tr.train(60)
+    f = tr.snapshot()
+    shown = f.d_shown(f.d_grid)
+    assert shown.shape == f.d_grid.shape and 0 <= shown.min() and shown.max() <= 1
+    assert np.isclose(shown.min(), 0) or np.isclose(shown.max(), 1)      # the grid spans the colour scale
+    order = np.argsort(f.d_grid.ravel())
+    assert (np.diff(shown.ravel()[order]) >= -1e-12).all()             # higher score, greener
+    centre, _ = f.critic_scale()
+    assert centre == pytest.approx((f.d_real.mean() + f.d_fake.mean()) / 2)
+    assert f.d_shown(np.array([centre]))[0] == pytest.approx(0.5)     # midway: "hard to tell"
+    # where D says real, the real samples are greener than the fake ones
+    assert f.d_shown(f.d_real).mean() > f.d_shown(f.d_fake).mean()
+    tr.config.loss = "log"
+    p = tr.snapshot()
+    assert p.d_shown(p.d_grid) is p.d_grid                             # a probability is shown as it is
+
+
 def test_the_numpy_path_runs_only_what_it_implements():
     assert Trainer().path == "numpy"
     assert Trainer(d_optimizer="adam", adam_beta1=0.5).path == "numpy"
@@ -380,3 +399,35 @@ def test_mixture_data_reports_modes_and_high_quality_share():
     assert tr.mode_metrics() == (f.modes, f.high_quality)
     assert Trainer(distribution="ring").snapshot().modes is None
     assert Trainer(distribution="grid25").snapshot().modes_total == 25
+
+
+def test_learning_rate_half_life_halves_both_rates_and_applies_on_both_paths():
+    settings = dict(distribution="ring", d_optimizer="adam", g_optimizer="sgd", d_lr=0.01, g_lr=0.05, seed=2)
+    fast, plain = Trainer(**settings), Trainer(fast=False, **settings)
+    for tr in (fast, plain):
+        tr.train(10)
+        tr.config.lr_half_life = 10   # hot: the rates in force follow at once
+        assert tr.learning_rates() == pytest.approx((0.005, 0.025))
+        assert tr.d_optimizer.param_groups[0]["lr"] == pytest.approx(0.005)
+        tr.train(20)                  # the last iteration ran at t = 29
+        assert tr.d_optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 0.5 ** (29 / 10))
+        assert tr.learning_rates() == pytest.approx((0.01 / 8, 0.05 / 8))
+    for a, b in zip(fast.generator.parameters(), plain.generator.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=2e-4, atol=2e-5)
+    # the decayed run really is another run than a constant-rate one
+    const = Trainer(**settings)
+    const.train(30)
+    assert not all(torch.equal(a, b) for a, b in zip(fast.generator.parameters(), const.generator.parameters()))
+    fast.config.lr_half_life = 0
+    assert fast.d_optimizer.param_groups[0]["lr"] == 0.01   # off again: the base rates
+
+
+def test_learning_rate_schedule_is_the_same_however_training_is_chunked():
+    settings = dict(distribution="ring8", d_optimizer="adam", g_optimizer="adam", d_lr=0.01, g_lr=0.01,
+                    lr_half_life=7, seed=5)
+    one, many = Trainer(**settings), Trainer(**settings)
+    one.train(30)
+    for n in (1, 4, 10, 15):
+        many.train(n)
+    for a, b in zip(one.generator.parameters(), many.generator.parameters()):
+        assert torch.equal(a, b)

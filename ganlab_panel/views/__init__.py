@@ -6,5 +6,6 @@ from .controls import ControlsView
 from .drawing import DrawingView
 from .layered import LayeredView
 from .overview import OverviewGraph
+from .settings import SettingsView
 
-__all__ = ["ChartsView", "ControlsView", "DrawingView", "LayeredView", "OverviewGraph"]
+__all__ = ["ChartsView", "ControlsView", "DrawingView", "LayeredView", "OverviewGraph", "SettingsView"]

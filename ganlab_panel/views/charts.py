@@ -1,4 +1,5 @@
-"""The charts: losses and grid divergences, streaming as training runs."""
+"""The charts: losses, grid divergences and, for the benchmark mixtures, mode
+coverage, streaming as training runs."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from .. import plots, style
 from ..frames import Frame
 from .direct import DirectSources
 
-COLUMNS = ["iteration", "d_loss", "g_loss", "kl", "js"]
+COLUMNS = ["iteration", "d_loss", "g_loss", "kl", "js", "modes_pct", "hq_pct"]
+
+#: chart -> its curves, as (HoloViews group, column)
+CURVES = {
+    "loss": (("DLoss", "d_loss"), ("GLoss", "g_loss")),
+    "div": (("KL", "kl"), ("JS", "js")),
+    "modes": (("Modes", "modes_pct"), ("HQ", "hq_pct")),
+}
 
 #: points kept per chart (older ones scroll out).
 HISTORY = 5000
@@ -36,23 +44,34 @@ class ChartsView(Viewer):
             hv.DynamicMap(plots.loss_chart, streams=[self.buffer]).opts(**opts), margin=0)
         self.divergences = pn.pane.HoloViews(linked_axes=False, object=
             hv.DynamicMap(plots.divergence_chart, streams=[self.buffer]).opts(**opts), margin=0)
-        self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences)}
+        # shown only for the benchmark mixtures (ring8, grid25)
+        self.modes = pn.pane.HoloViews(linked_axes=False, object=
+            hv.DynamicMap(plots.modes_chart, streams=[self.buffer]).opts(**opts), margin=0, visible=False,
+            css_classes=["ganlab-modes-chart"])
+        self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences),
+                        "modes": DirectSources(self.modes)}
         self._rows = {c: [] for c in COLUMNS}   # what the charts show, when streamed directly
-        # one pane for the four values: one update a frame, not four
+        # one pane for the values: one update a frame, not one per value
         self.values = pn.pane.HTML(stylesheets=[":host { font-size: 13px; }"], margin=(0, 0, 4, 0))
         self._show(np.nan, np.nan, np.nan, np.nan)
 
     def update(self, frame: Frame) -> None:
         """Add the frame's values (once per iteration) and show them."""
-        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js)
+        mixture = frame.modes_total is not None
+        if self.modes.visible != mixture:
+            self.modes.visible = mixture
+        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
+                   (frame.modes, frame.modes_total, frame.high_quality) if mixture else None)
         if frame.iteration == self._last_iteration:
             return
         if frame.iteration < self._last_iteration:
             self.reset()
         self._last_iteration = frame.iteration
         row = {"iteration": float(frame.iteration), "d_loss": frame.d_loss, "g_loss": frame.g_loss,
-               "kl": frame.kl, "js": frame.js}
-        if self._direct["loss"].rendered and self._direct["div"].rendered:
+               "kl": frame.kl, "js": frame.js,
+               "modes_pct": 100.0 * frame.modes / frame.modes_total if mixture and frame.modes is not None else np.nan,
+               "hq_pct": 100.0 * frame.high_quality if mixture and frame.high_quality is not None else np.nan}
+        if all(direct.rendered for direct in self._direct.values()):
             with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
                 self._stream(row)
         else:
@@ -63,8 +82,7 @@ class ChartsView(Viewer):
         for c in COLUMNS:
             self._rows[c].append(row[c])
             del self._rows[c][:-HISTORY]
-        for chart, groups in (("loss", (("DLoss", "d_loss"), ("GLoss", "g_loss"))),
-                              ("div", (("KL", "kl"), ("JS", "js")))):
+        for chart, groups in CURVES.items():
             direct = self._direct[chart]
             for group, col in groups:
                 # fresh arrays for every curve: Bokeh may keep what it is given as
@@ -77,15 +95,23 @@ class ChartsView(Viewer):
             pad = max(hi - lo, 1e-3) * 0.08
             for r in direct.handle("x_range"):
                 r.update(start=x[0], end=max(x[-1], x[0] + 1))
+            if chart == "modes":
+                continue  # percentages: the axis stays 0-105
             for r in direct.handle("y_range"):
                 r.update(start=lo - pad, end=hi + pad)
 
-    def _show(self, d_loss: float, g_loss: float, kl: float, js: float) -> None:
+    def _show(self, d_loss: float, g_loss: float, kl: float, js: float, modes: tuple | None = None) -> None:
         fmt = lambda v: "–" if not np.isfinite(v) else f"{v:.4f}"  # noqa: E731
-        self.values.object = (
-            f'D loss <span class="ganlab-d-loss" style="color:{style.D_BLUE}">{fmt(d_loss)}</span> &nbsp; '
-            f'G loss <span class="ganlab-g-loss" style="color:{style.G_PURPLE}">{fmt(g_loss)}</span><br>'
-            f'KL <span class="ganlab-kl">{fmt(kl)}</span> &nbsp; JS <span class="ganlab-js">{fmt(js)}</span>')
+        text = (f'D loss <span class="ganlab-d-loss" style="color:{style.D_BLUE}">{fmt(d_loss)}</span> &nbsp; '
+                f'G loss <span class="ganlab-g-loss" style="color:{style.G_PURPLE}">{fmt(g_loss)}</span><br>'
+                f'KL <span class="ganlab-kl">{fmt(kl)}</span> &nbsp; JS <span class="ganlab-js">{fmt(js)}</span>')
+        if modes is not None:
+            captured, total, hq = modes
+            text += (f'<br>modes <span class="ganlab-modes">{"–" if captured is None else captured}/{total}</span>'
+                     f' &nbsp; high quality <span class="ganlab-hq">'
+                     f'{"–" if hq is None else f"{100 * hq:.1f} %"}</span>')
+        if text != self.values.object:
+            self.values.object = text
 
     def reset(self) -> None:
         """Start the curves over (a new experiment)."""
@@ -117,5 +143,6 @@ class ChartsView(Viewer):
             self.values,
             self.losses,
             self.divergences,
+            self.modes,
             margin=0,
         )

@@ -12,7 +12,7 @@ import panel as pn
 from panel.viewable import Viewer
 
 from .. import plots, style
-from ..data import DISTRIBUTIONS
+from ..data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from ..runner import SPEEDS
 from .upload import UploadBox
 
@@ -23,6 +23,18 @@ COUNTER_CSS = """
 :host { font-size: 26px; color: #666666; font-variant-numeric: tabular-nums; min-width: 120px; }
 """
 TITLE_HTML = "<span style='font-size:30px;color:#444'><b>GAN</b> Lab</span>"
+
+#: the menu of data beyond GAN Lab's four shapes: label -> distribution
+MORE_DATA = {
+    "More data…": "",
+    "Ring of 8 Gaussians (benchmark)": "ring8",
+    "Grid of 25 Gaussians (benchmark)": "grid25",
+    "Spiral": "spiral",
+    "Two moons": "moons",
+    "Checkerboard": "checkerboard",
+    "Swiss roll": "swiss_roll",
+}
+assert set(MORE_DATA.values()) - {""} == set(EXTRA_DISTRIBUTIONS)
 
 
 @functools.lru_cache(maxsize=None)
@@ -76,6 +88,10 @@ class ControlsView(Viewer):
         ]
         for name, button in zip(DISTRIBUTIONS, self.distributions):
             button.on_click(functools.partial(self._choose, name))
+        self.more_data = pn.widgets.Select(options=MORE_DATA, value="", width=210, css_classes=["ganlab-more-data"],
+                                           margin=(2, 5))
+        self._showing_selection = False
+        self.more_data.param.watch(self._more_data_chosen, "value")
         self.draw = B(label="✎ Draw", width=80, height=48, css_classes=["ganlab-draw"], color="light")
         self.draw.on_click(lambda e: app.start_drawing())
         self.pretrained = pn.widgets.Checkbox(label="Use pre-trained model", value=app.use_pretrained,
@@ -111,6 +127,10 @@ class ControlsView(Viewer):
     def _choose(self, name, event=None):
         self.app.choose_distribution(name)
 
+    def _more_data_chosen(self, event):
+        if event.new and not self._showing_selection:
+            self.app.choose_distribution(event.new)
+
     def _playing_changed(self, event):
         self.play.label = "Pause" if event.new else "Play"
         self.play.color = "warning" if event.new else "primary"
@@ -119,6 +139,11 @@ class ControlsView(Viewer):
         for name, button in zip(DISTRIBUTIONS, self.distributions):
             button.color = "primary" if name == distribution else "light"
         self.draw.color = "primary" if distribution == "drawing" else "light"
+        self._showing_selection = True
+        try:
+            self.more_data.value = distribution if distribution in EXTRA_DISTRIBUTIONS else ""
+        finally:
+            self._showing_selection = False
 
     def set_iteration(self, n: int) -> None:
         self.iteration.object = readout("ganlab-iteration", format_iteration(n))
@@ -130,7 +155,8 @@ class ControlsView(Viewer):
                             self.iteration, margin=0)
         data = pn.Column(pn.pane.HTML("<span style='font-size:12px;color:#222'>DATA DISTRIBUTION</span>",
                                       margin=(0, 5)),
-                         pn.Row(*self.distributions, self.draw, margin=0), self.pretrained, margin=0)
+                         pn.Row(*self.distributions, self.draw, margin=0),
+                         pn.Row(self.pretrained, self.more_data, margin=0), margin=0)
         files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0), self.upload, margin=0)
         return pn.Column(
             pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter,

@@ -30,21 +30,48 @@ GROUPS = {
     "real": ("Real", "points"), "fake": ("Fake", "points"), "gradients": ("Gradients", "segments"),
 }
 
-LEGEND = f"""
+_D_PROBABILITY = f"""
+<div class="ganlab-legend-d" data-output="probability" style="margin-top:6px">Background colours are the
+discriminator's prediction in each cell (its probability that a sample there is real):</div>
+<div><span class="cell" style="background:{style.D_CMAP[-40]}"></span>Samples here are probably real.</div>
+<div><span class="cell" style="background:{style.D_CMAP[128]}"></span>Hard to tell real from fake.</div>
+<div><span class="cell" style="background:{style.D_CMAP[40]}"></span>Samples here are probably fake.</div>
+"""
+
+_D_CRITIC = f"""
+<div class="ganlab-legend-d" data-output="critic" style="margin-top:6px">Background colours are the critic's
+score in each cell. A critic gives no probability, only a score, higher for more real-looking samples; the
+colours span this frame's scores:</div>
+<div><span class="cell" style="background:{style.D_CMAP[-40]}"></span>Scored more real than the average sample.</div>
+<div><span class="cell" style="background:{style.D_CMAP[128]}"></span>Midway between the mean scores of real and
+fake samples.</div>
+<div><span class="cell" style="background:{style.D_CMAP[40]}"></span>Scored more fake than the average sample.</div>
+"""
+
+
+def legend_html(critic: bool = False, noise_dim: int = 2) -> str:
+    """The layered view's legend; what the background means depends on
+    whether D outputs a probability or a critic's score, and the manifold is
+    drawn only for 1-D or 2-D noise."""
+    if noise_dim <= 2:
+        manifold = (f'<div><span class="cell" style="background:{style.FAKE};opacity:.5"></span>Purple mesh: the '
+                    "generator's manifold (darker = more samples land there).</div>")
+    else:
+        manifold = (f'<div class="ganlab-manifold-note"><span class="cell" style="background:{style.FAKE};'
+                    f'opacity:.5"></span>No manifold: it is drawn for 1-D or 2-D noise, and this generator takes '
+                    f"{noise_dim}-D noise. Switch on the generator density layer to see where its samples land.</div>")
+    return f"""
 <div class="ganlab-legend">
 <div>Each dot is a sample:</div>
 <div><span class="dot" style="background:{style.REAL}"></span>Real samples</div>
 <div><span class="dot" style="background:{style.FAKE}"></span>Fake samples (by the generator)</div>
-<div style="margin-top:6px">Background colours are the discriminator's prediction in each cell:</div>
-<div><span class="cell" style="background:{style.D_CMAP[-40]}"></span>Samples here are probably real.</div>
-<div><span class="cell" style="background:{style.D_CMAP[128]}"></span>Hard to tell real from fake.</div>
-<div><span class="cell" style="background:{style.D_CMAP[40]}"></span>Samples here are probably fake.</div>
+{_D_CRITIC if critic else _D_PROBABILITY}
 <div style="margin-top:6px"><span class="bar" style="background:{style.GRADIENT}"></span>Pink arrows: where the
 generator is pulled (gradient of D at each fake sample).</div>
-<div><span class="cell" style="background:{style.FAKE};opacity:.5"></span>Purple mesh: the generator's manifold
-(darker = more samples land there).</div>
+{manifold}
 </div>
 """
+
 
 LEGEND_CSS = """
 .ganlab-legend { font-size: 12px; color: #555; line-height: 18px; }
@@ -82,7 +109,8 @@ class LayeredView(Viewer):
                                            margin=(0, 5))
             for name, (label, _) in LAYERS.items()
         ])
-        self.legend = pn.pane.HTML(LEGEND, stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
+        self._legend_key = (False, 2)
+        self.legend = pn.pane.HTML(legend_html(*self._legend_key), stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
         self.fast = FastPipe(self.pipe, self.plot)
         self.direct = self.fast.direct
 
@@ -94,6 +122,10 @@ class LayeredView(Viewer):
     def update(self, scene: Scene) -> None:
         """Send a Scene's data to every layer that is on (empty data to the others)."""
         self._scene = scene
+        key = (scene.frame.is_critic, scene.frame.noise_dim)
+        if key != self._legend_key:
+            self._legend_key = key
+            self.legend.object = legend_html(*key)
         data = self.layer_data(scene)
         # a layer appearing or vanishing is a new structure, for HoloViews to render
         self.fast.send(data, tuple(n for n, v in data.items() if v is not None), self.columns)
@@ -129,8 +161,8 @@ class LayeredView(Viewer):
         """What each layer that is on shows for this Scene."""
         f = scene.frame
         data = {
-            "heatmap": f.d_grid if self.heatmap else None,
-            "d_field": scene.d_field if self.d_field else None,
+            "heatmap": f.d_shown(f.d_grid) if self.heatmap else None,
+            "d_field": f.d_shown(scene.d_field) if self.d_field and scene.d_field is not None else None,
             "density": scene.density if self.density else None,
             "manifold": scene.manifold_raster if self.manifold else None,
             "manifold_lines": plots.manifold_segments(f.manifold) if self.manifold else None,

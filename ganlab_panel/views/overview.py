@@ -131,7 +131,7 @@ class OverviewGraph(Viewer):
         f = scene.frame
         gbox = plots.BOXES["generator"].bounds
         self._data.update(
-            d_image=f.d_grid,
+            d_image=f.d_shown(f.d_grid),
             gen_raster=scene.manifold_thumb,
             gen_lines=plots.segments_inside(plots.manifold_segments(f.manifold, box=gbox), gbox),
             points=plots.thumbnail_layers(f),
