@@ -113,3 +113,26 @@ def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--d-spectral-norm", "maybe", "--out", str(tmp_path / "n"), "-q"])
     assert exit_info.value.code == 2 and "expected true or false" in capsys.readouterr().err
+
+
+def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, capsys):
+    from ganlab_panel.presets import PRESETS
+
+    assert main(["presets"]) == 0
+    listing = capsys.readouterr().out
+    assert all(f"{name}: {preset.title}" in listing for name, preset in PRESETS.items())
+    (tmp_path / "base.json").write_text(json.dumps({"distribution": "grid25", "g_neurons": 5, "seed": 4}))
+    assert main(["train", "--config", str(tmp_path / "base.json"), "--preset", "wgan-gp", "--k-d", "2",
+                 "--iterations", "6", "--out", str(tmp_path / "p"), "-q"]) == 0
+    config = json.loads((tmp_path / "p" / "config.json").read_text())
+    # the config file's data and seed stay, the preset replaces its model, the option wins over both
+    assert (config["distribution"], config["seed"]) == ("grid25", 4)
+    assert (config["loss"], config["g_neurons"], config["adam_beta2"]) == ("wgan_gp", 64, 0.9)
+    assert config["k_d"] == 2
+    assert "modes " in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--preset", "fastest", "--out", str(tmp_path / "q"), "-q"])
+    assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    assert main(["train", "--resume", str(tmp_path / "p" / "checkpoint.pt"), "--preset", "ganlab",
+                 "--out", str(tmp_path / "r"), "-q"]) == 2
+    assert "--preset cannot apply" in capsys.readouterr().err

@@ -27,8 +27,8 @@ TITLE_HTML = "<span style='font-size:30px;color:#444'><b>GAN</b> Lab</span>"
 #: the menu of data beyond GAN Lab's four shapes: label -> distribution
 MORE_DATA = {
     "More data…": "",
-    "Ring of 8 Gaussians (benchmark)": "ring8",
-    "Grid of 25 Gaussians (benchmark)": "grid25",
+    "Ring of 8 (benchmark)": "ring8",
+    "Grid of 25 (benchmark)": "grid25",
     "Spiral": "spiral",
     "Two moons": "moons",
     "Checkerboard": "checkerboard",

@@ -174,3 +174,36 @@ def test_screenshot_shows_green_real_and_purple_fake_where_they_are(page):
     expect_purple = np.array([fake[:, 0].mean() * side, (1 - fake[:, 1].mean()) * side])
     assert np.linalg.norm(centroid(green) - expect_green) < 0.12 * side
     assert np.linalg.norm(centroid(purple) - expect_purple) < 0.2 * side
+
+
+def test_switching_loss_and_data_mid_session(page, server_log):
+    log_start = len(server_log())
+    legend = page.locator(".ganlab-legend-d")
+    assert legend.get_attribute("data-output") == "probability"
+    click(page, "ganlab-edit")
+    loss = page.locator(".ganlab-loss select")
+    loss.wait_for(state="visible")
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > 6)
+    before = iteration(page)
+    loss.select_option("hinge")                           # a critic now, while training runs
+    wait_until(lambda: legend.get_attribute("data-output") == "critic")
+    wait_until(lambda: iteration(page) > before + 12)     # the loss is hot: training went on
+    heat = heatmap(page)
+    assert heat.min() >= 0 and heat.max() <= 1 and heat.max() - heat.min() > 0.5   # the scores span the colours
+    # a benchmark mixture from the menu: training starts over on it, with its modes charted
+    page.locator(".ganlab-more-data select").select_option(label="Ring of 8 (benchmark)")
+    wait_until(lambda: "mode-collapse benchmark" in message(page))
+    assert page.locator(".ganlab-modes-chart").is_visible()
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > 20)
+    modes = page.locator(".ganlab-modes")
+    wait_until(lambda: modes.count() > 0 and modes.inner_text().endswith("/8"))
+    assert "%" in page.locator(".ganlab-hq").inner_text()
+    assert loss.input_value() == "hinge"                  # the data changed, the loss stayed
+    click(page, "ganlab-play")
+    real = samples(page, REAL)
+    radius = np.hypot(real[:, 0] - 0.5, real[:, 1] - 0.5)
+    assert np.abs(radius - 0.35).max() < 0.03             # the ring of 8, scaled into the square
+    log = server_log()[log_start:]
+    assert "Traceback" not in log, log
