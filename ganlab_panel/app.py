@@ -42,7 +42,7 @@ from .data import (
     validate_points,
 )
 from .errors import ConfigError, GANLabError
-from .presets import PRESETS, apply_preset
+from .presets import PRESETS, apply_preset, preset_settings
 from .runner import Runner
 from .scene import Scene, compute_scene
 from .trainer import Trainer
@@ -168,7 +168,8 @@ class GANLab(Viewer):
     @classmethod
     def from_url(cls, query: dict | None = None, **params) -> "GANLab":
         """The app with the settings in the page's address applied, e.g.
-        ``/ganlab?distribution=gaussians&d_lr=0.03&g_optimizer=adam``.
+        ``/ganlab?distribution=gaussians&d_lr=0.03&g_optimizer=adam``, or a
+        preset with settings over it: ``/ganlab?preset=wgan-gp&distribution=ring8``.
 
         ``query`` defaults to the served session's URL arguments. Each value is
         parsed (never evaluated) and checked; values that are refused are
@@ -181,7 +182,16 @@ class GANLab(Viewer):
             query = pn.state.session_args
         # Bokeh's own arguments (an app embedded with autoload.js carries some) are not settings
         query = {k: v for k, v in query.items() if not k.startswith("bokeh-")}
+        preset = query.pop("preset", None)
         values, problems = parse_settings(query)
+        if preset is not None:
+            # a preset is the base; the address's own settings apply over it
+            name = preset[-1] if isinstance(preset, (list, tuple)) and preset else preset
+            name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
+            try:
+                values = {**preset_settings(name), **values}
+            except ConfigError as exc:
+                problems.append(exc)
         hot = {k: v for k, v in values.items() if not ExperimentConfig.is_structural(k)}
         structural = {k: v for k, v in values.items() if k not in hot}
         config = ExperimentConfig()

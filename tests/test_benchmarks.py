@@ -63,3 +63,16 @@ def test_soak_prints_memory_growth_and_keeps_playing():
     text = _run_script("soak.py", "--minutes", "0.1", "--interval", "3")
     assert "memory growth from minute" in text and "still playing at the end          yes" in text
     assert _figure(text, "server log lines reporting errors") == 0
+
+
+def test_modes_benchmark_prints_each_run_and_the_mean_beside_the_published_figures():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "modes.py"), "--seeds", "2", "--iterations",
+                          "30", "--distributions", "ring8", "--workers", "2"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = re.findall(r"ring8\s+seed (\d)\s+modes\s+(\d+)/8\s+high quality\s+([\d.]+) %", out.stdout)
+    assert sorted(seed for seed, _, _ in runs) == ["0", "1"], out.stdout
+    mean = re.search(r"ring8\s+mean over 2 seeds: modes ([\d.]+)/8, high quality ([\d.]+) %", out.stdout)
+    assert mean, out.stdout
+    assert float(mean.group(1)) == pytest.approx(sum(int(m) for _, m, _ in runs) / 2)
+    assert "published PacGAN2: modes 7.9, high quality 95.6 %" in out.stdout

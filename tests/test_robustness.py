@@ -231,6 +231,20 @@ def test_url_hot_settings_apply_on_top_of_the_pretrained_model():
         lab.close()
 
 
+def test_url_preset_is_the_base_and_the_addresss_settings_apply_over_it():
+    lab = GANLab.from_url({"preset": [b"wgan-gp"], "distribution": [b"ring8"], "k_d": [b"3"]})
+    bad = GANLab.from_url({"preset": [b"fastest"], "distribution": [b"ring"]})
+    try:
+        assert lab.settings.preset.value == ""              # k_d differs from the preset's 5: custom
+        assert (lab.config.loss, lab.config.adam_beta2, lab.config.k_d) == ("wgan_gp", 0.9, 3)
+        assert lab.config.distribution == "ring8" and lab.trainer.iteration == 0
+        assert "preset" in bad.message and "fastest" in bad.message and bad.message_level == "warning"
+        assert bad.config.distribution == "ring" and bad.config.loss == "log"
+    finally:
+        lab.close()
+        bad.close()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(TEXT_SETTINGS + ("bogus",)),
        st.one_of(st.text(max_size=80), st.floats(allow_nan=True).map(repr), st.integers().map(str)))
