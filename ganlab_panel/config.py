@@ -40,6 +40,7 @@ LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 #: parameters a running trainer applies in place, keeping its weights.
 HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "lr_half_life",
+                        "lr_decay_start",
                         "loss", "gp_weight", "r1_gamma", "k_d", "k_g", "batch_size"})
 
 
@@ -117,7 +118,11 @@ class ExperimentConfig(param.Parameterized):
     lr_half_life = _Int(
         default=0, bounds=(0, 10_000_000),
         doc="Iterations over which both learning rates halve (0: constant, as in GAN Lab). At iteration t "
-            "the rates in force are d_lr and g_lr times 0.5^(t / half-life).")
+            "the rates in force are d_lr and g_lr times 0.5^((t - lr_decay_start) / half-life), once t is "
+            "past lr_decay_start.")
+    lr_decay_start = _Int(
+        default=0, bounds=(0, 10_000_000),
+        doc="Iterations at the full learning rates before the half-life applies (used with lr_half_life).")
     loss = param.Selector(
         default="log", objects=list(LOSSES),
         doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); 'minimax': the "

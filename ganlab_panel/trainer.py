@@ -165,7 +165,7 @@ class Trainer:
 
     def _apply_hot(self, name: str) -> None:
         cfg = self.config
-        if name in ("d_lr", "g_lr", "lr_half_life"):
+        if name in ("d_lr", "g_lr", "lr_half_life", "lr_decay_start"):
             self.schedule_learning_rates()
         elif name == "d_optimizer":
             self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr, self._betas)
@@ -183,7 +183,8 @@ class Trainer:
     def learning_rates(self) -> tuple[float, float]:
         """(D, G) learning rates in force at the current iteration."""
         cfg = self.config
-        factor = 0.5 ** (self.iteration / cfg.lr_half_life) if cfg.lr_half_life else 1.0
+        decayed = max(0, self.iteration - cfg.lr_decay_start)
+        factor = 0.5 ** (decayed / cfg.lr_half_life) if cfg.lr_half_life else 1.0
         return cfg.d_lr * factor, cfg.g_lr * factor
 
     def schedule_learning_rates(self) -> None:

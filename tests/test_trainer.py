@@ -418,6 +418,10 @@ def test_learning_rate_half_life_halves_both_rates_and_applies_on_both_paths():
     const = Trainer(**settings)
     const.train(30)
     assert not all(torch.equal(a, b) for a, b in zip(fast.generator.parameters(), const.generator.parameters()))
+    fast.config.lr_decay_start = 20                          # full rates until iteration 20
+    assert fast.learning_rates() == pytest.approx((0.01 * 0.5, 0.05 * 0.5))
+    fast.config.lr_decay_start = 40
+    assert fast.learning_rates() == pytest.approx((0.01, 0.05))
     fast.config.lr_half_life = 0
     assert fast.d_optimizer.param_groups[0]["lr"] == 0.01   # off again: the base rates
 

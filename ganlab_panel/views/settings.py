@@ -24,6 +24,7 @@ FIELDS = {
     "adam_beta1": "Adam β1",
     "adam_beta2": "Adam β2",
     "lr_half_life": "LR half-life (iterations, 0: constant)",
+    "lr_decay_start": "LR decay starts at iteration",
     "gp_weight": "WGAN-GP λ",
     "r1_gamma": "R1 γ (0: off)",
     "d_spectral_norm": "Spectral normalisation of D",
@@ -53,7 +54,7 @@ class SettingsView(Viewer):
             p = config.param[name]
             if name == "d_spectral_norm":
                 widget = pn.widgets.Checkbox.from_param(p, label=label, css_classes=css)
-            elif name in ("batch_size", "seed", "lr_half_life"):
+            elif name in ("batch_size", "seed", "lr_half_life", "lr_decay_start"):
                 widget = pn.widgets.IntInput.from_param(p, label=label, width=250, css_classes=css)
             else:
                 widget = pn.widgets.FloatInput.from_param(p, label=label, width=250, css_classes=css)
