@@ -174,7 +174,10 @@ def test_every_control_has_its_hook(lab):
         classes.update(getattr(model, "css_classes", []) or [])
     expected = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
                 "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
-                "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint"}
+                "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
+                "ganlab-more-data", "ganlab-settings", "ganlab-preset", "ganlab-batch-size", "ganlab-seed",
+                "ganlab-lr-half-life", "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma",
+                "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-modes-chart"}
     assert expected <= classes
     html = " ".join(str(getattr(m, "text", "")) for m in root.references())
     for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message"):
