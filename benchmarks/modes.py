@@ -2,13 +2,14 @@
 
     python benchmarks/modes.py                                  # mode-coverage, ring8 and grid25, 5 seeds
     python benchmarks/modes.py --preset wgan-gp --iterations 4000 --seeds 2
+    python benchmarks/modes.py --set g_neurons=64 --set batch_size=512   # a variant of the preset
 
 Each run trains what ``ganlab train --preset NAME --distribution DATA --seed S``
 trains: the preset's settings on the mixture, for ``--iterations``,
 then measured by the published protocol (2,500 samples; a sample is high
 quality within 3σ of its nearest mode; a mode is captured when a high-quality
 sample is nearest to it). Runs go in parallel, one per core, each on one
-torch thread. Prints each run, then the mean over seeds per mixture beside
+thread. Prints each run, then the mean over seeds per mixture beside
 the published baselines.
 """
 
@@ -19,7 +20,7 @@ import os
 import statistics
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 #: (modes, high-quality %) published for these mixtures: VEEGAN (Srivastava et al.
 #: 2017, Table 1) and PacGAN (Lin et al. 2018, Table 1).
@@ -29,12 +30,13 @@ PUBLISHED = {
 }
 
 
-def run(preset: str, distribution: str, seed: int, iterations: int) -> dict:
+def run(preset: str, distribution: str, seed: int, iterations: int, overrides: dict) -> dict:
     from ganlab_panel import ExperimentConfig, Trainer
     from ganlab_panel.presets import apply_preset
 
     config = ExperimentConfig(distribution=distribution, seed=seed)
     apply_preset(config, preset)
+    config.param.update(**overrides)
     trainer = Trainer(config)
     start = time.perf_counter()
     trainer.train(iterations)
@@ -45,23 +47,39 @@ def run(preset: str, distribution: str, seed: int, iterations: int) -> dict:
 
 
 def main(argv=None) -> int:
+    # one thread a run: NumPy's BLAS must not spread each run over every core as
+    # well (set before anything imports NumPy; the runs inherit it)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="mode-coverage")
     parser.add_argument("--distributions", nargs="+", default=["ring8", "grid25"], choices=list(PUBLISHED))
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 [default: 5]")
-    parser.add_argument("--iterations", type=int, default=10_000)
+    parser.add_argument("--iterations", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one of the preset's settings (repeatable)")
     args = parser.parse_args(argv)
+    from ganlab_panel.config import setting_from_text
 
-    jobs = [(args.preset, d, s, args.iterations) for d in args.distributions for s in range(args.seeds)]
-    print(f"# modes: preset {args.preset}, {args.iterations:,} iterations, seeds 0-{args.seeds - 1}, "
-          f"{args.workers} parallel runs")
+    overrides = {}
+    for item in args.set:
+        name, _, text = item.partition("=")
+        overrides[name] = setting_from_text(name, text)
+
+    jobs = [(args.preset, d, s, args.iterations, overrides) for d in args.distributions for s in range(args.seeds)]
+    changed = "".join(f", {k}={v}" for k, v in overrides.items())
+    print(f"# modes: preset {args.preset}{changed}, {args.iterations:,} iterations, seeds 0-{args.seeds - 1}, "
+          f"{args.workers} parallel runs", flush=True)
     start = time.perf_counter()
+    results = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        results = list(pool.map(run, *zip(*jobs)))
-    for r in results:
-        print(f"{r['distribution']:7s} seed {r['seed']}  modes {r['modes']:2d}/{r['total']}  "
-              f"high quality {r['hq']:5.1f} %  {r['seconds']:6.1f} s{'' if r['finite'] else '  DIVERGED'}")
+        for future in as_completed([pool.submit(run, *job) for job in jobs]):
+            r = future.result()
+            results.append(r)
+            print(f"{r['distribution']:7s} seed {r['seed']}  modes {r['modes']:2d}/{r['total']}  "
+                  f"high quality {r['hq']:5.1f} %  {r['seconds']:6.1f} s{'' if r['finite'] else '  DIVERGED'}",
+                  flush=True)
     for d in args.distributions:
         rows = [r for r in results if r["distribution"] == d]
         modes = statistics.mean(r["modes"] for r in rows)
