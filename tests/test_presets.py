@@ -41,8 +41,8 @@ def test_applying_a_preset_rebuilds_the_experiment_once():
     trainer._install = lambda exp: (rebuilt.append(1), original(exp))
     apply_preset(trainer.config, "mode-coverage")
     assert len(rebuilt) == 1
-    assert (trainer.generator.hidden_layers, trainer.generator.neurons) == (2, 128)
-    assert (trainer.discriminator.hidden_layers, trainer.discriminator.neurons) == (2, 128)
+    assert (trainer.generator.hidden_layers, trainer.generator.neurons) == (2, 64)
+    assert (trainer.discriminator.hidden_layers, trainer.discriminator.neurons) == (2, 64)
 
 
 @pytest.mark.parametrize("name", list(PRESETS))
