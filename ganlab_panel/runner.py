@@ -76,14 +76,8 @@ SPEEDS = {
     "50 iterations per frame": 50,
 }
 
-#: at full speed, the training thread trains for what is left of each frame
-#: interval after the rest of a frame's work (the Scene, waiting for the last
-#: frame to be published: measured as it runs), but at least this share of it.
-MIN_TRAIN_SHARE = 0.3
-
-#: iterations are trained in chunks of about this many seconds: short enough to
-#: end a frame's training on time and to stop or change settings promptly.
-CHUNK_SECONDS = 0.002
+#: share of each frame interval the training thread trains for at full speed.
+TRAIN_SHARE = 0.65
 
 #: how often (ms) the event loop looks for a new frame while playing, where no
 #: server session can be woken from the training thread (a notebook).
@@ -141,8 +135,7 @@ class Runner(param.Parameterized):
         self._loop = None          # ...through its event loop (a Tornado IOLoop)
         self._wake_pending = threading.Event()
         self._consumed = threading.Event()   # the newest frame has been published
-        self._chunk = 8            # iterations per training chunk, adapted to CHUNK_SECONDS
-        self._overhead = 0.0       # a frame's work besides training (s), a running mean
+        self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
         #: seconds spent while playing: training, making scenes, publishing; and frames
         self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
 
@@ -232,15 +225,11 @@ class Runner(param.Parameterized):
         next_frame = time.perf_counter()
         last_divergences = 0.0
         while not stop.is_set():
-            cycle = time.perf_counter()
             self._await_publish(stop)
             interval = 1.0 / self.fps
             limit = self.iterations_per_frame
             start = time.perf_counter()
-            # train until the frame's other work, by its running mean, still fits the interval
-            budget = max(interval * MIN_TRAIN_SHARE, interval - self._overhead - (start - cycle))
             done = 0
-            trained = 0.0
             try:
                 while not stop.is_set():
                     if limit:
@@ -248,16 +237,16 @@ class Runner(param.Parameterized):
                         if n <= 0:
                             break
                     else:
-                        if time.perf_counter() - start + CHUNK_SECONDS / 2 >= budget:
+                        if time.perf_counter() - start >= interval * TRAIN_SHARE:
                             break
                         n = self._chunk
                     t0 = time.perf_counter()
                     trainer.train(n)
                     done += n
                     spent = time.perf_counter() - t0
-                    trained += spent
                     self.timings["train"] += spent
-                    self._chunk = int(min(max(1, n * CHUNK_SECONDS / max(spent, 1e-6)), 5000))
+                    # keep chunks near 4 ms: short enough to stop or change settings promptly
+                    self._chunk = int(min(max(1, n * 0.004 / max(spent, 1e-6)), 5000))
                 t0 = time.perf_counter()
                 # the charts follow at a few frames a second: measure KL/JS as often
                 fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
@@ -278,9 +267,6 @@ class Runner(param.Parameterized):
             self._wake()
             if scene.frame.diverged:
                 return
-            # the frame's work besides training, publishing's wait excluded (measured next cycle)
-            work = time.perf_counter() - start - trained
-            self._overhead = 0.8 * self._overhead + 0.2 * work
             next_frame += interval
             wait = next_frame - time.perf_counter()
             if wait > 0:
