@@ -17,6 +17,7 @@ def test_notebook_executes_without_errors(tmp_path):
     text = "\n".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "grid JS divergence" in text
     assert "same generator after 100 more iterations: True" in text
+    assert "iteration 4500: " in text and "/8 modes" in text and "mode-coverage" in text
     # the live app was displayed (Panel's notebook output, not just a repr)
     assert any("application/vnd.holoviews_exec.v0+json" in o.get("data", {}) for o in outputs
                if o.output_type in ("display_data", "execute_result"))
