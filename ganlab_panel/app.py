@@ -32,7 +32,7 @@ from .checkpoint import (
     load_checkpoint,
     restore,
 )
-from .config import ExperimentConfig, parse_settings
+from .config import ExperimentConfig, parse_settings, query_text
 from .data import (
     DISTRIBUTIONS,
     DRAWING,
@@ -186,10 +186,8 @@ class GANLab(Viewer):
         values, problems = parse_settings(query)
         if preset is not None:
             # a preset is the base; the address's own settings apply over it
-            name = preset[-1] if isinstance(preset, (list, tuple)) and preset else preset
-            name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
             try:
-                values = {**preset_settings(name), **values}
+                values = {**preset_settings(query_text(preset)), **values}
             except ConfigError as exc:
                 problems.append(exc)
         hot = {k: v for k, v in values.items() if not ExperimentConfig.is_structural(k)}

@@ -283,18 +283,23 @@ def parse_bool(text: str) -> bool:
     raise ValueError(text)
 
 
+def query_text(raw: Any) -> str:
+    """One URL argument as text: the last of repeated values, bytes decoded."""
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    return str(raw)
+
+
 def parse_settings(query: dict[str, Any]) -> tuple[dict[str, Any], list[ConfigError]]:
     """Every valid setting in ``query`` (text values, or lists of them as in a
     parsed URL), and a ConfigError for each one refused."""
     values: dict[str, Any] = {}
     problems: list[ConfigError] = []
     for name, raw in query.items():
-        if isinstance(raw, (list, tuple)):
-            raw = raw[-1] if raw else ""
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8", "replace")
         try:
-            values[name] = parse_setting(name, raw)
+            values[name] = parse_setting(name, query_text(raw))
         except ConfigError as exc:
             problems.append(exc)
     return values, problems

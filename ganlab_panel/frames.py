@@ -8,6 +8,7 @@ never refers back to the trainer, so views can hold Frames freely.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -97,6 +98,11 @@ class Frame:
         is midway between its mean score on real and on fake samples (a
         critic's scores may shift freely, so 0 means nothing fixed); the
         half-range is the farthest grid cell from it."""
+        return self._critic_scale
+
+    @cached_property
+    def _critic_scale(self) -> tuple[float, float]:
+        # every view colours the same Frame: work the scale out once
         with np.errstate(invalid="ignore"):
             centre = 0.5 * (np.nanmean(self.d_real) + np.nanmean(self.d_fake))
             spread = np.nanmax(np.abs(self.d_grid - centre)) if np.isfinite(self.d_grid).any() else np.nan

@@ -84,8 +84,7 @@ def apply_preset(config: ExperimentConfig, name: str) -> None:
 
 def matching_preset(config: ExperimentConfig) -> str | None:
     """The preset whose settings ``config`` has now, if any."""
-    values = config.to_dict()
     for name in PRESETS:
-        if all(values.get(k) == v for k, v in preset_settings(name).items()):
+        if all(getattr(config, k) == v for k, v in preset_settings(name).items()):
             return name
     return None

@@ -6,8 +6,9 @@ the thread then hands the session's event loop a callback that publishes the
 newest Scene to the views at the document's next tick; in a notebook, a
 periodic callback on the kernel's event loop looks for new Scenes instead.
 Training never runs on the event loop, the frame rate does not depend on how
-long an iteration takes, and the training rate does not wait for the browser. ``iterations_per_frame`` caps the iterations between two frames
-(0: as many as fit, about two thirds of each frame interval).
+long an iteration takes, and the training rate does not wait for the browser.
+``iterations_per_frame`` caps the iterations between two frames (0: as many as
+fit, about two thirds of each frame interval).
 
 Step actions (one D update, one G update, one iteration) and single frames run
 in a worker thread too, one at a time; a frame that finds another still running

@@ -67,3 +67,14 @@ def wait_until(condition, timeout: float = 20.0, interval: float = 0.1):
 
 def message(page) -> str:
     return page.locator(".ganlab-message").inner_text()
+
+
+def play_with_setting_in_view(page, hook: str):
+    """Open the model editor, press Play and let a few iterations run; the
+    setting's select (``.{hook} select``) and the iteration reached."""
+    click(page, "ganlab-edit")
+    select = page.locator(f".{hook} select")
+    select.wait_for(state="visible")
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > 6)
+    return select, iteration(page)
