@@ -6,8 +6,9 @@
 One iteration is GAN Lab's: k_D discriminator updates then k_G generator
 updates (defaults 2 and 1) on batches of 150. Each figure is the median of
 ``--repeats`` timed runs after one warm-up run, on one torch thread unless
-``--threads`` says otherwise. On a CPU both trainer paths are measured: the
-NumPy fast path (the default) and the plain PyTorch loop.
+``--threads`` says otherwise. On a CPU every trainer path that applies is
+measured: the compiled kernel (the default for small models), the NumPy fast
+path and the plain PyTorch loop.
 """
 
 from __future__ import annotations
@@ -32,9 +33,16 @@ CONFIGS = {
 }
 
 
-def measure(settings: dict, iterations: int, repeats: int, device: str, fast: bool = True) -> list[float]:
-    trainer = Trainer(ExperimentConfig(seed=0, device=device, **settings), fast=fast)
-    trainer.train(max(10, iterations // 10))  # warm-up
+#: trainer path -> the Trainer options that select it
+PATHS = {"compiled": dict(), "numpy": dict(compiled=False), "torch": dict(fast=False)}
+
+
+def measure(settings: dict, iterations: int, repeats: int, device: str, path: str) -> list[float] | None:
+    """it/s of ``repeats`` timed runs, or None where ``path`` does not apply."""
+    trainer = Trainer(ExperimentConfig(seed=0, device=device, **settings), **PATHS[path])
+    if trainer.path != path:
+        return None
+    trainer.train(max(10, iterations // 10))  # warm-up (and the kernel's compilation)
     rates = []
     for _ in range(repeats):
         if trainer.device.type == "cuda":
@@ -54,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--only", default=None, help="run only configurations whose name contains this")
     parser.add_argument("--large", action="store_true", help="include the 5x100 / batch 4096 model on the CPU")
-    parser.add_argument("--path", choices=["numpy", "torch"], default=None, help="only this trainer path")
+    parser.add_argument("--path", choices=list(PATHS), default=None, help="only this trainer path")
     args = parser.parse_args(argv)
 
     configure_threads(args.threads)
@@ -62,19 +70,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# train_speed: torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
           f"{'CUDA ' + torch.cuda.get_device_name(0) if on_gpu else 'CPU ' + (platform.processor() or platform.machine())}")
     print(f"# {args.iterations} iterations per run, median of {args.repeats}")
-    print(f"{'configuration':32s} {'path':>6s} {'it/s (median)':>14s} {'min':>9s} {'max':>9s}")
+    print(f"{'configuration':32s} {'path':>8s} {'it/s (median)':>14s} {'min':>9s} {'max':>9s}")
     for name, settings in CONFIGS.items():
         if args.only and args.only not in name:
             continue
         if "4096" in name and not (on_gpu or args.large or args.only):
             continue
         its = args.iterations if "4096" not in name or on_gpu else max(1, args.iterations // 20)
-        for fast in ((False,) if on_gpu else (True, False)):
-            if args.path and args.path != ("numpy" if fast else "torch"):
+        for path in (("torch",) if on_gpu else PATHS):
+            if args.path and args.path != path:
                 continue
-            rates = measure(settings, its, args.repeats, args.device, fast)
-            path = "numpy" if fast and not on_gpu else "torch"
-            print(f"{name:32s} {path:>6s} {statistics.median(rates):14.0f} {min(rates):9.0f} {max(rates):9.0f}",
+            rates = measure(settings, its, args.repeats, args.device, path)
+            if rates is None:
+                continue
+            print(f"{name:32s} {path:>8s} {statistics.median(rates):14.0f} {min(rates):9.0f} {max(rates):9.0f}",
                   flush=True)
     return 0
 

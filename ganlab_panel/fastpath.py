@@ -135,6 +135,14 @@ class _Optimizer:
             p -= F32(step_size) * (m / denom)
 
 
+def _kernels_importable() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class FastPath:
     """Runs a trainer's D and G updates in NumPy (see the module docstring)."""
 
@@ -147,6 +155,7 @@ class FastPath:
         key = (id(tr.generator), id(tr.discriminator), id(tr.d_optimizer), id(tr.g_optimizer))
         if key == self._bound_key:
             return
+        self._lists = None  # the compiled kernel's views, made when it first runs
         self.gw = [w.detach().numpy() for w in tr.generator.weights]
         self.gb = [b.detach().numpy() for b in tr.generator.biases]
         self.dw = [w.detach().numpy() for w in tr.discriminator.weights]
@@ -175,6 +184,9 @@ class FastPath:
         k_g = cfg.k_g if g_updates is None else g_updates
         size, log_loss = cfg.batch_size, cfg.loss == "log"
         scheduled = bool(cfg.lr_half_life)
+        if self.compiled:
+            self._run_compiled(iterations, k_d, k_g, size, log_loss, count_iterations)
+            return
         d_loss = g_loss = None
         # a diverging run overflows: the trainer reports that through its Frame
         # (``finite``), so NumPy's floating-point warnings would only be noise
@@ -195,6 +207,71 @@ class FastPath:
             tr._last_d_loss = d_loss
         if g_loss is not None:
             tr._last_g_loss = g_loss
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the next run takes the compiled kernel (see ``kernels``)."""
+        tr = self.trainer
+        if not (tr.compiled and _kernels_importable()):
+            return False
+        from . import kernels
+
+        if not kernels.suits(tr.config):
+            return False
+        if not kernels.ready():
+            kernels.warm_up(wait=tr.wait_for_compile)
+        return kernels.ready()
+
+    def _run_compiled(self, iterations: int, k_d: int, k_g: int, size: int, log_loss: bool,
+                      count_iterations: bool) -> None:
+        from . import kernels
+
+        tr, cfg = self.trainer, self.trainer.config
+        if self._lists is None:
+            def state(opt, ws, bs):
+                if not opt.adam:  # SGD keeps no state: the weights stand in, untouched
+                    return ws, bs, ws, bs
+                return (kernels.as_list(opt.m[0::2]), kernels.as_list(opt.m[1::2]),
+                        kernels.as_list(opt.v[0::2]), kernels.as_list(opt.v[1::2]))
+
+            gw, gb = kernels.as_list(self.gw), kernels.as_list(self.gb)
+            dw, db = kernels.as_list(self.dw), kernels.as_list(self.db)
+            self._lists = (gw, gb, dw, db, state(self.d_opt, dw, db), state(self.g_opt, gw, gb))
+        gw, gb, dw, db, d_state, g_state = self._lists
+        d_opt, g_opt = self.d_opt, self.g_opt
+        betas = np.array([*d_opt.group.get("betas", (0.9, 0.999)), *g_opt.group.get("betas", (0.9, 0.999))])
+        eps = float(d_opt.group.get("eps", g_opt.group.get("eps", 1e-7)))
+        t_d = float(d_opt.steps[0]) if d_opt.adam else 0.0
+        t_g = float(g_opt.steps[0]) if g_opt.adam else 0.0
+        base_d, base_g = cfg.d_lr, cfg.g_lr
+        if cfg.lr_half_life:
+            schedule = np.array([float(cfg.lr_half_life), float(cfg.lr_decay_start)])
+        else:  # constant: the rates the optimizers hold
+            schedule = np.zeros(2)
+            base_d, base_g = d_opt.group["lr"], g_opt.group["lr"]
+        cursors = np.array([tr._noise_cursor, tr._real_cursor], dtype=np.int64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            d_loss, g_loss, lr_d, lr_g = kernels.run(
+                int(iterations), int(k_d), int(k_g), int(size), bool(log_loss), float(REAL_LABEL_SMOOTHING),
+                gw, gb, dw, db, d_state, g_state, d_opt.adam, g_opt.adam, float(base_d), float(base_g),
+                betas, float(eps), schedule, int(tr.iteration), bool(count_iterations), t_d, t_g,
+                self.noise, self.real, cursors)
+        tr._noise_cursor, tr._real_cursor = int(cursors[0]), int(cursors[1])
+        for opt, n in ((d_opt, iterations * k_d), (g_opt, iterations * k_g)):
+            if opt.adam:
+                for s in opt.steps:
+                    s += n
+        if cfg.lr_half_life and iterations:
+            for opt, lr in ((d_opt, lr_d), (g_opt, lr_g)):
+                opt.group["lr"] = lr
+        if count_iterations:
+            tr.iteration += iterations
+        tr.d_steps += iterations * k_d
+        tr.g_steps += iterations * k_g
+        if iterations and k_d:
+            tr._last_d_loss = float(d_loss)
+        if iterations and k_g:
+            tr._last_g_loss = float(g_loss)
 
     def _d_update(self, size: int, log_loss: bool, want_loss: bool) -> float | None:
         tr = self.trainer

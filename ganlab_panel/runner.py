@@ -8,7 +8,7 @@ periodic callback on the kernel's event loop looks for new Scenes instead.
 Training never runs on the event loop, the frame rate does not depend on how
 long an iteration takes, and the training rate does not wait for the browser.
 ``iterations_per_frame`` caps the iterations between two frames (0: as many as
-fit, about two thirds of each frame interval).
+fit in ``TRAIN_SHARE`` of each frame interval).
 
 Step actions (one D update, one G update, one iteration) and single frames run
 in a worker thread too, one at a time; a frame that finds another still running
@@ -33,6 +33,7 @@ from typing import Callable
 import panel as pn
 import param
 
+from . import kernels
 from .scene import Scene, compute_scene
 from .trainer import Trainer
 
@@ -69,16 +70,24 @@ SLOW_STEPS: tuple[SubStep, ...] = (
             "The optimizer updates the generator (k_G times): the fake samples and the manifold move."),
 )
 
+#: frames published per second while playing. The browser paints most of them
+#: (some arrive within one of its animation frames and count once).
+DEFAULT_FPS = 40
+
+#: GAN Lab's training rate: one iteration per animation frame of a 60 Hz screen.
+GANLAB_RATE = 60
+
 #: presets of the speed control: label -> iterations per frame (0: as fast as possible).
 SPEEDS = {
     "As fast as possible": 0,
-    "2 per frame (GAN Lab's pace, ~60 it/s)": 2,
+    f"GAN Lab's pace ({GANLAB_RATE} it/s)": GANLAB_RATE / DEFAULT_FPS,
     "10 iterations per frame": 10,
     "50 iterations per frame": 50,
 }
 
-#: share of each frame interval the training thread trains for at full speed.
-TRAIN_SHARE = 0.65
+#: share of each frame interval the training thread trains for at full speed;
+#: the rest of the core is left to publishing and to the browser drawing it.
+TRAIN_SHARE = 0.4
 
 #: how often (ms) the event loop looks for a new frame while playing, where no
 #: server session can be woken from the training thread (a notebook).
@@ -107,9 +116,10 @@ class Runner(param.Parameterized):
 
     playing = param.Boolean(default=False, doc="Training is running.")
     slow = param.Boolean(default=False, doc="Play each iteration as ten highlighted sub-steps.")
-    iterations_per_frame = param.Integer(default=0, bounds=(0, 100_000),
-                                         doc="Iterations trained between two frames (0: as many as fit).")
-    fps = param.Integer(default=30, bounds=(1, 60), doc="Frames published per second while playing.")
+    iterations_per_frame = param.Number(default=0, bounds=(0, 100_000),
+                                        doc="Iterations trained between two frames (0: as many as fit); a "
+                                            "fraction carries over to the next frames (1.5: 3 every 2 frames).")
+    fps = param.Integer(default=DEFAULT_FPS, bounds=(1, 60), doc="Frames published per second while playing.")
     slow_period = param.Integer(default=1250, bounds=(10, 10_000), doc="Milliseconds per slow-motion sub-step.")
     substep = param.Integer(default=0, bounds=(0, 10), doc="The slow-motion sub-step on show (0: none).")
     busy = param.Boolean(default=False, doc="A tick or action is running in the worker.")
@@ -121,6 +131,10 @@ class Runner(param.Parameterized):
                  notify: Callable[[str, str], None] | None = None, **params):
         super().__init__(**params)
         self.trainer = trainer
+        # live frames never wait for the compiled kernel: the NumPy path trains
+        # until it is ready (a second or so; seconds the very first time)
+        trainer.wait_for_compile = False
+        kernels.warm_up()
         self._publish = publish
         self._scene_options = scene_options or (lambda: {})
         self._notify = notify or (lambda text, level="info": None)
@@ -137,6 +151,7 @@ class Runner(param.Parameterized):
         self._wake_pending = threading.Event()
         self._consumed = threading.Event()   # the newest frame has been published
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
+        self._owed = 0.0           # the fraction of an iteration per frame carried over
         #: seconds spent while playing: training, making scenes, publishing; and frames
         self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
 
@@ -194,9 +209,16 @@ class Runner(param.Parameterized):
         """Publish the current state without training."""
         return await self._run(lambda: None, wait=True)
 
+    def _frame_quota(self) -> int:
+        """Iterations the next frame trains when capped (fractions carry over)."""
+        self._owed += self.iterations_per_frame
+        n = int(self._owed)
+        self._owed -= n
+        return n
+
     async def tick(self) -> Scene | None:
         """One frame of normal play."""
-        n = self.iterations_per_frame
+        n = self._frame_quota()
         return await self._run(lambda: self.trainer.train(n))
 
     async def slow_tick(self) -> Scene | None:
@@ -228,12 +250,13 @@ class Runner(param.Parameterized):
         while not stop.is_set():
             self._await_publish(stop)
             interval = 1.0 / self.fps
-            limit = self.iterations_per_frame
+            capped = self.iterations_per_frame > 0
+            limit = self._frame_quota() if capped else 0
             start = time.perf_counter()
             done = 0
             try:
                 while not stop.is_set():
-                    if limit:
+                    if capped:
                         n = min(limit - done, max(1, self._chunk))
                         if n <= 0:
                             break

@@ -97,7 +97,8 @@ class Trainer:
     builds a config from keyword settings.
     """
 
-    def __init__(self, config: ExperimentConfig | None = None, *, fast: bool = True, **settings):
+    def __init__(self, config: ExperimentConfig | None = None, *, fast: bool = True, compiled: bool = True,
+                 **settings):
         if config is None:
             config = ExperimentConfig(**settings)
         elif settings:
@@ -106,8 +107,14 @@ class Trainer:
             raise TypeError(f"config must be an ExperimentConfig, not {type(config).__name__}")
         configure_threads()
         self.config = config
-        #: use the NumPy fast path where it applies (CPU, GAN Lab's losses and optimizers)
+        #: use a fast CPU path where it applies (CPU, GAN Lab's losses and optimizers)
         self.fast = fast
+        #: on the fast path, run the compiled kernel for models small enough for it
+        self.compiled = compiled
+        #: wait for the kernel's compilation (once per process, seconds the first time,
+        #: then cached on disk) rather than train on the NumPy path meanwhile. Waiting
+        #: keeps a seeded run the same every time; the live app does not wait.
+        self.wait_for_compile = True
         self._fast = FastPath(self)
         self._lock = threading.RLock()
         #: held by every public method; hold it to run several as one step.
@@ -224,8 +231,12 @@ class Trainer:
 
     @property
     def path(self) -> str:
-        """Which implementation trains: ``"numpy"`` (the fast CPU path) or ``"torch"``."""
-        return "numpy" if self.fast and fastpath_supported(self) else "torch"
+        """Which implementation trains next: ``"compiled"`` (GAN Lab's loop as
+        one Numba kernel, on a CPU, for small models), ``"numpy"`` (the fast
+        path in NumPy) or ``"torch"`` (PyTorch, and anything the others lack)."""
+        if not (self.fast and fastpath_supported(self)):
+            return "torch"
+        return "compiled" if self._fast.compiled else "numpy"
 
     def _d_update(self) -> None:
         noise = self._next(self._noise_atlas, self._noise_cursor)
@@ -267,7 +278,7 @@ class Trainer:
         if iterations < 0:
             raise ValueError(f"iterations must be >= 0, not {iterations}")
         with self._lock:
-            if self.path == "numpy":
+            if self.path != "torch":
                 self._fast.run(int(iterations))
                 return
             for _ in range(int(iterations)):
@@ -280,7 +291,7 @@ class Trainer:
                 self.iteration += 1
 
     def _updates(self, d: int, g: int, count_iteration: bool) -> None:
-        if self.path == "numpy":
+        if self.path != "torch":
             self._fast.run(1, d, g, count_iterations=count_iteration)
             return
         if self.config.lr_half_life:

@@ -17,8 +17,8 @@ def test_train_speed_prints_iterations_per_second():
                           "--repeats", "1", "--only", "default"], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     rows = [line for line in out.stdout.splitlines() if line.startswith("GAN Lab default")]
-    assert len(rows) == 2, out.stdout  # both trainer paths
-    assert {row.split()[-4] for row in rows} == {"numpy", "torch"}
+    assert len(rows) == 3, out.stdout  # every trainer path
+    assert {row.split()[-4] for row in rows} == {"compiled", "numpy", "torch"}
     assert all(float(row.split()[-3]) > 0 for row in rows)
 
 

@@ -3,7 +3,7 @@ import asyncio
 import torch
 
 from ganlab_panel import Trainer
-from ganlab_panel.runner import SLOW_STEPS, Runner
+from ganlab_panel.runner import SLOW_STEPS, SPEEDS, Runner
 
 
 def make(**settings):
@@ -19,6 +19,18 @@ def test_tick_trains_a_frames_worth_and_publishes():
     scene = asyncio.run(runner.tick())
     assert tr.iteration == 7 and scene.frame.iteration == 7
     assert published == [scene]
+
+
+def test_gan_labs_pace_trains_sixty_iterations_a_second():
+    tr, runner, published, _ = make()
+    runner.iterations_per_frame = SPEEDS["GAN Lab's pace (60 it/s)"]
+    per_frame = []
+    for _ in range(runner.fps):     # one second of frames
+        before = tr.iteration
+        asyncio.run(runner.tick())
+        per_frame.append(tr.iteration - before)
+    assert tr.iteration == 60
+    assert set(per_frame) <= {1, 2}  # a fraction per frame is carried over, never lumped
 
 
 def test_steps_each_advance_the_counter_by_one():

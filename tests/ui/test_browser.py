@@ -186,7 +186,7 @@ def test_switching_loss_and_data_mid_session(page, server_log):
     # a benchmark mixture from the menu: training starts over on it, with its modes charted
     page.locator(".ganlab-more-data select").select_option(label="Ring of 8 (benchmark)")
     wait_until(lambda: "mode-collapse benchmark" in message(page))
-    assert page.locator(".ganlab-modes-chart").is_visible()
+    wait_until(lambda: page.locator(".ganlab-modes-chart").is_visible())
     click(page, "ganlab-play")
     wait_until(lambda: iteration(page) > 20)
     modes = page.locator(".ganlab-modes")

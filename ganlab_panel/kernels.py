@@ -1,0 +1,363 @@
+"""The compiled CPU path: GAN Lab's whole training loop as one Numba kernel.
+
+GAN Lab's default networks have a few dozen weights and batches of 150, so even
+the NumPy fast path spends most of an iteration dispatching small array
+operations. Here the same iterations (k_D discriminator updates, then k_G
+generator updates, with the same batches, formulas, learning-rate schedule and
+SGD / Adam updates) run as plain loops compiled by Numba, in place on the
+trainer's own parameter and optimizer-state memory, without the GIL.
+
+Compilation takes seconds the first time and is cached on disk afterwards
+(``cache=True``). :func:`warm_up` compiles in a background thread;
+:func:`ready` says whether it is done. Loops beat BLAS only for small layers,
+so :func:`suits` keeps large models on the NumPy path.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numba
+import numpy as np
+from numba.typed import List
+
+#: the largest layer (neurons) and batch this path takes; bigger models run
+#: faster on the NumPy path, whose matrix products go to BLAS.
+MAX_NEURONS = 48
+MAX_BATCH = 1024
+
+_compiled = threading.Event()
+_failed: list[BaseException] = []
+_start_lock = threading.Lock()
+_thread: threading.Thread | None = None
+_usable = False
+
+#: reassociation lets sums over a batch use SIMD lanes (float32 rounding
+#: differs, as between any two correct implementations); no other fast-math
+#: flags, so NaN and infinity behave as in NumPy and divergence is seen.
+jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+
+
+@jit
+def sigmoid(a):
+    """1 / (1 + e^-a): 0 or 1 where e^-a overflows, never NaN."""
+    return np.float32(1.0) / (np.float32(1.0) + np.exp(-a))
+
+
+@jit
+def tanh(a):
+    """1 − 2 / (e^2a + 1): exact at ±∞, within float32 rounding elsewhere, and
+    several times faster than the C library's tanhf."""
+    return np.float32(1.0) - np.float32(2.0) / (np.exp(np.float32(2.0) * a) + np.float32(1.0))
+
+
+@jit
+def log_sigmoid(a):
+    return -(max(-a, np.float32(0.0)) + np.log1p(np.exp(-abs(a))))
+
+
+@jit
+def _loss(logits, size, log_loss, smoothing, discriminator):
+    """The loss GAN Lab reports: D's over real (first ``size``) and fake
+    logits, or G's over ``size`` fake logits."""
+    total = 0.0
+    if discriminator:
+        for i in range(2 * size):
+            z = logits[i]
+            if log_loss:
+                total -= smoothing * log_sigmoid(z) if i < size else log_sigmoid(-z)
+            else:
+                s = sigmoid(z)
+                total += (s - 1.0) ** 2 if i < size else s * s
+    else:
+        for i in range(size):
+            z = logits[i]
+            if log_loss:
+                total -= log_sigmoid(z)
+            else:
+                total += (sigmoid(z) - 1.0) ** 2
+    return total / size
+
+
+@jit
+def combine(row, coefs, rows, n):
+    """row[:n] += Σ_k coefs[k] · rows[k, :n], four source rows per pass so
+    that row is loaded and stored a quarter as often."""
+    m = len(coefs)
+    k = 0
+    while k + 4 <= m:
+        c0, c1, c2, c3 = coefs[k], coefs[k + 1], coefs[k + 2], coefs[k + 3]
+        r0, r1, r2, r3 = rows[k], rows[k + 1], rows[k + 2], rows[k + 3]
+        for i in range(n):
+            row[i] += c0 * r0[i] + c1 * r1[i] + c2 * r2[i] + c3 * r3[i]
+        k += 4
+    while k + 2 <= m:
+        c0, c1 = coefs[k], coefs[k + 1]
+        r0, r1 = rows[k], rows[k + 1]
+        for i in range(n):
+            row[i] += c0 * r0[i] + c1 * r1[i]
+        k += 2
+    if k < m:
+        c0 = coefs[k]
+        r0 = rows[k]
+        for i in range(n):
+            row[i] += c0 * r0[i]
+
+
+@jit
+def forward(ws, bs, acts, n):
+    """acts[0][:, :n] holds the input, one column per sample; fills acts[l + 1]
+    with layer l's output (ReLU between layers, none after the last)."""
+    last = len(ws) - 1
+    for layer in range(len(ws)):
+        w, b, h, out = ws[layer], bs[layer], acts[layer], acts[layer + 1]
+        n_in, n_out = w.shape
+        for o in range(n_out):
+            row = out[o]
+            bias = b[o]
+            for i in range(n):
+                row[i] = bias
+            combine(row, w[:, o], h, n)
+            if layer < last:
+                for i in range(n):
+                    if row[i] < 0.0:
+                        row[i] = 0.0
+
+
+@jit
+def backward(ws, acts, grads, gws, gbs, n, want_params):
+    """From grads[L][:, :n] (d loss / d output) back to grads[0] (d loss / d
+    input), with the weight and bias gradients in gws, gbs if wanted."""
+    for layer in range(len(ws) - 1, -1, -1):
+        w, h, g, g_in = ws[layer], acts[layer], grads[layer + 1], grads[layer]
+        n_in, n_out = w.shape
+        if want_params:
+            gw, gb = gws[layer], gbs[layer]
+            for o in range(n_out):
+                go = g[o]
+                total = np.float32(0.0)
+                for i in range(n):
+                    total += go[i]
+                gb[o] = total
+                for k in range(n_in):
+                    hk = h[k]
+                    total = np.float32(0.0)
+                    for i in range(n):
+                        total += hk[i] * go[i]
+                    gw[k, o] = total
+            if layer == 0:
+                break
+        for k in range(n_in):
+            row = g_in[k]
+            for i in range(n):
+                row[i] = 0.0
+            combine(row, w[k], g, n)
+            if layer > 0:  # ReLU: this layer's input is the previous layer's output
+                hk = h[k]
+                for i in range(n):
+                    if hk[i] <= 0.0:
+                        row[i] = 0.0
+
+
+@jit
+def step(ws, bs, gws, gbs, mws, mbs, vws, vbs, adam, lr, beta1, beta2, eps, t):
+    """One optimizer step (SGD, or Adam at step count t) on every layer."""
+    rate = np.float32(lr)
+    step_size = np.float32(lr / (1.0 - beta1 ** t))
+    c2 = np.float32((1.0 - beta2 ** t) ** 0.5)
+    b1, b2 = np.float32(1.0 - beta1), np.float32(beta2)
+    one_b2, e = np.float32(1.0 - beta2), np.float32(eps)
+    for layer in range(len(ws)):
+        w, gw, b, gb = ws[layer], gws[layer], bs[layer], gbs[layer]
+        if adam:
+            mw, vw, mb, vb = mws[layer], vws[layer], mbs[layer], vbs[layer]
+            for k in range(w.shape[0]):
+                for o in range(w.shape[1]):
+                    g = gw[k, o]
+                    mw[k, o] += (g - mw[k, o]) * b1
+                    vw[k, o] = vw[k, o] * b2 + one_b2 * g * g
+                    w[k, o] -= step_size * (mw[k, o] / (np.sqrt(vw[k, o]) / c2 + e))
+            for o in range(b.shape[0]):
+                g = gb[o]
+                mb[o] += (g - mb[o]) * b1
+                vb[o] = vb[o] * b2 + one_b2 * g * g
+                b[o] -= step_size * (mb[o] / (np.sqrt(vb[o]) / c2 + e))
+        else:
+            for k in range(w.shape[0]):
+                for o in range(w.shape[1]):
+                    w[k, o] -= rate * gw[k, o]
+            for o in range(b.shape[0]):
+                b[o] -= rate * gb[o]
+
+@jit
+def load_batch(dst, atlas, cursor, size, offset):
+    """Batch ``cursor`` of ``atlas`` (cycled) into columns offset.. of dst."""
+    n = atlas.shape[0]
+    row = (cursor * size) % n
+    for i in range(size):
+        for j in range(atlas.shape[1]):
+            dst[j, offset + i] = atlas[row, j]
+        row += 1
+        if row == n:
+            row = 0
+
+
+@jit
+def buffers(ws, rows, width_in):
+    acts = List()
+    grads = List()
+    acts.append(np.zeros((width_in, rows), np.float32))
+    grads.append(np.zeros((width_in, rows), np.float32))
+    for w in ws:
+        acts.append(np.zeros((w.shape[1], rows), np.float32))
+        grads.append(np.zeros((w.shape[1], rows), np.float32))
+    gws = List()
+    gbs = List()
+    for w in ws:
+        gws.append(np.zeros(w.shape, np.float32))
+        gbs.append(np.zeros(w.shape[1], np.float32))
+    return acts, grads, gws, gbs
+
+@jit
+def run(iterations, k_d, k_g, size, log_loss, smoothing,
+        gw, gb, dw, db, d_state, g_state, d_adam, g_adam, d_lr, g_lr, betas, eps,
+        schedule, iteration, count_iterations, t_d, t_g, noise, real, cursors):
+    """``iterations`` × (k_d D updates, then k_g G updates). ``schedule`` is
+    (half-life, decay start) or half-life 0 for constant rates; ``cursors``
+    holds the noise and real batch cursors and is advanced in place.
+    Returns (last D loss, last G loss, learning rates last used), NaN where
+    no update ran."""
+    noise_dim = noise.shape[1]
+    ga, gg, ggw, ggb = buffers(gw, 2 * size, noise_dim)
+    da, dg, dgw, dgb = buffers(dw, 2 * size, 2)
+    half_life, start = schedule[0], schedule[1]
+    d_loss = g_loss = np.nan
+    lr_d, lr_g = d_lr, g_lr
+    last_d, last_g = len(dw), len(gw)
+    inv = np.float32(1.0 / size)
+    two_inv = np.float32(2.0 / size)
+    real_scale = np.float32(smoothing / size)
+    one = np.float32(1.0)
+    g_in, d_in = ga[0], da[0]              # the networks' inputs, a column per sample
+    g_out, d_out = ga[last_g], da[last_d]  # their pre-activation outputs
+    d_grad, d_grad_in = dg[last_d], dg[0]  # d loss / d D's output, and / d D's input
+    g_grad = gg[last_g]                    # d loss / d G's pre-activation output
+    for it in range(iterations):
+        if half_life > 0.0:
+            factor = 0.5 ** (max(0.0, iteration - start) / half_life)
+            lr_d, lr_g = d_lr * factor, g_lr * factor
+        last_iteration = it == iterations - 1
+        # ----- discriminator updates: real samples in columns :size, fake ones after
+        for j in range(k_d):
+            load_batch(g_in, noise, cursors[0], size, 0)
+            load_batch(d_in, real, cursors[1], size, 0)
+            cursors[0] += 1
+            cursors[1] += 1
+            forward(gw, gb, ga, size)
+            for c in range(2):
+                for i in range(size):
+                    d_in[c, size + i] = tanh(g_out[c, i])
+            forward(dw, db, da, 2 * size)
+            for i in range(2 * size):
+                s = sigmoid(d_out[0, i])
+                if i < size:
+                    d_grad[0, i] = (s - one) * real_scale if log_loss else (s - one) * s * (one - s) * two_inv
+                else:
+                    d_grad[0, i] = s * inv if log_loss else s * s * (one - s) * two_inv
+            if last_iteration and j == k_d - 1:
+                d_loss = _loss(d_out[0], size, log_loss, smoothing, True)
+            backward(dw, da, dg, dgw, dgb, 2 * size, True)
+            t_d += 1.0
+            step(dw, db, dgw, dgb, d_state[0], d_state[1], d_state[2], d_state[3],
+                 d_adam, lr_d, betas[0], betas[1], eps, t_d)
+        # ----- generator updates
+        for j in range(k_g):
+            load_batch(g_in, noise, cursors[0], size, 0)
+            cursors[0] += 1
+            forward(gw, gb, ga, size)
+            for c in range(2):
+                for i in range(size):
+                    d_in[c, i] = tanh(g_out[c, i])
+            forward(dw, db, da, size)
+            for i in range(size):
+                s = sigmoid(d_out[0, i])
+                d_grad[0, i] = (s - one) * inv if log_loss else (s - one) * s * (one - s) * two_inv
+            if last_iteration and j == k_g - 1:
+                g_loss = _loss(d_out[0], size, log_loss, smoothing, False)
+            backward(dw, da, dg, dgw, dgb, size, False)
+            for c in range(2):
+                for i in range(size):
+                    f = d_in[c, i]
+                    g_grad[c, i] = d_grad_in[c, i] * (one - f * f)  # through G's tanh
+            backward(gw, ga, gg, ggw, ggb, size, True)
+            t_g += 1.0
+            step(gw, gb, ggw, ggb, g_state[0], g_state[1], g_state[2], g_state[3],
+                 g_adam, lr_g, betas[2], betas[3], eps, t_g)
+        if count_iterations:
+            iteration += 1
+    return d_loss, g_loss, lr_d, lr_g
+
+
+
+
+def _compile() -> None:
+    global _usable
+    try:
+        _call_tiny()  # compiles, or loads the compiled code from Numba's cache
+        _usable = True
+    except Exception as exc:  # it cannot compile here: the NumPy path stays
+        _failed.append(exc)
+    finally:
+        _compiled.set()
+
+
+def _call_tiny() -> None:
+    rng = np.random.default_rng(0)
+
+    def net(sizes):
+        ws = as_list([rng.normal(size=(a, b)).astype(np.float32) for a, b in zip(sizes[:-1], sizes[1:])])
+        bs = as_list([np.zeros(b, np.float32) for b in sizes[1:]])
+        return ws, bs
+
+    gw, gb = net([2, 3, 2])
+    dw, db = net([2, 3, 1])
+    atlas = rng.random((8, 2)).astype(np.float32)
+    for adam, log_loss in ((True, True), (False, False)):
+        run(1, 1, 1, 4, log_loss, 0.95, gw, gb, dw, db, (dw, db, dw, db), (gw, gb, gw, gb), adam, adam, 0.1, 0.1,
+            np.array([0.9, 0.999, 0.9, 0.999]), 1e-7, np.array([0.0, 0.0]), 0, True, 0.0, 0.0,
+            atlas, atlas, np.zeros(2, np.int64))
+
+
+def as_list(arrays):
+    """A Numba typed list holding (not copying) the given arrays."""
+    out = List()
+    for a in arrays:
+        out.append(a)
+    return out
+
+
+def warm_up(wait: bool = False) -> None:
+    """Compile the kernel (or load it from Numba's cache) in a background
+    thread, once per process; ``wait`` blocks until it is done."""
+    global _thread
+    with _start_lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_compile, name="ganlab-compile", daemon=True)
+            _thread.start()
+    if wait:
+        _compiled.wait()
+
+
+def ready() -> bool:
+    """Whether the compiled kernel can run now (compiled, and it compiled)."""
+    return _compiled.is_set() and _usable
+
+
+def failure() -> BaseException | None:
+    """Why the kernel could not be compiled, if it could not."""
+    return _failed[0] if _failed else None
+
+
+def suits(config) -> bool:
+    """Whether a model is small enough for loops to beat BLAS."""
+    return max(config.g_neurons, config.d_neurons) <= MAX_NEURONS and config.batch_size <= MAX_BATCH
