@@ -1,5 +1,9 @@
 """The fast CPU paths (NumPy, and the compiled kernel) train exactly what the PyTorch path trains."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -93,3 +97,28 @@ def test_which_path_runs():
     assert Trainer(loss="wgan_gp").path == "torch"
     if torch.cuda.is_available():
         assert Trainer(ExperimentConfig(device="cuda")).path == "torch"
+
+
+def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
+    # a fresh process with an empty Numba cache: the kernel takes seconds to compile
+    code = (
+        "import time\n"
+        "from ganlab_panel import Trainer, kernels\n"
+        "from ganlab_panel.runner import Runner\n"
+        "tr = Trainer(seed=0)\n"
+        "runner = Runner(tr, publish=lambda scene: None)\n"
+        "t0 = time.perf_counter()\n"
+        "first = tr.path\n"
+        "tr.train(20)\n"
+        "took = time.perf_counter() - t0\n"
+        "kernels.warm_up(wait=True)\n"
+        "print(first, round(took, 3), tr.path, tr.iteration)\n"
+        "script = Trainer(seed=0)\n"           # a script's trainer waits for the kernel instead
+        "print(script.path)\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    (first, took, later, iterations), (script,) = (line.split() for line in out.stdout.splitlines())
+    assert first == "numpy" and float(took) < 1.0 and iterations == "20"
+    assert later == "compiled" and script == "compiled"
