@@ -150,6 +150,10 @@ class FastPath:
         self.trainer = trainer
         self._bound_key = None
 
+    def unbind(self) -> None:
+        """Forget the views of the trainer's memory (its optimizers' state was replaced)."""
+        self._bound_key = None
+
     def _bind(self) -> None:
         tr = self.trainer
         key = (id(tr.generator), id(tr.discriminator), id(tr.d_optimizer), id(tr.g_optimizer))

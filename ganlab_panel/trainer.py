@@ -440,6 +440,26 @@ class Trainer:
             return self._real_atlas.double().cpu().numpy()
 
     # ----------------------------------------------------------- persistence
+    def training_state(self) -> dict[str, Any]:
+        """What training changes: weights, optimizer states, counters, last
+        losses and random streams (not the config or the atlases, which stay
+        fixed for an experiment). :meth:`load_training_state` continues from it
+        bit-identically; the history keeps one per recorded moment."""
+        with self._lock:
+            cpu = lambda t: t.detach().cpu().clone()  # noqa: E731
+            return {
+                "generator": [cpu(p) for p in self._g_params],
+                "discriminator": [cpu(p) for p in self._d_params],
+                "d_optimizer": _optimizer_state_cpu(self.d_optimizer),
+                "g_optimizer": _optimizer_state_cpu(self.g_optimizer),
+                "counters": [self.iteration, self.d_steps, self.g_steps, self._noise_cursor, self._real_cursor],
+                "last_losses": [torch.tensor(float(t)) if t is not None else None
+                                for t in (self._last_d_loss, self._last_g_loss)],
+                "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
+                "penalty_rng": json.dumps(self._penalty_rng.bit_generator.state),
+                "d_sn": [cpu(u) for u in self.discriminator.sn_vectors()],
+            }
+
     def state_dict(self) -> dict[str, Any]:
         """The whole training state: config, weights, optimizers, atlases,
         counters and random streams. Loading it continues bit-identically."""
@@ -449,31 +469,32 @@ class Trainer:
                 "format": CHECKPOINT_FORMAT,
                 "version": CHECKPOINT_VERSION,
                 "config": self.config.to_json(),
-                "generator": [cpu(p) for p in self._g_params],
-                "discriminator": [cpu(p) for p in self._d_params],
-                "d_optimizer": _optimizer_state_cpu(self.d_optimizer),
-                "g_optimizer": _optimizer_state_cpu(self.g_optimizer),
                 "noise_atlas": cpu(self._noise_atlas),
                 "real_atlas": cpu(self._real_atlas),
-                "counters": [self.iteration, self.d_steps, self.g_steps, self._noise_cursor, self._real_cursor],
-                "last_losses": [torch.tensor(float(t)) if t is not None else None
-                                for t in (self._last_d_loss, self._last_g_loss)],
-                "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
-                "penalty_rng": json.dumps(self._penalty_rng.bit_generator.state),
-                "d_sn": [cpu(u) for u in self.discriminator.sn_vectors()],
+                **self.training_state(),
             }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict`'s output; the config must already match it."""
         with self._lock:
             try:
-                _load_params(self._g_params, state["generator"], "generator")
-                _load_params(self._d_params, state["discriminator"], "discriminator")
                 for atlas, key in ((self._noise_atlas, "noise_atlas"), (self._real_atlas, "real_atlas")):
                     src = state[key]
                     if tuple(src.shape) != tuple(atlas.shape):
                         raise ModelFileError(f"{key} has shape {tuple(src.shape)}, expected {tuple(atlas.shape)}")
                     atlas.copy_(src.to(atlas.device))
+            except ModelFileError:
+                raise
+            except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+                raise ModelFileError(f"the checkpoint is incomplete or inconsistent: {exc}") from None
+            self.load_training_state(state)
+
+    def load_training_state(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`training_state`'s output (or a whole checkpoint's)."""
+        with self._lock:
+            try:
+                _load_params(self._g_params, state["generator"], "generator")
+                _load_params(self._d_params, state["discriminator"], "discriminator")
                 self.d_optimizer.load_state_dict(state["d_optimizer"])
                 self.g_optimizer.load_state_dict(state["g_optimizer"])
                 (self.iteration, self.d_steps, self.g_steps,
@@ -488,6 +509,11 @@ class Trainer:
                 saved_sn = state.get("d_sn") or []
                 if saved_sn:
                     _load_params(sn, saved_sn, "discriminator's spectral norm vectors")
+                self._divergences = None  # measured afresh for the restored model
+                self._modes = None
+                # torch's load_state_dict gives the optimizers new state tensors:
+                # the fast paths must bind to those, not to the ones they had
+                self._fast.unbind()
             except ModelFileError:
                 raise
             except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:

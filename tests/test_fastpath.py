@@ -122,3 +122,20 @@ def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
     (first, took, later, iterations), (script,) = (line.split() for line in out.stdout.splitlines())
     assert first == "numpy" and float(took) < 1.0 and iterations == "20"
     assert later == "compiled" and script == "compiled"
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_loading_a_state_into_a_trainer_that_trained_continues_exactly(path):
+    # torch replaces the optimizers' state tensors on loading: Adam's moments
+    # must be the loaded ones on every path, not the ones the trainer had
+    settings = dict(distribution="ring", seed=0, d_optimizer="adam", g_optimizer="adam", d_lr=0.01, g_lr=0.01)
+    rewound, straight = Trainer(**settings, **PATHS[path]), Trainer(**settings, **PATHS[path])
+    rewound.train(10)
+    saved = rewound.state_dict()
+    rewound.train(10)
+    rewound.load_state_dict(saved)
+    rewound.train(10)
+    straight.train(20)
+    assert rewound.path == path
+    for a, b in zip(params(rewound), params(straight)):
+        np.testing.assert_array_equal(a, b)
