@@ -18,6 +18,7 @@ import weakref
 import zipfile
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 import panel as pn
@@ -42,11 +43,14 @@ from .data import (
     validate_points,
 )
 from .errors import ConfigError, GANLabError
+from .export import export_files, write_export, zipped
+from .frames import Frame
+from .history import History
 from .presets import PRESETS, apply_preset, preset_settings
 from .runner import Runner
 from .scene import Scene, compute_scene
 from .trainer import Trainer
-from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView
+from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView, TimelineView
 from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
@@ -143,8 +147,11 @@ class GANLab(Viewer):
         self.overview = OverviewGraph(config)
         self.charts = ChartsView()
         self.drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
+        #: the record of this experiment: scrub back with the timeline, or ``rewind(i)``
+        self.history = History()
         self.runner = Runner(self.trainer, publish=self._publish, scene_options=lambda: self.layered.wants,
-                             notify=self.notify)
+                             notify=self.notify, history=self.history, before_training=self._resume_point)
+        self.timeline = TimelineView(self.history, on_scrub=self._scrub, on_resume=self.resume)
         self.controls = ControlsView(self)
         self.settings = SettingsView(self)
         self.message_pane = pn.pane.HTML(self._message_html("", "info"), margin=(4, 10),
@@ -154,7 +161,7 @@ class GANLab(Viewer):
             self.runner.param.watch(self._substep_changed, ["substep", "playing"]),
             self.layered.param.watch(self._dense_layers_changed, ["d_field", "density"]),
         ]
-        self._layered_box = pn.Column(self.layered, margin=0)
+        self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0)
         self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
         self._closed = False
         self._last_sent: dict[str, float] = {}
@@ -164,6 +171,20 @@ class GANLab(Viewer):
         self.controls.set_selected(config.distribution)
         self._publish(compute_scene(self.trainer, **self.layered.wants))
         self._register_session_end()
+        # served: the page address follows the settings, so a copied link opens this setup
+        doc = pn.state.curdoc
+        self._location = pn.state.location if doc is not None and doc.session_context is not None else None
+        if self._location is not None:
+            self._watchers.append(config.param.watch(self._sync_address, config._field_names()))
+
+    def _sync_address(self, *events) -> None:
+        """Write the settings that differ from GAN Lab's defaults into the page's URL."""
+        if self._closed or self._location is None:
+            return
+        query = self.config.to_query()
+        search = "?" + urlencode(query) if query else ""
+        if self._location.search != search:
+            self._location.search = search
 
     @classmethod
     def from_url(cls, query: dict | None = None, **params) -> "GANLab":
@@ -263,12 +284,18 @@ class GANLab(Viewer):
             if due("overview"):
                 self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
             if due("charts"):
-                self.charts.update(scene.frame)
+                if self.history.rewound:
+                    self.charts.show(scene.frame)   # a moment of the past: the charts keep the whole run
+                else:
+                    self.charts.mark(None)
+                    self.charts.update(scene.frame)
             if due("counter"):
                 self.controls.set_iteration(scene.frame.iteration)
+                self.timeline.sync()
 
     async def reset(self) -> None:
         """Start the experiment over from its seed (Reset): this also clears a divergence."""
+        self.history.clear()
         scene = await self.runner.reset()
         if scene is not None and self.message_level == "danger":
             self.notify("Reset: the experiment starts again from iteration 0.", "info")
@@ -276,6 +303,126 @@ class GANLab(Viewer):
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
         self._publish(compute_scene(self.trainer, **self.layered.wants))
+
+    def _new_record(self) -> None:
+        """A new experiment (rebuilt, loaded, other data): its charts and record start over."""
+        self.charts.reset()
+        self.history.clear()
+        self.timeline.sync()
+
+    def _settle(self) -> None:
+        """Training stopped: show where it stands, and keep that as the newest moment."""
+        with self.trainer.lock:
+            scene = compute_scene(self.trainer, **self.layered.wants)
+            self.history.record(self.trainer, scene.frame, force=True)
+        self._publish(scene)
+
+    # ---------------------------------------------------------- code API
+    def train(self, iterations: int, record_every: int = 50) -> Frame:
+        """Train ``iterations`` iterations from code, recording a moment every
+        ``record_every`` (GAN Lab's redraw interval by default), then redraw
+        every view. From a rewound moment, training resumes there. Returns the
+        last Frame."""
+        if iterations < 0:
+            raise ValueError(f"iterations must be >= 0, not {iterations}")
+        from . import kernels
+
+        self.runner.pause()
+        self._resume_point()
+        kernels.warm_up(wait=True)  # code, unlike live play, waits: the same run every time
+        every = max(1, int(record_every))
+        done = 0
+        while done < iterations:
+            n = min(every, iterations - done)
+            self.trainer.train(n)
+            done += n
+            with self.trainer.lock:
+                frame = self.trainer.snapshot()
+                self.history.record(self.trainer, frame, force=True)
+            if frame.diverged:
+                self.notify(f"Training diverged at iteration {frame.iteration}: a loss or weight became NaN or "
+                            "infinite. Press Reset, or lower the learning rates.", "danger")
+                break
+        with pn.io.hold():
+            self.refresh()
+            self.charts.update(self._scene.frame)
+            self.controls.set_iteration(self.trainer.iteration)
+            self.timeline.sync()
+        return self._scene.frame
+
+    @property
+    def frames(self) -> list[Frame]:
+        """The recorded moments' Frames, oldest first (see ``history``)."""
+        return self.history.frames
+
+    def rewind(self, index: int) -> Frame:
+        """Put the experiment back to recorded moment ``index`` (of ``frames``;
+        -1 is the newest): weights, optimizers, counters and settings as they
+        were, every view showing it. Training (``train``, Play, a step, or
+        ``resume``) continues from there and drops the later moments."""
+        if not len(self.history):
+            raise GANLabError("nothing is recorded yet: train first")
+        if not -len(self.history) <= index < len(self.history):
+            raise IndexError(f"moment {index} is not recorded: there are {len(self.history)}")
+        self.runner.pause()
+        moment = self.history.restore(self.trainer, index)
+        with pn.io.hold():
+            self.refresh()
+            self.controls.set_iteration(moment.iteration)
+            self.timeline.sync()
+        return self._scene.frame
+
+    def resume(self) -> None:
+        """Play from the moment rewound to (the later moments are dropped)."""
+        self.runner.play()
+
+    def _resume_point(self) -> None:
+        """Before training: from a rewound moment, drop what came after it."""
+        if self.history.rewound:
+            iteration = self.history[self.history.position].iteration
+            self.history.truncate()
+            self.charts.truncate(iteration)
+            self.timeline.sync()
+            self.notify(f"Resumed from iteration {iteration:,}: the moments recorded after it are dropped.", "info")
+
+    def _scrub(self, index: int) -> None:
+        """The timeline's slider moved."""
+        if len(self.history) and not self._closed:
+            self.rewind(index)
+
+    def export(self, path, kind: str | None = None, layers=None, size: int = 400) -> list[Path]:
+        """Save the experiment: ``lab.export("now.png")`` (the layered view),
+        ``"run.gif"`` (the recorded training), ``"config.json"`` (settings),
+        ``"model.pt"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
+        (GAN Lab's format). ``layers`` defaults to those switched on. Returns
+        the files written."""
+        return write_export(path, self.trainer, self._export_frames(kind or Path(path).suffix), kind=kind,
+                            layers=self._export_layers(layers), size=size)
+
+    def _export_frames(self, kind: str) -> list[Frame]:
+        if kind.lstrip(".") == "gif":
+            return self.history.frames
+        return [self._scene.frame] if self._scene is not None else []
+
+    def _export_layers(self, layers=None) -> tuple:
+        from .render import LAYERS
+
+        if layers is not None:
+            return tuple(layers)
+        return tuple(name for name in LAYERS if getattr(self.layered, name))
+
+    def download(self, kind: str) -> io.BytesIO:
+        """A download's content (PNG, GIF or the settings); a problem is named in the message area."""
+        buffer = io.BytesIO()
+        try:
+            files = export_files(kind, self.trainer, self._export_frames(kind), stem="ganlab",
+                                 layers=self._export_layers())
+        except GANLabError as exc:
+            self.notify(f"Cannot export: {exc}", "warning")
+            return buffer
+        buffer.write(next(iter(files.values())) if len(files) == 1 else zipped(files))
+        buffer.seek(0)
+        return buffer
 
     def _refresh_soon(self) -> None:
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
@@ -286,7 +433,7 @@ class GANLab(Viewer):
     def _structure_changed(self, *events) -> None:
         # the trainer (watching first) has rebuilt the experiment; like GAN Lab, stop playing
         self.runner.pause()
-        self.charts.reset()
+        self._new_record()
         self.controls.set_selected(self.config.distribution)
         self._refresh_soon()
 
@@ -294,7 +441,7 @@ class GANLab(Viewer):
         if self._closed or self.trainer is None or self._scene is None:
             return
         if event.name == "playing" and not event.new:
-            self._publish(self._scene)  # paused: bring every view up to the last frame
+            self._settle()  # paused: every view shows where training stands, and the record keeps it
         else:
             self.overview.set_flow(self.runner.playing, self.runner.current_substep)
 
@@ -340,7 +487,7 @@ class GANLab(Viewer):
             if already:
                 # already on it: a click starts the experiment over, as in GAN Lab
                 self.trainer.reset()
-                self.charts.reset()
+                self._new_record()
                 self._refresh_soon()
             if name in MIXTURES:
                 self.notify(f"{name}: a mode-collapse benchmark ({len(MIXTURES[name].centres)} Gaussians). The "
@@ -365,7 +512,7 @@ class GANLab(Viewer):
         ok = self._attempt(f"Cannot load the pretrained {name} model",
                            lambda: restore(self.trainer, load_checkpoint(path, device=self.config.device)))
         if ok:
-            self.charts.reset()
+            self._new_record()
             self.controls.set_selected(name)
             self._refresh_soon()
             if not quiet:
@@ -413,9 +560,7 @@ class GANLab(Viewer):
         except ConfigError as exc:
             self.notify(f"Cannot save in GAN Lab's format: {exc}", "warning")
             return buffer
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, content in files.items():
-                zf.writestr(name, content)
+        buffer.write(zipped(files))
         buffer.seek(0)
         return buffer
 
@@ -504,7 +649,7 @@ class GANLab(Viewer):
                 other.close()
         ok = self._attempt(f"Cannot load {name}", load)
         if ok:
-            self.charts.reset()
+            self._new_record()
             self._refresh_soon()
             self.notify(f"Loaded {name}: {self.config.distribution}, iteration {self.trainer.iteration:,}.",
                         "success")

@@ -215,6 +215,21 @@ class ExperimentConfig(param.Parameterized):
         values.update(changes)
         return type(self)(**values)
 
+    def to_query(self) -> dict[str, str]:
+        """The settings that differ from GAN Lab's defaults, as URL text
+        (``parse_settings`` reads them back). A drawing cannot travel in an
+        address: its points, and ``distribution=drawing``, are left out, as is
+        the device (the other machine's own)."""
+        out: dict[str, str] = {}
+        for name in self._field_names():
+            if name in ("drawn_points", "device"):
+                continue
+            value, default = getattr(self, name), self.param[name].default
+            if value == default or (name == "distribution" and value == "drawing"):
+                continue
+            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
+
     def differences(self, other: "ExperimentConfig") -> dict[str, tuple[Any, Any]]:
         """``{name: (mine, theirs)}`` for every field whose values differ."""
         mine, theirs = self.to_dict(), other.to_dict()

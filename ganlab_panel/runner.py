@@ -34,6 +34,7 @@ import panel as pn
 import param
 
 from . import kernels
+from .history import History
 from .scene import Scene, compute_scene
 from .trainer import Trainer
 
@@ -97,6 +98,9 @@ POLL_MS = 10
 #: before it trains on (the event loop is busy with other sessions).
 MAX_PUBLISH_WAIT = 0.5
 
+#: the longest (s) pausing waits for the training thread to stop.
+MAX_STOP_WAIT = 2.0
+
 #: while playing, the grid KL/JS are measured at most this often (s).
 DIVERGENCE_INTERVAL = 0.2
 
@@ -128,9 +132,15 @@ class Runner(param.Parameterized):
 
     def __init__(self, trainer: Trainer, publish: Callable[[Scene], None],
                  scene_options: Callable[[], dict] | None = None,
-                 notify: Callable[[str, str], None] | None = None, **params):
+                 notify: Callable[[str, str], None] | None = None, history: History | None = None,
+                 before_training: Callable[[], None] | None = None, **params):
         super().__init__(**params)
         self.trainer = trainer
+        #: the record frames are offered to (every frame made; it keeps what is due)
+        self.history = history
+        #: called on the event loop before play or a step trains (e.g. to resume
+        #: from a rewound moment)
+        self._before_training = before_training or (lambda: None)
         # live frames never wait for the compiled kernel: the NumPy path trains
         # until it is ready (a second or so; seconds the very first time)
         trainer.wait_for_compile = False
@@ -158,7 +168,15 @@ class Runner(param.Parameterized):
     # ------------------------------------------------------------ work
     def _work(self, action: Callable[[], None]) -> Scene:
         action()
-        return compute_scene(self.trainer, **self._scene_options())
+        return self._scene(self.trainer, **self._scene_options())
+
+    def _scene(self, trainer: Trainer, **options) -> Scene:
+        """A Scene of ``trainer``, recorded in the history if a moment is due."""
+        with trainer.lock:
+            scene = compute_scene(trainer, **options)
+            if self.history is not None:
+                self.history.record(trainer, scene.frame)
+        return scene
 
     async def _run(self, action: Callable[[], None], wait: bool = False) -> Scene | None:
         """Run ``action`` and a snapshot in the worker; publish the Scene.
@@ -276,7 +294,7 @@ class Runner(param.Parameterized):
                 fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
                 if fresh:
                     last_divergences = t0
-                scene = compute_scene(trainer, divergences=fresh, **self._scene_options())
+                scene = self._scene(trainer, divergences=fresh, **self._scene_options())
                 self.timings["scene"] += time.perf_counter() - t0
                 self.timings["frames"] += 1
             except Exception as exc:  # a broken trainer must not kill the session silently
@@ -379,11 +397,15 @@ class Runner(param.Parameterized):
         self._thread.start()
 
     def _stop_live(self) -> None:
+        """Stop the training thread and wait for it: once this returns, the
+        trainer stands still (a chunk takes ~4 ms; a Scene at most tens)."""
         self._stop.set()
         self._consumed.set()
-        self._thread = None
+        thread, self._thread = self._thread, None
         self._doc = None
         self._loop = None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=MAX_STOP_WAIT)
 
     # --------------------------------------------------------- controls
     def _ensure_callback(self):
@@ -435,6 +457,7 @@ class Runner(param.Parameterized):
     def play(self) -> None:
         if self._closed or self.playing:
             return
+        self._before_training()
         self.playing = True
         if not self.slow:
             self._start_live()
@@ -448,9 +471,9 @@ class Runner(param.Parameterized):
                   f"train {1000 * t['train'] / frames:.1f} ms, scene {1000 * t['scene'] / frames:.1f} ms, "
                   f"wait {1000 * t['wait'] / frames:.1f} ms; publish {1000 * t['publish'] / max(t['published'], 1):.1f}"
                   f" ms per frame published", flush=True)
+        self._stop_live()
         self.playing = False
         self._recent = []
-        self._stop_live()
         self._sync_callback()
 
     def toggle(self) -> None:
@@ -459,15 +482,18 @@ class Runner(param.Parameterized):
     async def step_d(self) -> Scene | None:
         """One discriminator update (pauses play first, as GAN Lab does)."""
         self.pause()
+        self._before_training()
         return await self._run(self.trainer.step_d, wait=True)
 
     async def step_g(self) -> Scene | None:
         self.pause()
+        self._before_training()
         return await self._run(self.trainer.step_g, wait=True)
 
     async def step(self) -> Scene | None:
         """One full iteration."""
         self.pause()
+        self._before_training()
         return await self._run(lambda: self.trainer.train(1), wait=True)
 
     async def reset(self) -> Scene | None:

@@ -453,8 +453,8 @@ class Trainer:
                 "d_optimizer": _optimizer_state_cpu(self.d_optimizer),
                 "g_optimizer": _optimizer_state_cpu(self.g_optimizer),
                 "counters": [self.iteration, self.d_steps, self.g_steps, self._noise_cursor, self._real_cursor],
-                "last_losses": [torch.tensor(float(t)) if t is not None else None
-                                for t in (self._last_d_loss, self._last_g_loss)],
+                # floats, not float32 tensors: a restored Frame shows the very same losses
+                "last_losses": [float(t) if t is not None else None for t in (self._last_d_loss, self._last_g_loss)],
                 "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
                 "penalty_rng": json.dumps(self._penalty_rng.bit_generator.state),
                 "d_sn": [cpu(u) for u in self.discriminator.sn_vectors()],

@@ -7,5 +7,6 @@ from .drawing import DrawingView
 from .layered import LayeredView
 from .overview import OverviewGraph
 from .settings import SettingsView
+from .timeline import TimelineView
 
-__all__ = ["ChartsView", "ControlsView", "DrawingView", "LayeredView", "OverviewGraph", "SettingsView"]
+__all__ = ["ChartsView", "ControlsView", "DrawingView", "LayeredView", "OverviewGraph", "SettingsView", "TimelineView"]

@@ -51,6 +51,7 @@ class ChartsView(Viewer):
         self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences),
                         "modes": DirectSources(self.modes)}
         self._rows = {c: [] for c in COLUMNS}   # what the charts show, when streamed directly
+        self._marks: dict[int, object] = {}     # the rewound moment's line, per Bokeh figure
         # one pane for the values: one update a frame, not one per value
         self.values = pn.pane.HTML(stylesheets=[":host { font-size: 13px; }"], margin=(0, 0, 4, 0))
         self._show(np.nan, np.nan, np.nan, np.nan)
@@ -89,16 +90,70 @@ class ChartsView(Viewer):
                 # the column itself, and a list shared by two curves would grow twice
                 direct.stream(group, {"iteration": np.array([row["iteration"]]), col: np.array([row[col]])},
                               rollover=HISTORY)
-            x = self._rows["iteration"]
-            ys = np.array([self._rows[col] for _, col in groups], dtype=float)
-            lo, hi = (np.nanmin(ys), np.nanmax(ys)) if np.isfinite(ys).any() else (0.0, 1.0)
-            pad = max(hi - lo, 1e-3) * 0.08
-            for r in direct.handle("x_range"):
-                r.update(start=x[0], end=max(x[-1], x[0] + 1))
-            if chart == "modes":
-                continue  # percentages: the axis stays 0-105
-            for r in direct.handle("y_range"):
-                r.update(start=lo - pad, end=hi + pad)
+            self._fit(chart)
+
+    def _fit(self, chart: str) -> None:
+        """Fit a chart's axes to the points it shows."""
+        direct, groups = self._direct[chart], CURVES[chart]
+        x = self._rows["iteration"]
+        if not x:
+            return
+        ys = np.array([self._rows[col] for _, col in groups], dtype=float)
+        lo, hi = (np.nanmin(ys), np.nanmax(ys)) if np.isfinite(ys).any() else (0.0, 1.0)
+        pad = max(hi - lo, 1e-3) * 0.08
+        for r in direct.handle("x_range"):
+            r.update(start=x[0], end=max(x[-1], x[0] + 1))
+        if chart == "modes":
+            return  # percentages: the axis stays 0-105
+        for r in direct.handle("y_range"):
+            r.update(start=lo - pad, end=hi + pad)
+
+    def show(self, frame: Frame) -> None:
+        """Show a frame's values without charting them (a rewound moment), and
+        mark its iteration on every chart."""
+        mixture = frame.modes_total is not None
+        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
+                   (frame.modes, frame.modes_total, frame.high_quality) if mixture else None)
+        self.mark(frame.iteration)
+
+    def mark(self, iteration: int | None) -> None:
+        """A dashed line across each chart at ``iteration`` (None: no line)."""
+        from bokeh.models import Span
+
+        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+            for direct in self._direct.values():
+                for figure in direct.handle("plot"):
+                    span = self._marks.get(id(figure))
+                    if span is None:
+                        if iteration is None:
+                            continue
+                        span = Span(location=iteration, dimension="height", line_color="#555555",
+                                    line_dash="dashed", line_width=1, tags=["ganlab-mark"])
+                        figure.add_layout(span)
+                        self._marks[id(figure)] = span
+                    span.update(location=iteration if iteration is not None else 0, visible=iteration is not None)
+
+    def truncate(self, iteration: int) -> None:
+        """Drop the points after ``iteration`` (training resumes from a rewound moment)."""
+        history = self.history
+        kept = history[history["iteration"] <= iteration].reset_index(drop=True)
+        if len(kept) == len(history):
+            return
+        self.reset()
+        if not len(kept):
+            return
+        self._last_iteration = int(kept["iteration"].iloc[-1])
+        if not all(direct.rendered for direct in self._direct.values()):
+            self.buffer.send(kept)
+            return
+        self._rows = {c: [float(v) for v in kept[c]] for c in COLUMNS}
+        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+            for chart, groups in CURVES.items():
+                for group, col in groups:
+                    for source in self._direct[chart].sources(group):
+                        source.data = {"iteration": np.array(self._rows["iteration"]),
+                                       col: np.array(self._rows[col])}
+                self._fit(chart)
 
     def _show(self, d_loss: float, g_loss: float, kl: float, js: float, modes: tuple | None = None) -> None:
         fmt = lambda v: "–" if not np.isfinite(v) else f"{v:.4f}"  # noqa: E731

@@ -103,6 +103,13 @@ class ControlsView(Viewer):
         self.save_ganlab = pn.widgets.FileDownload(callback=app.ganlab_download, filename="ganlab-model-ganlab.zip",
                                                    label="Save for GAN Lab", color="light", width=140,
                                                    css_classes=["ganlab-save-ganlab"])
+        def export(kind, label, filename, width):
+            return pn.widgets.FileDownload(callback=lambda: app.download(kind), filename=filename, label=label,
+                                           color="light", width=width, css_classes=[f"ganlab-export-{kind}"])
+
+        self.export_png = export("png", "PNG", "ganlab.png", 70)
+        self.export_gif = export("gif", "GIF of the run", "ganlab.gif", 120)
+        self.export_config = export("config", "Settings", "ganlab-config.json", 80)
         self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
                                 accept=".pt,.json,.bin,.zip,.csv", width=230, css_classes=["ganlab-upload"])
 
@@ -157,7 +164,9 @@ class ControlsView(Viewer):
                                       margin=(0, 5)),
                          pn.Row(*self.distributions, self.draw, margin=0),
                          pn.Row(self.pretrained, self.more_data, margin=0), margin=0)
-        files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0), self.upload, margin=0)
+        files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0),
+                          pn.Row(self.export_png, self.export_gif, self.export_config, margin=0),
+                          self.upload, margin=0)
         return pn.Column(
             pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter,
                    pn.Column(self.speed, self.rates, margin=0), data, files, margin=0, align="center"),
