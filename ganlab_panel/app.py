@@ -169,7 +169,8 @@ class GANLab(Viewer):
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
         self.controls.set_selected(config.distribution)
-        self._publish(compute_scene(self.trainer, **self.layered.wants))
+        self._publish(self._current_scene())  # the record starts with the experiment's first moment
+        self.timeline.sync()
         self._register_session_end()
         # served: the page address follows the settings, so a copied link opens this setup
         doc = pn.state.curdoc
@@ -302,7 +303,14 @@ class GANLab(Viewer):
 
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
-        self._publish(compute_scene(self.trainer, **self.layered.wants))
+        self._publish(self._current_scene())
+
+    def _current_scene(self, force: bool = False) -> Scene:
+        """A Scene of where the trainer stands, recorded if a moment is due (or ``force``)."""
+        with self.trainer.lock:
+            scene = compute_scene(self.trainer, **self.layered.wants)
+            self.history.record(self.trainer, scene.frame, force=force)
+        return scene
 
     def _new_record(self) -> None:
         """A new experiment (rebuilt, loaded, other data): its charts and record start over."""
@@ -312,10 +320,7 @@ class GANLab(Viewer):
 
     def _settle(self) -> None:
         """Training stopped: show where it stands, and keep that as the newest moment."""
-        with self.trainer.lock:
-            scene = compute_scene(self.trainer, **self.layered.wants)
-            self.history.record(self.trainer, scene.frame, force=True)
-        self._publish(scene)
+        self._publish(self._current_scene(force=True))
 
     # ---------------------------------------------------------- code API
     def train(self, iterations: int, record_every: int = 50) -> Frame:

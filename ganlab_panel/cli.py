@@ -28,6 +28,13 @@ from .presets import PRESETS, preset_settings
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
 
+#: ``--export`` kinds: (file name, what it is); config.json and checkpoint.pt are always written
+CLI_EXPORTS = {
+    "gif": ("training.gif", "a film of the run's layered view, ~100 frames"),
+    "png": ("final.png", "the layered view at the end"),
+    "ganlab": ("ganlab_model.json", "the model in GAN Lab's format, with ganlab_model.weights.bin"),
+}
+
 
 def _option_type(name: str):
     """argparse's converter for a setting: its type from the text; bounds are
@@ -77,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="continue from a checkpoint.pt (ours) or a GAN Lab model .json")
     train.add_argument("--out", type=Path, default=Path("ganlab-run"), help="output folder [default: ganlab-run]")
     train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    train.add_argument("--export", action="append", default=[], choices=list(CLI_EXPORTS),
+                       help="also write: " + "; ".join(f"{k} ({v[1]})" for k, v in CLI_EXPORTS.items())
+                            + " [repeat for several]")
     _add_config_options(train)
     train.set_defaults(func=cmd_train)
 
@@ -185,7 +195,9 @@ def cmd_train(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     total = args.iterations
     chunk = max(1, min(500, total // 100 or 1))
-    history = [_metrics(trainer.snapshot())]
+    first = trainer.snapshot()
+    history = [_metrics(first)]
+    frames = [first] if "gif" in args.export else None   # the film's frames: one per chunk
     start = time.perf_counter()
     done = 0
     diverged = False
@@ -196,6 +208,8 @@ def cmd_train(args) -> int:
             done += n
             frame = trainer.snapshot()
             history.append(_metrics(frame))
+            if frames is not None:
+                frames.append(frame)
             bar.update(n)
             bar.set_postfix(d_loss=f"{frame.d_loss:.3f}", g_loss=f"{frame.g_loss:.3f}", js=f"{frame.js:.3f}")
             if frame.diverged:
@@ -223,6 +237,13 @@ def cmd_train(args) -> int:
     summary += f" ({metrics['iterations_per_second']} it/s)"
     print(summary)
     print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")
+    if args.export:
+        from .export import write_export
+
+        for kind in dict.fromkeys(args.export):
+            name = CLI_EXPORTS[kind][0]
+            written = write_export(out / name, trainer, frames if kind == "gif" else [frame], kind=kind)
+            print("wrote " + ", ".join(str(p) for p in written))
     if diverged:
         print(f"training diverged (NaN or infinity) at iteration {frame.iteration} and was stopped; "
               "try a smaller learning rate", file=sys.stderr)

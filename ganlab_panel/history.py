@@ -177,10 +177,12 @@ class History:
         """Keep every other moment (the first and the newest always), at twice the stride."""
         newest = self.moments[-1]
         kept = self.moments[:-1:2]
+        # the new stride: at least the spacing left (frames may come less often than the stride asked)
+        spacing = (kept[-1].iteration - kept[0].iteration) // max(1, len(kept) - 1)
         if kept[-1] is not newest:
             kept.append(newest)
         self.moments = kept
-        self.stride *= 2
+        self.stride = max(self.stride * 2, spacing)
 
     # ------------------------------------------------------- rewinding
     def restore(self, trainer, index: int) -> Moment:

@@ -1,0 +1,188 @@
+"""The app's record, timeline and exports, from Python (GANLab's API) and its objects."""
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import panel as pn
+import pytest
+from bokeh.document import Document
+from PIL import Image
+
+from ganlab_panel import ExperimentConfig, GANLab, kernels, render
+from ganlab_panel.checkpoint import load_checkpoint, load_ganlab_model
+from ganlab_panel.errors import GANLabError
+from ganlab_panel.export import GIF_MAX_FRAMES
+
+
+@pytest.fixture
+def lab():
+    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
+    pn.panel(lab).get_root(Document())
+    yield lab
+    lab.close()
+
+
+def test_train_records_a_moment_every_fifty_iterations_and_draws_the_last(lab):
+    frame = lab.train(500)
+    assert frame.iteration == 500 == lab.trainer.iteration
+    assert [f.iteration for f in lab.frames] == [0, *range(50, 501, 50)]   # from the start
+    assert "000,500" in lab.controls.iteration.object
+    assert lab.charts.history["iteration"].iloc[-1] == 500
+    assert "11 moments" in lab.timeline.label.object
+
+
+def test_rewinding_shows_that_moment_everywhere_and_resuming_drops_what_came_after(lab):
+    lab.train(500)
+    chart_points = len(lab.charts.history)
+    target = lab.frames[3]
+    shown = lab.rewind(3)
+    assert lab.trainer.iteration == target.iteration == shown.iteration
+    np.testing.assert_array_equal(shown.fake, target.fake)
+    np.testing.assert_array_equal(lab.layered.displayed("Fake")["x"], target.fake[:, 0].astype(np.float32))
+    assert len(lab.charts.history) == chart_points     # the charts keep the whole run...
+    marks = [m for m in lab.charts._marks.values() if m.visible]
+    assert marks and all(m.location == target.iteration for m in marks)   # ...marking the moment shown
+    assert lab.timeline.resume.visible and lab.timeline.slider.value == 3
+    assert f"{target.iteration:,}" in lab.timeline.label.object
+    lab.train(100)                                      # resume from there
+    assert lab.trainer.iteration == target.iteration + 100
+    assert [f.iteration for f in lab.frames][-3:] == [target.iteration, target.iteration + 50,
+                                                      target.iteration + 100]
+    assert lab.charts.history["iteration"].max() == target.iteration + 100
+    assert not lab.timeline.resume.visible
+    assert "Resumed from iteration" in lab.message
+
+
+def test_the_timeline_slider_rewinds_and_play_resumes(lab):
+    lab.train(300)
+    lab.timeline.slider.value = 1                       # as if dragged
+    assert lab.history.rewound and lab.trainer.iteration == lab.frames[1].iteration
+    lab.runner.play()                                   # Play from a rewound moment resumes there
+    lab.runner.pause()
+    assert not lab.history.rewound
+    assert lab.frames[1].iteration < lab.trainer.iteration
+    assert lab.frames[-1].iteration == lab.trainer.iteration   # pausing keeps where training stands
+
+
+def test_rewind_refuses_what_is_not_recorded():
+    lab = GANLab(use_pretrained=False)
+    try:
+        assert lab.rewind(0).iteration == 0          # the record starts with the experiment
+        with pytest.raises(IndexError):
+            lab.rewind(1)
+        lab.train(100)
+        with pytest.raises(IndexError):
+            lab.rewind(99)
+        lab.history.clear()
+        with pytest.raises(GANLabError, match="train first"):
+            lab.rewind(0)
+    finally:
+        lab.close()
+
+
+def test_a_new_experiment_starts_a_new_record(lab):
+    lab.train(200)
+    lab.config.d_neurons = 6                            # structural: rebuilt
+    assert [f.iteration for f in lab.frames] == [0] and lab.charts.history["iteration"].tolist() == [0]
+    lab.train(100)
+    assert [f.iteration for f in lab.frames] == [0, 50, 100]
+
+
+def test_exports_from_python(lab, tmp_path):
+    lab.train(400)
+    png, = lab.export(tmp_path / "now.png")
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size == (400, 400 + render.CAPTION_HEIGHT)
+    gif, = lab.export(tmp_path / "run.gif")
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == len(lab.frames) and im.size == (320, 320 + render.CAPTION_HEIGHT)
+    cfg, = lab.export(tmp_path / "settings.json")
+    assert ExperimentConfig.from_json(cfg.read_text()).to_dict() == lab.config.to_dict()
+    pt, = lab.export(tmp_path / "model.pt")
+    assert load_checkpoint(pt).iteration == 400
+    pair = lab.export(tmp_path / "ganlab_model.json", kind="ganlab")
+    assert sorted(p.name for p in pair) == ["ganlab_model.json", "ganlab_model.weights.bin"]
+    assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 400
+    zipped, = lab.export(tmp_path / "model.zip")
+    with zipfile.ZipFile(zipped) as zf:
+        assert sorted(zf.namelist()) == ["model.json", "model.weights.bin"]
+    with pytest.raises(GANLabError, match="cannot tell"):
+        lab.export(tmp_path / "model.txt")
+
+
+def test_a_picture_shows_the_layers_that_are_on(lab):
+    lab.train(50)
+    lab.layered.heatmap = False
+    lab.layered.fake = False
+    lab.layered.gradients = False
+    img = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:400]
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    green = (g - np.maximum(r, b)) > 50                # real dots
+    purple = (np.minimum(r, b) - g > 40) & (g < 120)   # fake dots or a dense manifold
+    assert green.sum() > 200
+    # where the real samples are, in image coordinates (y down)
+    real = lab.frames[-1].real
+    ys, xs = np.nonzero(green)
+    assert abs(xs.mean() / 400 - real[:, 0].mean()) < 0.05 and abs(1 - ys.mean() / 400 - real[:, 1].mean()) < 0.05
+    heat_off = purple.sum()
+    lab.layered.heatmap = True
+    with_heat = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:400]
+    assert np.abs(with_heat - img).sum() > 0 and heat_off >= 0
+
+
+def test_a_film_of_a_long_run_has_at_most_its_frame_limit(lab):
+    lab.history.max_moments = 1000
+    lab.train(GIF_MAX_FRAMES * 60, record_every=50)
+    assert len(lab.frames) > GIF_MAX_FRAMES
+    with Image.open(lab.download("gif")) as im:
+        assert im.n_frames == GIF_MAX_FRAMES
+
+
+def test_downloads_say_what_is_missing(lab):
+    assert lab.download("gif").getvalue() == b""
+    assert "nothing to animate yet" in lab.message
+    settings = json.loads(lab.download("config").getvalue())
+    assert settings["distribution"] == "ring" and settings["seed"] == 0
+
+
+def test_settings_travel_as_url_text():
+    cfg = ExperimentConfig(distribution="ring", d_lr=0.03, d_spectral_norm=True, g_neurons=12)
+    query = cfg.to_query()
+    assert query == {"distribution": "ring", "d_lr": "0.03", "d_spectral_norm": "true", "g_neurons": "12"}
+    lab = GANLab.from_url(query)
+    try:
+        assert lab.config.to_query() == query
+    finally:
+        lab.close()
+    drawn = ExperimentConfig(distribution="drawing", drawn_points=np.full((3, 2), 0.5))
+    assert drawn.to_query() == {}                      # a drawing cannot travel in an address
+
+
+def test_cli_exports_a_film_and_a_picture(tmp_path):
+    kernels.warm_up(wait=True)
+    out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",
+                          "--iterations", "600", "--seed", "1", "--out", str(tmp_path), "--quiet",
+                          "--export", "gif", "--export", "png", "--export", "ganlab"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    with Image.open(tmp_path / "training.gif") as im:
+        assert im.n_frames >= 50 and im.size[0] == 320
+    with Image.open(tmp_path / "final.png") as im:
+        assert im.size == (400, 400 + render.CAPTION_HEIGHT)
+    assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 600
+    assert "training.gif" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring8",
+                          "--iterations", "10", "--out", str(tmp_path / "b"), "--quiet", "--export", "ganlab"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "GAN Lab's format has no distribution" in bad.stderr
+    assert (tmp_path / "b" / "checkpoint.pt").exists()     # the run itself is kept
+
+
+def test_download_buffers_are_readable_images(lab):
+    lab.train(100)
+    assert Image.open(io.BytesIO(lab.download("png").getvalue())).format == "PNG"
+    assert Image.open(io.BytesIO(lab.download("gif").getvalue())).format == "GIF"
