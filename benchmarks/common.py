@@ -47,14 +47,15 @@ def iteration(page) -> int:
 
 
 class Server:
-    """``panel serve apps/ganlab.py`` on a free loopback port, with its log."""
+    """``panel serve apps/ganlab.py apps/compare.py`` on a free loopback port, with its log."""
 
     def __init__(self, *extra_args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/ganlab"
         self._log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), "--port", str(self.port),
+            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), str(ROOT / "apps" / "compare.py"),
+             "--port", str(self.port),
              "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{self.port}", *extra_args],
             cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.pid = self.proc.pid

@@ -20,17 +20,19 @@ from .trainer import Trainer
 __version__ = "0.1.0"
 
 
-
 def __getattr__(name):
     # The app needs Panel and HoloViews; import it only when asked for, so the
     # engine stays importable (and light) without them.
     if name == "GANLab":
         from .app import GANLab
         return GANLab
+    if name == "CompareLab":
+        from .compare import CompareLab
+        return CompareLab
     raise AttributeError(f"module 'ganlab_panel' has no attribute {name!r}")
 
 
-__all__ = ["GANLab", 
-    "ConfigError", "DataError", "DISTRIBUTIONS", "ExperimentConfig", "Frame", "GANLabError",
-    "ModelFileError", "Trainer", "load_ganlab_model", "save_ganlab_model", "__version__",
+__all__ = [
+    "CompareLab", "ConfigError", "DataError", "DISTRIBUTIONS", "ExperimentConfig", "Frame", "GANLabError",
+    "GANLab", "ModelFileError", "Trainer", "load_ganlab_model", "save_ganlab_model", "__version__",
 ]

@@ -122,6 +122,24 @@ def _title(text: str, letter: str) -> pn.pane.HTML:
         f"margin-right:8px'>{letter}</span>{text}</div>", stylesheets=[PAGE_CSS], margin=(4, 0))
 
 
+def register_session_end(obj) -> None:
+    """Have a served session's end call ``obj.close()`` (nothing outside a server)."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return
+    _ignore_closed_connections()
+    ref = weakref.ref(obj)
+
+    def on_destroyed(session_context, ref=ref):
+        alive = ref()
+        if alive is not None:
+            alive.close()
+
+    # Only with a live session: with none, Panel would register the
+    # callback for every future session of the server.
+    pn.state.on_session_destroyed(on_destroyed)
+
+
 class GANLab(Viewer):
     """GAN Lab: train a small GAN on 2D data and watch every part of it.
 
@@ -231,20 +249,7 @@ class GANLab(Viewer):
 
     # ---------------------------------------------------------- session
     def _register_session_end(self) -> None:
-        doc = pn.state.curdoc
-        if doc is None or doc.session_context is None:
-            return
-        _ignore_closed_connections()
-        ref = weakref.ref(self)
-
-        def on_destroyed(session_context, ref=ref):
-            lab = ref()
-            if lab is not None:
-                lab.close()
-
-        # Only with a live session: with none, Panel would register the
-        # callback for every future session of the server.
-        pn.state.on_session_destroyed(on_destroyed)
+        register_session_end(self)
 
     def close(self) -> None:
         """Stop training and callbacks, release the trainer and the streams."""

@@ -110,15 +110,16 @@ def cmd_serve(args) -> int:
     import panel as pn
 
     from .app import GANLab
+    from .compare import CompareLab
     from .scene import warm_up
 
     pn.extension(notifications=False)
     threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
     origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
     origins += args.allow_websocket_origin or []
-    print(f"GAN Lab: http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}"
-          f":{args.port}/ganlab  (Ctrl+C stops it)", flush=True)
-    pn.serve({"ganlab": GANLab.from_url}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
+    host = f"http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}:{args.port}"
+    print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; Ctrl+C stops it)", flush=True)
+    pn.serve({"ganlab": GANLab.from_url, "compare": CompareLab.from_url}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
              websocket_origin=origins, websocket_max_message_size=80 * 2**20)
     return 0
 

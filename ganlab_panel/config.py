@@ -227,7 +227,7 @@ class ExperimentConfig(param.Parameterized):
             value, default = getattr(self, name), self.param[name].default
             if value == default or (name == "distribution" and value == "drawing"):
                 continue
-            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            out[name] = setting_text(value)
         return out
 
     def differences(self, other: "ExperimentConfig") -> dict[str, tuple[Any, Any]]:
@@ -266,6 +266,13 @@ def parse_setting(name: str, text: str) -> Any:
         raise ConfigError(f"invalid value for {name!r}: {exc}", name) from None
     _check_field(ExperimentConfig, name, value)
     return value
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as URL text (``setting_from_text`` reads it back)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def setting_from_text(name: str, text: str) -> Any:

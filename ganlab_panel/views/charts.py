@@ -39,7 +39,7 @@ class ChartsView(Viewer):
         self.buffer = hv.streams.Buffer(_empty(), length=HISTORY, index=False)
         self._last_iteration = -1
         opts = dict(**plots.CANVAS, width=width, height=height, toolbar=None, xlabel="iteration", framewise=True,
-                    fontsize={"legend": 9, "labels": 10, "ticks": 9})
+                    fontsize={"legend": 9, "labels": 10, "ticks": 9}, hooks=[self._add_mark])
         self.losses = pn.pane.HoloViews(linked_axes=False, object=
             hv.DynamicMap(plots.loss_chart, streams=[self.buffer]).opts(**opts), margin=0)
         self.divergences = pn.pane.HoloViews(linked_axes=False, object=
@@ -116,22 +116,26 @@ class ChartsView(Viewer):
                    (frame.modes, frame.modes_total, frame.high_quality) if mixture else None)
         self.mark(frame.iteration)
 
-    def mark(self, iteration: int | None) -> None:
-        """A dashed line across each chart at ``iteration`` (None: no line)."""
+    def _add_mark(self, plot, element) -> None:
+        """HoloViews hook: each chart figure gets its (hidden) line for a rewound moment."""
         from bokeh.models import Span
 
+        figure = plot.state
+        if id(figure) not in self._marks:
+            span = Span(location=0, dimension="height", line_color="#555555", line_dash="dashed", line_width=1,
+                        visible=False, tags=["ganlab-mark"])
+            figure.add_layout(span)
+            self._marks[id(figure)] = span
+
+    def mark(self, iteration: int | None) -> None:
+        """A dashed line across each chart at ``iteration`` (None: no line)."""
+        spans = list(self._marks.values())
+        if iteration is None and not any(span.visible for span in spans):
+            return
         with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
-            for direct in self._direct.values():
-                for figure in direct.handle("plot"):
-                    span = self._marks.get(id(figure))
-                    if span is None:
-                        if iteration is None:
-                            continue
-                        span = Span(location=iteration, dimension="height", line_color="#555555",
-                                    line_dash="dashed", line_width=1, tags=["ganlab-mark"])
-                        figure.add_layout(span)
-                        self._marks[id(figure)] = span
-                    span.update(location=iteration if iteration is not None else 0, visible=iteration is not None)
+            for span in spans:
+                span.update(location=iteration if iteration is not None else span.location,
+                            visible=iteration is not None)
 
     def truncate(self, iteration: int) -> None:
         """Drop the points after ``iteration`` (training resumes from a rewound moment)."""

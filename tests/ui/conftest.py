@@ -46,13 +46,15 @@ def wait_for_http(url: str, timeout: float = 90.0) -> None:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """`panel serve apps/ganlab.py` on a free port; its log is kept for failures."""
+    """`panel serve apps/ganlab.py apps/compare.py` on a free port (the app's
+    URL; /compare beside it); its log is kept for failures."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "panel-serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), "--port", str(port),
+            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), str(ROOT / "apps" / "compare.py"),
+             "--port", str(port),
              "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/ganlab"

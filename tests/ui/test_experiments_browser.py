@@ -1,0 +1,162 @@
+"""Rewind, export, share and compare, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import open_page
+from .helpers import FAKE, click, iteration, message, samples, wait_until
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def drag_timeline(page, share: float) -> None:
+    """Drag the timeline's handle to ``share`` of its track, as a person would."""
+    track = page.locator(".ganlab-timeline .noUi-target").first.bounding_box()
+    page.locator(".ganlab-timeline .noUi-handle").first.hover()
+    page.mouse.down()
+    page.mouse.move(track["x"] + track["width"] * share, track["y"] + track["height"] / 2, steps=8)
+    page.mouse.up()
+
+
+def timeline_label(page) -> str:
+    return page.locator(".ganlab-timeline-label").inner_text()
+
+
+def settled(page) -> tuple[int, str]:
+    """The counter and the timeline's readout once they stop changing (a drag
+    sends several positions on its way)."""
+    def read():
+        return iteration(page), timeline_label(page)
+
+    def still():
+        first = read()
+        time.sleep(0.6)
+        return first if read() == first else None
+
+    return wait_until(still)
+
+
+def pause(page) -> int:
+    """Pause, and wait until the page shows where training stopped; that iteration."""
+    click(page, "ganlab-play")
+    wait_until(lambda: page.locator(".ganlab-play button").inner_text() == "Play")
+    wait_until(lambda: f"up to iteration {iteration(page):,};" in timeline_label(page))
+    return iteration(page)
+
+
+def test_the_timeline_rewinds_every_view_and_resumes_from_there(page, server_log):
+    log_start = len(server_log())
+    start = iteration(page)                                   # the pretrained model's
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > start + 3000)
+    newest = pause(page)
+    drag_timeline(page, 0.25)
+    rewound, label = settled(page)
+    assert "Rewound to iteration" in label and rewound < newest
+    assert f"{rewound:,}" in label and f"of {newest:,}" in label
+    fake_then = samples(page, FAKE)
+    assert page.locator(".ganlab-resume").is_visible()
+    # scrubbing to the end comes back to where training stood
+    drag_timeline(page, 1.05)
+    assert settled(page)[0] == newest
+    assert not page.locator(".ganlab-resume").is_visible()
+    drag_timeline(page, 0.25)
+    assert settled(page)[0] == rewound
+    np.testing.assert_allclose(samples(page, FAKE), fake_then)  # the same moment, the same samples
+    click(page, "ganlab-resume")                              # resume: play from the rewound moment
+    wait_until(lambda: "Resumed from iteration" in message(page))
+    wait_until(lambda: iteration(page) > rewound + 200)
+    pause(page)
+    assert "Traceback" not in server_log()[log_start:]
+    assert page.errors == []
+
+
+def test_png_gif_and_settings_download(page):
+    start = iteration(page)
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > start + 2000)
+    pause(page)
+    for kind, check in (("png", lambda b: Image.open(io.BytesIO(b)).format == "PNG"),
+                        ("gif", lambda b: Image.open(io.BytesIO(b)).n_frames > 2),
+                        ("config", lambda b: b'"distribution"' in b)):
+        with page.expect_download() as info:
+            page.locator(f".ganlab-export-{kind} button, .ganlab-export-{kind} a").first.click()
+        with open(info.value.path(), "rb") as f:
+            data = f.read()
+        assert data and check(data), kind
+    assert page.errors == []
+
+
+def test_a_copied_link_opens_the_same_setup(browser, app_url):
+    page = open_page(browser, f"{app_url}?{urlencode({'distribution': 'ring', 'd_lr': '0.03'})}")
+    try:
+        # the page's address follows every change of a setting...
+        click(page, "ganlab-edit")
+        select = page.locator(".ganlab-g-optimizer select")
+        select.wait_for(state="visible")
+        select.select_option("adam")
+        wait_until(lambda: "g_optimizer=adam" in page.evaluate("() => window.location.search"))
+        query = parse_qs(page.evaluate("() => window.location.search")[1:])
+        assert query["distribution"] == ["ring"] and query["d_lr"] == ["0.03"]
+        link = page.evaluate("() => window.location.href")
+    finally:
+        page.context.close()
+    # ...so the link, opened anew, has them all
+    other = open_page(browser, link)
+    try:
+        assert "bk-btn-primary" in other.locator(".ganlab-distribution-ring button").get_attribute("class")
+        click(other, "ganlab-edit")
+        select = other.locator(".ganlab-g-optimizer select")
+        select.wait_for(state="visible")
+        assert select.input_value() == "adam"
+        assert other.locator(".ganlab-d-lr select").input_value() == "0.03"
+        assert other.errors == []
+    finally:
+        other.context.close()
+
+
+def test_compare_trains_both_runs_and_shows_what_differs(browser, app_url):
+    url = app_url.replace("/ganlab", "/compare") + "?" + urlencode({"distribution": "gaussians",
+                                                                    "b.loss": "least_squares"})
+    page = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(url)
+        page.wait_for_selector(".ganlab-compare-settings", timeout=60_000)
+        page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle",
+                               timeout=60_000)
+        time.sleep(0.5)
+        diff = page.locator(".ganlab-compare-settings tr.ganlab-diff")
+        assert diff.count() == 1 and "least_squares" in diff.inner_text()
+        counters = [page.locator(f".ganlab-iteration-{s}") for s in "ab"]
+        count = lambda c: int(re.sub(r"\D", "", c.inner_text()) or 0)  # noqa: E731
+        click(page, "ganlab-play")
+        wait_until(lambda: all(count(c) > 500 for c in counters))
+        click(page, "ganlab-play")
+        # both runs drawn, each with its own fake samples
+        fakes = page.evaluate("""() => {
+          const out = [];
+          for (const doc of Bokeh.documents) for (const m of doc.all_models)
+            if ((m.type === 'Figure' || m.type === 'Plot') && m.x_range.end <= 1.0001)
+              for (const r of m.renderers)
+                if (r.glyph && r.glyph.type === 'Scatter' && r.glyph.fill_color.value === '#7b3294')
+                  out.push(Array.from(r.data_source.data.x));
+          return out;
+        }""")
+        assert len(fakes) == 2 and fakes[0] != fakes[1]
+        # the data is both runs': choosing other data starts both over on it
+        page.locator(".ganlab-compare-data select").select_option("ring")
+        wait_until(lambda: all(count(c) == 0 for c in counters))
+        assert "distribution=ring" in page.evaluate("() => window.location.search")
+        assert errors == []
+    finally:
+        page.context.close()
