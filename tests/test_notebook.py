@@ -18,6 +18,9 @@ def test_notebook_executes_without_errors(tmp_path):
     assert "grid JS divergence" in text
     assert "same generator after 100 more iterations: True" in text
     assert "iteration 4500: " in text and "/8 modes" in text and "mode-coverage" in text
+    assert "rewound to 150 - the trainer is at 150" in text           # rewind, from code
+    assert "[150, 200, 250]" in text or "150, 200, 250]" in text       # resumed there
+    assert "{'loss': ('log', 'least_squares')}" in text                # the comparison's difference
     # the live app was displayed (Panel's notebook output, not just a repr)
     assert any("application/vnd.holoviews_exec.v0+json" in o.get("data", {}) for o in outputs
                if o.output_type in ("display_data", "execute_result"))
