@@ -97,6 +97,11 @@ class ExperimentConfig(param.Parameterized):
         default=False,
         doc="Spectral normalisation of D: each weight divided by its largest singular value, "
             "estimated by one power iteration per D update.")
+    d_pack = _Int(
+        default=1, bounds=(1, 8),
+        doc="PacGAN packing: D judges this many samples at once (all real or all fake), which makes a "
+            "generator that drops modes easier to tell apart; 1: one sample, as in GAN Lab. Training "
+            "scores batch_size // d_pack packs; the views show D on packs of copies of one point.")
     d_lr = param.Number(
         default=0.1, bounds=(0, 10), inclusive_bounds=(False, True), softbounds=(0.001, 1.0),
         doc="Discriminator learning rate (GAN Lab offers 0.001 to 1.0).")

@@ -25,11 +25,11 @@ F32 = np.float32
 
 def supported(trainer) -> bool:
     """The fast path covers CPU training with GAN Lab's losses and optimizers
-    (Adam with any betas), without R1 or spectral normalisation."""
+    (Adam with any betas), without R1, spectral normalisation or packing."""
     cfg = trainer.config
     return (trainer.device.type == "cpu" and cfg.loss in ("log", "least_squares")
             and cfg.d_optimizer in ("sgd", "adam") and cfg.g_optimizer in ("sgd", "adam")
-            and cfg.r1_gamma == 0 and not cfg.d_spectral_norm)
+            and cfg.r1_gamma == 0 and not cfg.d_spectral_norm and cfg.d_pack == 1)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:

@@ -104,13 +104,40 @@ class Generator(MLP):
 
 
 class Discriminator(MLP):
-    """Scores points; ``logits`` feed the losses, ``forward`` is D's probability."""
+    """Scores points; ``logits`` feed the losses, ``forward`` is D's probability.
+
+    With ``pack`` > 1 (PacGAN, Lin et al. 2018) D judges ``pack`` samples at
+    once, all real or all fake: its input is their coordinates side by side
+    (2 · pack numbers). Training scores packs (:meth:`pack` then
+    :meth:`packed_logits`); a single point is scored as a pack of copies of
+    itself (:meth:`logits`), which is what the heatmap and gradients show.
+    """
 
     def __init__(self, hidden_layers: int = 1, neurons: int = 8, rng: np.random.Generator | None = None,
-                 spectral_norm: bool = False):
-        super().__init__(2, hidden_layers, neurons, 1, rng, spectral_norm)
+                 spectral_norm: bool = False, pack: int = 1):
+        super().__init__(2 * pack, hidden_layers, neurons, 1, rng, spectral_norm)
+        self.packing = int(pack)
+
+    def pack(self, points: torch.Tensor) -> torch.Tensor:
+        """(n, 2) samples as (n // pack, 2 · pack) packs of consecutive samples
+        (at least one pack: too few samples are cycled)."""
+        m = self.packing
+        if m == 1:
+            return points
+        n = len(points)
+        if n < m:
+            points = points[torch.arange(m, device=points.device) % max(n, 1)]
+            n = m
+        return points[: n - n % m].reshape(-1, 2 * m)
+
+    def packed_logits(self, packs: torch.Tensor) -> torch.Tensor:
+        """D's logit for each (2 · pack)-wide pack."""
+        return self.pre_activation(packs).squeeze(-1)
 
     def logits(self, points: torch.Tensor) -> torch.Tensor:
+        """D's logit for each (n, 2) point (a pack of copies of it when packing)."""
+        if self.packing > 1:
+            points = points.repeat(1, self.packing)
         return self.pre_activation(points).squeeze(-1)
 
     def forward(self, points: torch.Tensor) -> torch.Tensor:

@@ -74,7 +74,7 @@ class _Experiment:
         self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
                                    np.random.default_rng(g_ss)).to(self.device)
         self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
-                                           spectral_norm=cfg.d_spectral_norm).to(self.device)
+                                           spectral_norm=cfg.d_spectral_norm, pack=cfg.d_pack).to(self.device)
         self.sample_rng = np.random.default_rng(sample_ss)
         self.penalty_rng = np.random.default_rng(penalty_ss)
         #: for mixture data: the mixture, and the fixed noise its mode metrics are measured on
@@ -248,12 +248,13 @@ class Trainer:
         D, cfg = self.discriminator, self.config
         if D.spectral_norm:
             D.power_iteration()
-        loss = get_loss(cfg.loss).d_loss(D.logits(real), D.logits(fake))
+        real, fake = D.pack(real), D.pack(fake)   # (PacGAN) packs of samples; unchanged without packing
+        loss = get_loss(cfg.loss).d_loss(D.packed_logits(real), D.packed_logits(fake))
         if cfg.loss == "wgan_gp" and cfg.gp_weight > 0:
             mix = torch.as_tensor(self._penalty_rng.random(len(real)), dtype=real.dtype, device=real.device)
-            loss = loss + cfg.gp_weight * gradient_penalty(D.logits, real, fake, mix)
+            loss = loss + cfg.gp_weight * gradient_penalty(D.packed_logits, real, fake, mix)
         if cfg.r1_gamma > 0:
-            loss = loss + cfg.r1_gamma / 2 * r1_penalty(D.logits, real)
+            loss = loss + cfg.r1_gamma / 2 * r1_penalty(D.packed_logits, real)
         grads = torch.autograd.grad(loss, self._d_params)
         for p, g in zip(self._d_params, grads):
             p.grad = g
@@ -264,7 +265,8 @@ class Trainer:
     def _g_update(self) -> None:
         noise = self._next(self._noise_atlas, self._noise_cursor)
         self._noise_cursor += 1
-        fake_logits = self.discriminator.logits(self.generator(noise))
+        D = self.discriminator
+        fake_logits = D.packed_logits(D.pack(self.generator(noise)))
         loss = get_loss(self.config.loss).g_loss(fake_logits)
         grads = torch.autograd.grad(loss, self._g_params)
         for p, g in zip(self._g_params, grads):

@@ -182,3 +182,11 @@ def test_loading_a_checkpoint_never_runs_code(tmp_path):
     (tmp_path / "evil.pt").write_bytes(pickle.dumps({"format": Boom()}))
     with pytest.raises(ModelFileError):
         Trainer.load(tmp_path / "evil.pt")
+
+
+@pytest.mark.parametrize("setting", [{"d_pack": 2}, {"d_spectral_norm": True}, {"distribution": "ring8"}])
+def test_gan_labs_format_names_the_setting_it_lacks(tmp_path, setting):
+    name = next(iter(setting))
+    with pytest.raises(ConfigError, match=name):
+        save_ganlab_model(Trainer(**setting), tmp_path / "model.json")
+    assert not (tmp_path / "model.json").exists()

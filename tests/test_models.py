@@ -59,3 +59,17 @@ def test_same_rng_same_network():
     for pa, pb in zip(a.ordered_parameters(), b.ordered_parameters()):
         torch.testing.assert_close(pa, pb)
     assert not torch.equal(a.weights[0], c.weights[0])
+
+
+def test_a_packed_discriminator_judges_consecutive_samples_side_by_side():
+    d = Discriminator(1, 6, np.random.default_rng(0), pack=3)
+    assert d.weights[0].shape == (6, 6)                   # 3 samples of 2 coordinates each
+    x = torch.arange(14, dtype=torch.float32).reshape(7, 2)
+    packs = d.pack(x)
+    assert packs.shape == (2, 6)                          # 7 samples make 2 packs; the 7th is left out
+    torch.testing.assert_close(packs[1], x[3:6].reshape(-1))
+    # a single point is judged as a pack of copies of itself
+    torch.testing.assert_close(d.logits(x[:2]), d.packed_logits(torch.cat([x[:2]] * 3, dim=1)))
+    assert d.pack(x[:2]).shape == (1, 6)                  # too few samples: cycled into one pack
+    plain = Discriminator(1, 6, np.random.default_rng(0))
+    assert plain.pack(x) is x and plain.packing == 1

@@ -442,3 +442,19 @@ def test_learning_rate_schedule_is_the_same_however_training_is_chunked():
         many.train(n)
     for a, b in zip(one.generator.parameters(), many.generator.parameters()):
         assert torch.equal(a, b)
+
+
+def test_pacgan_packing_trains_on_the_torch_path_and_shows_d_per_point():
+    tr = Trainer(distribution="ring8", seed=0, d_pack=4, batch_size=64, d_optimizer="adam", d_lr=0.001)
+    assert tr.path == "torch"
+    tr.train(30)
+    f = tr.snapshot()
+    assert f.finite and f.d_grid.shape == (30, 30) and f.gradients.shape == (150, 2)
+    x = [[0.3, 0.4], [0.6, 0.5]]
+    copies = torch.tensor(x, dtype=torch.float32).repeat(1, 4)
+    with torch.no_grad():
+        expected = torch.sigmoid(tr.discriminator.packed_logits(copies)).numpy()
+    np.testing.assert_allclose(tr.discriminate(x), expected, rtol=1e-6)
+    critic = Trainer(distribution="ring", seed=0, d_pack=2, loss="wgan_gp", r1_gamma=1.0, batch_size=31)
+    critic.train(5)                                   # penalties on packs; an odd batch leaves one out
+    assert critic.snapshot().finite

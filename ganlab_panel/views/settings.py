@@ -28,6 +28,7 @@ FIELDS = {
     "gp_weight": "WGAN-GP λ",
     "r1_gamma": "R1 γ (0: off)",
     "d_spectral_norm": "Spectral normalisation of D",
+    "d_pack": "PacGAN: samples D judges at once (1: off)",
 }
 
 NO_PRESET = "Custom settings"
@@ -54,7 +55,7 @@ class SettingsView(Viewer):
             p = config.param[name]
             if name == "d_spectral_norm":
                 widget = pn.widgets.Checkbox.from_param(p, label=label, css_classes=css)
-            elif name in ("batch_size", "seed", "lr_half_life", "lr_decay_start"):
+            elif name in ("batch_size", "seed", "lr_half_life", "lr_decay_start", "d_pack"):
                 widget = pn.widgets.IntInput.from_param(p, label=label, width=250, css_classes=css)
             else:
                 widget = pn.widgets.FloatInput.from_param(p, label=label, width=250, css_classes=css)
