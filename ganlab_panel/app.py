@@ -122,6 +122,16 @@ def _title(text: str, letter: str) -> pn.pane.HTML:
         f"margin-right:8px'>{letter}</span>{text}</div>", stylesheets=[PAGE_CSS], margin=(4, 0))
 
 
+def message_html(text: str, level: str = "info") -> str:
+    """The message area's content: a notice (info, success) or a problem (warning, danger)."""
+    colours = {"info": ("#e7f1fb", "#1d4f7c"), "success": ("#e6f4ea", "#1e6b34"),
+               "warning": ("#fff4e0", "#7a4b00"), "danger": ("#fde8e8", "#8a1c1c")}
+    bg, fg = colours.get(level, colours["info"])
+    shown = "block" if text else "none"
+    return (f'<div class="ganlab-message" data-level="{level}" style="display:{shown};background:{bg};'
+            f'color:{fg};padding:8px 12px;border-radius:4px;font-size:13px">{html.escape(text)}</div>')
+
+
 def register_session_end(obj) -> None:
     """Have a served session's end call ``obj.close()`` (nothing outside a server)."""
     doc = pn.state.curdoc
@@ -172,7 +182,7 @@ class GANLab(Viewer):
         self.timeline = TimelineView(self.history, on_scrub=self._scrub, on_resume=self.resume)
         self.controls = ControlsView(self)
         self.settings = SettingsView(self)
-        self.message_pane = pn.pane.HTML(self._message_html("", "info"), margin=(4, 10),
+        self.message_pane = pn.pane.HTML(message_html("", "info"), margin=(4, 10),
                                          sizing_mode="stretch_width")
         self._watchers = [
             config.param.watch(self._structure_changed, config.structural_params()),
@@ -464,16 +474,7 @@ class GANLab(Viewer):
         """Show a notice (``info``/``success``) or a problem (``warning``/``danger``)."""
         self.message = text
         self.message_level = level
-        self.message_pane.object = self._message_html(text, level)
-
-    @staticmethod
-    def _message_html(text: str, level: str) -> str:
-        colours = {"info": ("#e7f1fb", "#1d4f7c"), "success": ("#e6f4ea", "#1e6b34"),
-                   "warning": ("#fff4e0", "#7a4b00"), "danger": ("#fde8e8", "#8a1c1c")}
-        bg, fg = colours.get(level, colours["info"])
-        shown = "block" if text else "none"
-        return (f'<div class="ganlab-message" data-level="{level}" style="display:{shown};background:{bg};'
-                f'color:{fg};padding:8px 12px;border-radius:4px;font-size:13px">{html.escape(text)}</div>')
+        self.message_pane.object = message_html(text, level)
 
     def _attempt(self, what: str, action) -> bool:
         """Run ``action``; on bad input tell the user and keep everything as it was."""

@@ -28,7 +28,7 @@ import param
 from panel.viewable import Viewer
 
 from . import plots, style
-from .app import register_session_end
+from .app import message_html, register_session_end
 from .config import ExperimentConfig, parse_settings, setting_text
 from .data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from .errors import ConfigError, GANLabError
@@ -372,12 +372,7 @@ class CompareLab(Viewer):
 
     def notify(self, text: str, level: str = "info") -> None:
         self.message = text
-        colours = {"info": ("#e7f1fb", "#1d4f7c"), "warning": ("#fff4e0", "#7a4b00"),
-                   "danger": ("#fde8e8", "#8a1c1c"), "success": ("#e6f4ea", "#1e6b34")}
-        bg, fg = colours.get(level, colours["info"])
-        self.message_pane.object = (f'<div class="ganlab-message" data-level="{level}" style="display:'
-                                    f'{"block" if text else "none"};background:{bg};color:{fg};padding:8px 12px;'
-                                    f'border-radius:4px;font-size:13px">{html.escape(text)}</div>')
+        self.message_pane.object = message_html(text, level)
 
     def close(self) -> None:
         if self._closed:
