@@ -55,7 +55,7 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", default="mode-coverage")
     parser.add_argument("--distributions", nargs="+", default=["ring8", "grid25"], choices=list(PUBLISHED))
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 [default: 5]")
-    parser.add_argument("--iterations", type=int, default=40_000)
+    parser.add_argument("--iterations", type=int, default=120_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change one of the preset's settings (repeatable)")
