@@ -302,7 +302,7 @@ def ganlab_model_files(trainer: Trainer, stem: str = "ganlab_trained_model") -> 
     if cfg.distribution not in GANLAB_SHAPES:
         raise ConfigError(f"GAN Lab's format has no distribution {cfg.distribution!r}", "distribution")
     defaults = ExperimentConfig()
-    for name in ("d_spectral_norm", "d_pack", "r1_gamma", "adam_beta1", "adam_beta2"):
+    for name in ("d_spectral_norm", "d_pack", "r1_gamma", "g_ema", "adam_beta1", "adam_beta2"):
         if getattr(cfg, name) != getattr(defaults, name):
             raise ConfigError(f"GAN Lab's format has no {name} (it is {getattr(cfg, name)!r} here)", name)
     shape = cfg.distribution

@@ -41,7 +41,7 @@ LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 #: parameters a running trainer applies in place, keeping its weights.
 HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "lr_half_life",
                         "lr_decay_start",
-                        "loss", "gp_weight", "r1_gamma", "k_d", "k_g", "batch_size"})
+                        "loss", "gp_weight", "r1_gamma", "g_ema", "k_d", "k_g", "batch_size"})
 
 
 class _Int(param.Integer):
@@ -139,6 +139,11 @@ class ExperimentConfig(param.Parameterized):
     r1_gamma = param.Number(
         default=0.0, bounds=(0, 1000),
         doc="γ of the R1 penalty, γ/2 · E‖∇D(x_real)‖², added to D's loss (0: off).")
+    g_ema = param.Number(
+        default=0.0, bounds=(0, 1), inclusive_bounds=(True, False),
+        doc="Decay β of an exponential moving average of the generator's weights, updated after every G "
+            "update (0: off, as in GAN Lab; 0.999 is common). When on, the average is the generator that is "
+            "shown, sampled and measured; training still updates the generator itself.")
     k_d = _Int(default=2, bounds=(0, 10), doc="Discriminator updates per iteration.")
     k_g = _Int(default=1, bounds=(0, 10), doc="Generator updates per iteration.")
     batch_size = _Int(default=150, bounds=(1, 16384), doc="Samples per update, for real data and noise alike.")

@@ -156,7 +156,7 @@ class FastPath:
 
     def _bind(self) -> None:
         tr = self.trainer
-        key = (id(tr.generator), id(tr.discriminator), id(tr.d_optimizer), id(tr.g_optimizer))
+        key = (id(tr.generator), id(tr.discriminator), id(tr.d_optimizer), id(tr.g_optimizer), id(tr._g_average))
         if key == self._bound_key:
             return
         self._lists = None  # the compiled kernel's views, made when it first runs
@@ -166,6 +166,9 @@ class FastPath:
         self.db = [b.detach().numpy() for b in tr.discriminator.biases]
         self.d_opt = _Optimizer(tr.d_optimizer, tr._d_params)
         self.g_opt = _Optimizer(tr.g_optimizer, tr._g_params)
+        self.g_params = [p.detach().numpy() for p in tr._g_params]
+        self.g_average = ([p.detach().numpy() for p in tr._g_average.ordered_parameters()]
+                          if tr._g_average is not None else None)
         self.noise = tr._noise_atlas.numpy()
         self.real = tr._real_atlas.numpy()
         self._bound_key = key
@@ -187,6 +190,7 @@ class FastPath:
         k_d = cfg.k_d if d_updates is None else d_updates
         k_g = cfg.k_g if g_updates is None else g_updates
         size, log_loss = cfg.batch_size, cfg.loss == "log"
+        beta = F32(cfg.g_ema)
         scheduled = bool(cfg.lr_half_life)
         if self.compiled:
             self._run_compiled(iterations, k_d, k_g, size, log_loss, count_iterations)
@@ -203,6 +207,10 @@ class FastPath:
                     d_loss = self._d_update(size, log_loss, want_loss=last and j == k_d - 1)
                 for j in range(k_g):
                     g_loss = self._g_update(size, log_loss, want_loss=last and j == k_g - 1)
+                    if self.g_average is not None:   # the moving average of G's weights
+                        for avg, p in zip(self.g_average, self.g_params):
+                            avg *= beta
+                            avg += (1 - beta) * p
                 if count_iterations:
                     tr.iteration += 1
         tr.d_steps += iterations * k_d

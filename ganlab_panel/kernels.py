@@ -359,5 +359,7 @@ def failure() -> BaseException | None:
 
 
 def suits(config) -> bool:
-    """Whether a model is small enough for loops to beat BLAS."""
-    return max(config.g_neurons, config.d_neurons) <= MAX_NEURONS and config.batch_size <= MAX_BATCH
+    """Whether the kernel covers a model: small enough for loops to beat BLAS,
+    and without a moving average of G."""
+    return (max(config.g_neurons, config.d_neurons) <= MAX_NEURONS and config.batch_size <= MAX_BATCH
+            and config.g_ema == 0)  # the moving average of G is the NumPy path's

@@ -129,6 +129,8 @@ class Trainer:
         self.generator = exp.generator
         self.discriminator = exp.discriminator
         self._g_params = self.generator.ordered_parameters()
+        self._g_average: Generator | None = None   # the moving average of G's weights (g_ema > 0)
+        self._follow_g_ema()
         self._d_params = self.discriminator.ordered_parameters()
         self.d_optimizer = make_optimizer(cfg.d_optimizer, self._d_params, cfg.d_lr, self._betas)
         self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr, self._betas)
@@ -180,12 +182,41 @@ class Trainer:
         elif name == "g_optimizer":
             self.g_optimizer = make_optimizer(cfg.g_optimizer, self._g_params, cfg.g_lr, self._betas)
             self.schedule_learning_rates()
+        elif name == "g_ema":
+            self._follow_g_ema()
         elif name in ("adam_beta1", "adam_beta2"):
             for opt in (self.d_optimizer, self.g_optimizer):
                 if isinstance(opt, torch.optim.Adam):
                     for group in opt.param_groups:
                         group["betas"] = self._betas
         # the loss, its penalties' weights, k_d, k_g and batch_size are read at every update.
+
+    def _follow_g_ema(self) -> None:
+        """Keep a moving average of G's weights while ``g_ema`` is on (it starts as G's own)."""
+        if self.config.g_ema <= 0:
+            self._g_average = None
+        elif self._g_average is None:
+            G = self.generator
+            self._g_average = Generator(G.in_dim, G.hidden_layers, G.neurons).to(self.device)
+            with torch.no_grad():
+                for avg, p in zip(self._g_average.ordered_parameters(), self._g_params):
+                    avg.copy_(p)
+            self._g_average.requires_grad_(False)
+
+    def update_g_average(self) -> None:
+        """One step of the moving average: avg = β·avg + (1 − β)·G (after a G update)."""
+        if self._g_average is None:
+            return
+        beta = float(self.config.g_ema)
+        with torch.no_grad():
+            for avg, p in zip(self._g_average.ordered_parameters(), self._g_params):
+                avg.mul_(beta).add_(p.detach(), alpha=1.0 - beta)
+
+    @property
+    def shown_generator(self) -> Generator:
+        """The generator that is drawn, sampled and measured: the moving average
+        of G's weights when ``g_ema`` is on, else G itself."""
+        return self._g_average if self._g_average is not None else self.generator
 
     def learning_rates(self) -> tuple[float, float]:
         """(D, G) learning rates in force at the current iteration."""
@@ -272,6 +303,7 @@ class Trainer:
         for p, g in zip(self._g_params, grads):
             p.grad = g
         self.g_optimizer.step()
+        self.update_g_average()
         self._last_g_loss = loss.detach()
         self.g_steps += 1
 
@@ -354,7 +386,7 @@ class Trainer:
         """G applied to given noise: (n, noise_dim) -> (n, 2)."""
         with self._lock, torch.no_grad():
             z = self._to_tensor(noise, self.config.noise_dim, "noise")
-            return self.generator(z).double().cpu().numpy()
+            return self.shown_generator(z).double().cpu().numpy()
 
     def discriminate(self, points) -> np.ndarray:
         """D's output for (n, 2) points -> (n,): the probability of "real" in
@@ -370,7 +402,7 @@ class Trainer:
         with self._lock, torch.no_grad():
             if self._mixture is None:
                 return None
-            samples = self.generator(self._eval_noise).double().cpu().numpy()
+            samples = self.shown_generator(self._eval_noise).double().cpu().numpy()
             return mode_metrics(samples, self._mixture.centres, self._mixture.sigma)
 
     def sample(self, n: int) -> np.ndarray:
@@ -391,7 +423,7 @@ class Trainer:
         often than they draw.
         """
         with self._lock, torch.no_grad():
-            G, D, cfg = self.generator, self.discriminator, self.config
+            G, D, cfg = self.shown_generator, self.discriminator, self.config
             noise = self._noise_atlas[: F.NUM_FAKE_VISUALIZED]
             real = self._real_atlas[: F.NUM_REAL_VISUALIZED]
             out = lambda x: self._d_output(D.logits(x))  # noqa: E731
@@ -460,6 +492,8 @@ class Trainer:
                 "sample_rng": json.dumps(self._sample_rng.bit_generator.state),
                 "penalty_rng": json.dumps(self._penalty_rng.bit_generator.state),
                 "d_sn": [cpu(u) for u in self.discriminator.sn_vectors()],
+                "g_average": ([cpu(p) for p in self._g_average.ordered_parameters()]
+                              if self._g_average is not None else None),
             }
 
     def state_dict(self) -> dict[str, Any]:
@@ -511,6 +545,10 @@ class Trainer:
                 saved_sn = state.get("d_sn") or []
                 if saved_sn:
                     _load_params(sn, saved_sn, "discriminator's spectral norm vectors")
+                average = state.get("g_average")
+                if self._g_average is not None:
+                    _load_params(self._g_average.ordered_parameters(),
+                                 average if average is not None else state["generator"], "generator's average")
                 self._divergences = None  # measured afresh for the restored model
                 self._modes = None
                 # torch's load_state_dict gives the optimizers new state tensors:

@@ -177,10 +177,11 @@ def test_every_control_has_its_hook(lab):
                 "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
                 "ganlab-more-data", "ganlab-settings", "ganlab-preset", "ganlab-batch-size", "ganlab-seed",
                 "ganlab-lr-half-life", "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma",
-                "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-modes-chart"}
+                "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-modes-chart", "ganlab-d-pack", "ganlab-g-ema",
+                "ganlab-timeline", "ganlab-resume", "ganlab-export-png", "ganlab-export-gif", "ganlab-export-config"}
     assert expected <= classes
     html = " ".join(str(getattr(m, "text", "")) for m in root.references())
-    for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message"):
+    for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message", "ganlab-timeline-label"):
         assert f"class=&quot;{cls}&quot;" in html, cls
 
 

@@ -184,7 +184,8 @@ def test_loading_a_checkpoint_never_runs_code(tmp_path):
         Trainer.load(tmp_path / "evil.pt")
 
 
-@pytest.mark.parametrize("setting", [{"d_pack": 2}, {"d_spectral_norm": True}, {"distribution": "ring8"}])
+@pytest.mark.parametrize("setting", [{"d_pack": 2}, {"g_ema": 0.99}, {"d_spectral_norm": True},
+                                     {"distribution": "ring8"}])
 def test_gan_labs_format_names_the_setting_it_lacks(tmp_path, setting):
     name = next(iter(setting))
     with pytest.raises(ConfigError, match=name):

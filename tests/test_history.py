@@ -59,8 +59,12 @@ def test_rewinding_restores_the_recorded_weights_and_frame_exactly():
     same_frame(tr.snapshot(), history[-1].frame)
 
 
-def test_resuming_from_a_moment_continues_as_if_the_run_had_never_gone_further():
-    rewound, history = Trainer(**ADAM), History()
+@pytest.mark.parametrize("extra", [{}, {"g_ema": 0.99, "fast": False}], ids=["compiled", "average-of-G"])
+def test_resuming_from_a_moment_continues_as_if_the_run_had_never_gone_further(extra):
+    extra = dict(extra)
+    options = {"fast": extra.pop("fast")} if "fast" in extra else {}
+    settings = {**ADAM, **extra}
+    rewound, history = Trainer(**settings, **options), History()
     train_recording(rewound, history, 600)
     rewound.config.d_lr = 0.05            # a setting changed after the moment rewound to...
     train_recording(rewound, history, 400)
@@ -70,13 +74,16 @@ def test_resuming_from_a_moment_continues_as_if_the_run_had_never_gone_further()
     assert history.iterations[-1] == 500 and not history.rewound
     rewound.train(700)
 
-    straight = Trainer(**ADAM)
+    straight = Trainer(**settings, **options)
     straight.train(1200)
-    assert rewound.path == straight.path == "compiled"
+    assert rewound.path == straight.path == ("torch" if options else "compiled")
     for a, b in zip(params(rewound), params(straight)):
         np.testing.assert_array_equal(a, b)
     assert rewound.learning_rates() == straight.learning_rates()
     np.testing.assert_array_equal(rewound.sample(100), straight.sample(100))  # the random streams too
+    if rewound._g_average is not None:
+        for a, b in zip(rewound._g_average.parameters(), straight._g_average.parameters()):
+            assert torch.equal(a, b)
 
 
 def test_the_record_stays_within_its_bounds_and_spans_the_whole_run_evenly():

@@ -458,3 +458,28 @@ def test_pacgan_packing_trains_on_the_torch_path_and_shows_d_per_point():
     critic = Trainer(distribution="ring", seed=0, d_pack=2, loss="wgan_gp", r1_gamma=1.0, batch_size=31)
     critic.train(5)                                   # penalties on packs; an odd batch leaves one out
     assert critic.snapshot().finite
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_the_generators_moving_average_is_what_is_shown_and_measured(fast):
+    tr = Trainer(distribution="ring8", seed=3, g_ema=0.9, d_optimizer="adam", g_optimizer="adam",
+                 d_lr=0.01, g_lr=0.01, fast=fast)
+    assert tr.path == ("numpy" if fast else "torch")
+    expected = [p.detach().clone() for p in tr._g_params]     # the average starts as G itself
+    for _ in range(20):
+        tr.train(1)                                            # k_G = 1: one G update an iteration
+        expected = [0.9 * e + 0.1 * p.detach() for e, p in zip(expected, tr._g_params)]
+    for avg, e in zip(tr._g_average.ordered_parameters(), expected):
+        torch.testing.assert_close(avg, e, rtol=1e-5, atol=1e-6)
+    frame = tr.snapshot()
+    with torch.no_grad():
+        shown = tr._g_average(tr._noise_atlas[:150]).double().numpy()
+        own = tr.generator(tr._noise_atlas[:150]).double().numpy()
+    np.testing.assert_allclose(frame.fake, shown, atol=1e-6)
+    assert not np.allclose(frame.fake, own, atol=1e-4)          # the average lags G itself
+    np.testing.assert_allclose(tr.generate(tr._noise_atlas[:5].numpy()), shown[:5], atol=1e-6)
+    tr.config.g_ema = 0.0                                       # off: G is shown again
+    np.testing.assert_allclose(tr.snapshot().fake, own, atol=1e-6)
+    tr.config.g_ema = 0.5                                       # on again: it starts from G as it is now
+    for avg, p in zip(tr._g_average.ordered_parameters(), tr._g_params):
+        torch.testing.assert_close(avg, p.detach())

@@ -29,6 +29,7 @@ FIELDS = {
     "r1_gamma": "R1 γ (0: off)",
     "d_spectral_norm": "Spectral normalisation of D",
     "d_pack": "PacGAN: samples D judges at once (1: off)",
+    "g_ema": "Average of G's weights, decay β (0: off)",
 }
 
 NO_PRESET = "Custom settings"
