@@ -108,8 +108,8 @@ class ControlsView(Viewer):
                                            color="light", width=width, css_classes=[f"ganlab-export-{kind}"])
 
         self.export_png = export("png", "PNG", "ganlab.png", 70)
-        self.export_gif = export("gif", "GIF of the run", "ganlab.gif", 120)
-        self.export_config = export("config", "Settings", "ganlab-config.json", 80)
+        self.export_gif = export("gif", "GIF", "ganlab.gif", 70)       # the recorded run, as a film
+        self.export_config = export("config", "Settings", "ganlab-config.json", 90)
         self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
                                 accept=".pt,.json,.bin,.zip,.csv", width=230, css_classes=["ganlab-upload"])
 
