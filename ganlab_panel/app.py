@@ -132,6 +132,13 @@ def message_html(text: str, level: str = "info") -> str:
             f'color:{fg};padding:8px 12px;border-radius:4px;font-size:13px">{html.escape(text)}</div>')
 
 
+def unwatch_all(watchers: list) -> None:
+    """Remove every param watcher in ``watchers`` and empty the list."""
+    for w in watchers:
+        w.inst.param.unwatch(w)
+    watchers.clear()
+
+
 def register_session_end(obj) -> None:
     """Have a served session's end call ``obj.close()`` (nothing outside a server)."""
     doc = pn.state.curdoc
@@ -268,9 +275,7 @@ class GANLab(Viewer):
         self._closed = True
         # unwatch first: a session is closed after its document is gone, so
         # stopping the runner must not update any view (no document lock then)
-        for w in self._watchers:
-            w.inst.param.unwatch(w)
-        self._watchers = []
+        unwatch_all(self._watchers)
         self.runner.close()
         for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings):
             view.clear()

@@ -27,6 +27,8 @@ from .presets import PRESETS, preset_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
+#: iterations `ganlab train` runs when neither --iterations nor the preset says
+DEFAULT_ITERATIONS = 5000
 
 #: ``--export`` kinds: (file name, what it is); config.json and checkpoint.pt are always written
 CLI_EXPORTS = {
@@ -75,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train headless and write metrics, config and a checkpoint")
-    train.add_argument("--iterations", "-n", type=int, default=5000, help="iterations to train [default: 5000]")
+    train.add_argument("--iterations", "-n", type=int, default=None,
+                       help=f"iterations to train [default: the preset's length, if it has one, else "
+                            f"{DEFAULT_ITERATIONS}]")
     train.add_argument("--config", type=Path, default=None, help="config JSON to start from")
     train.add_argument("--preset", choices=list(PRESETS), default=None,
                        help="a named recipe of settings (after --config, before the other options); "
@@ -129,6 +133,8 @@ def cmd_presets(args) -> int:
         print(f"{name}: {preset.title}\n    {preset.description}")
         settings = ", ".join(f"{k}={v}" for k, v in preset.settings.items()) or "(all GAN Lab's defaults)"
         print(f"    {settings}")
+        if preset.iterations:
+            print(f"    trains {preset.iterations:,} iterations unless --iterations is given")
     return 0
 
 
@@ -186,15 +192,27 @@ def _metrics(frame) -> dict:
     return out
 
 
+def _iterations(args) -> int:
+    """``--iterations``, else the preset's own length, else the default."""
+    if args.iterations is not None:
+        if args.iterations < 0:
+            raise GANLabError(f"--iterations must be >= 0, not {args.iterations}")
+        return args.iterations
+    length = PRESETS[args.preset].iterations if args.preset else None
+    if length:
+        print(f"training {length:,} iterations, the length of preset {args.preset!r} "
+              "(--iterations changes it)", file=sys.stderr)
+        return length
+    return DEFAULT_ITERATIONS
+
+
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
-    if args.iterations < 0:
-        raise GANLabError(f"--iterations must be >= 0, not {args.iterations}")
+    total = _iterations(args)
     trainer = _make_trainer(args)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    total = args.iterations
     chunk = max(1, min(500, total // 100 or 1))
     first = trainer.snapshot()
     history = [_metrics(first)]

@@ -28,7 +28,7 @@ import param
 from panel.viewable import Viewer
 
 from . import plots, style
-from .app import message_html, register_session_end
+from .app import message_html, register_session_end, unwatch_all
 from .config import ExperimentConfig, parse_settings, setting_text
 from .data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from .errors import ConfigError, GANLabError
@@ -378,9 +378,7 @@ class CompareLab(Viewer):
         if self._closed:
             return
         self._closed = True
-        for w in self._watchers:
-            w.inst.param.unwatch(w)
-        self._watchers = []
+        unwatch_all(self._watchers)
         for side in self.sides.values():
             side.close()
         hv.streams.Stream.clear(self.buffer)

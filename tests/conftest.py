@@ -18,3 +18,17 @@ def ganlab_line_model() -> Path:
     if not path.is_file() or not path.with_name("pretrained_line.weights.bin").is_file():
         pytest.skip(f"GAN Lab's fixture files are not at {SHARED_FIXTURES}")
     return path
+
+
+@pytest.fixture
+def lab():
+    """A rendered app on the ring, seed 0, untrained (no pretrained model); closed after the test."""
+    import panel as pn
+    from bokeh.document import Document
+
+    from ganlab_panel import ExperimentConfig, GANLab
+
+    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
+    pn.panel(lab).get_root(Document())
+    yield lab
+    lab.close()

@@ -19,14 +19,6 @@ from ganlab_panel.checkpoint import checkpoint_bytes, ganlab_model_files
 from ganlab_panel.views.controls import format_iteration
 
 
-@pytest.fixture
-def lab():
-    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
-    pn.panel(lab).get_root(Document())
-    yield lab
-    lab.close()
-
-
 def shown(lab, group):
     """The (x, y) points a layer of the layered view shows in its rendered plot."""
     cols = lab.layered.displayed(group)

@@ -136,3 +136,23 @@ def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, c
     assert main(["train", "--resume", str(tmp_path / "p" / "checkpoint.pt"), "--preset", "ganlab",
                  "--out", str(tmp_path / "r"), "-q"]) == 2
     assert "--preset cannot apply" in capsys.readouterr().err
+
+
+def test_a_preset_trains_its_own_length_unless_iterations_is_given(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    from ganlab_panel.presets import PRESETS
+
+    # the mode-coverage recipe is meant to be trained 120,000 iterations; shortened here to 7
+    assert PRESETS["mode-coverage"].iterations >= 100_000
+    monkeypatch.setitem(PRESETS, "mode-coverage", dataclasses.replace(PRESETS["mode-coverage"], iterations=7))
+    assert main(["presets"]) == 0
+    assert "trains 7 iterations unless --iterations is given" in capsys.readouterr().out
+    assert main(["train", "--preset", "mode-coverage", "--distribution", "ring8", "--out", str(tmp_path / "a"),
+                 "-q"]) == 0
+    assert "training 7 iterations, the length of preset 'mode-coverage'" in capsys.readouterr().err
+    assert json.loads((tmp_path / "a" / "metrics.json").read_text())["iteration"] == 7
+    assert main(["train", "--preset", "mode-coverage", "--distribution", "ring8", "--iterations", "3",
+                 "--out", str(tmp_path / "b"), "-q"]) == 0
+    assert "length of preset" not in capsys.readouterr().err
+    assert json.loads((tmp_path / "b" / "metrics.json").read_text())["iteration"] == 3

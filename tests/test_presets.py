@@ -41,8 +41,11 @@ def test_applying_a_preset_rebuilds_the_experiment_once():
     trainer._install = lambda exp: (rebuilt.append(1), original(exp))
     apply_preset(trainer.config, "mode-coverage")
     assert len(rebuilt) == 1
-    assert (trainer.generator.hidden_layers, trainer.generator.neurons) == (2, 64)
-    assert (trainer.discriminator.hidden_layers, trainer.discriminator.neurons) == (2, 64)
+    recipe = PRESETS["mode-coverage"].settings
+    assert (trainer.generator.hidden_layers, trainer.generator.neurons) == (recipe["g_layers"], recipe["g_neurons"])
+    assert (trainer.discriminator.hidden_layers, trainer.discriminator.neurons) == (recipe["d_layers"],
+                                                                                  recipe["d_neurons"])
+    assert trainer.generator.neurons != ExperimentConfig.param["g_neurons"].default   # the recipe's, not GAN Lab's
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

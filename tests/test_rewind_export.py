@@ -7,23 +7,13 @@ import sys
 import zipfile
 
 import numpy as np
-import panel as pn
 import pytest
-from bokeh.document import Document
 from PIL import Image
 
 from ganlab_panel import ExperimentConfig, GANLab, kernels, render
 from ganlab_panel.checkpoint import load_checkpoint, load_ganlab_model
 from ganlab_panel.errors import GANLabError
 from ganlab_panel.export import GIF_MAX_FRAMES
-
-
-@pytest.fixture
-def lab():
-    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
-    pn.panel(lab).get_root(Document())
-    yield lab
-    lab.close()
 
 
 def test_train_records_a_moment_every_fifty_iterations_and_draws_the_last(lab):

@@ -35,12 +35,10 @@ DIVERGING = dict(d_lr=10.0, g_lr=10.0, d_layers=5, d_neurons=100, g_layers=5, g_
 
 
 @pytest.fixture
-def lab():
-    lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
-    pn.panel(lab).get_root(Document())
+def lab(lab):
+    """The shared ring app, trained a little."""
     lab.trainer.train(9)
-    yield lab
-    lab.close()
+    return lab
 
 
 def state_of(lab):
