@@ -26,13 +26,7 @@ import param
 from panel.viewable import Viewer
 
 from . import style
-from .checkpoint import (
-    checkpoint_bytes,
-    ganlab_model_files,
-    ganlab_model_from_bytes,
-    load_checkpoint,
-    restore,
-)
+from .checkpoint import ganlab_model_from_bytes, load_checkpoint, restore
 from .config import ExperimentConfig, parse_settings, query_text
 from .data import (
     DISTRIBUTIONS,
@@ -48,7 +42,7 @@ from .frames import Frame
 from .history import History
 from .presets import PRESETS, apply_preset, preset_settings
 from .runner import Runner
-from .scene import Scene, compute_scene
+from .scene import Scene
 from .trainer import Trainer
 from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView, TimelineView
 from .views.upload import MAX_UPLOAD_BYTES
@@ -204,7 +198,7 @@ class GANLab(Viewer):
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
         self.controls.set_selected(config.distribution)
-        self._publish(self._current_scene())  # the record starts with the experiment's first moment
+        self._publish(self.runner.scene())  # the record starts with the experiment's first moment
         self.timeline.sync()
         self._register_session_end()
         # served: the page address follows the settings, so a copied link opens this setup
@@ -323,14 +317,7 @@ class GANLab(Viewer):
 
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
-        self._publish(self._current_scene())
-
-    def _current_scene(self, force: bool = False) -> Scene:
-        """A Scene of where the trainer stands, recorded if a moment is due (or ``force``)."""
-        with self.trainer.lock:
-            scene = compute_scene(self.trainer, **self.layered.wants)
-            self.history.record(self.trainer, scene.frame, force=force)
-        return scene
+        self._publish(self.runner.scene())
 
     def _new_record(self) -> None:
         """A new experiment (rebuilt, loaded, other data): its charts and record start over."""
@@ -340,7 +327,7 @@ class GANLab(Viewer):
 
     def _settle(self) -> None:
         """Training stopped: show where it stands, and keep that as the newest moment."""
-        self._publish(self._current_scene(force=True))
+        self._publish(self.runner.scene(force=True))
 
     # ---------------------------------------------------------- code API
     def train(self, iterations: int, record_every: int = 50) -> Frame:
@@ -436,11 +423,12 @@ class GANLab(Viewer):
             return tuple(layers)
         return tuple(name for name in LAYERS if getattr(self.layered, name))
 
-    def download(self, kind: str) -> io.BytesIO:
-        """A download's content (PNG, GIF or the settings); a problem is named in the message area."""
+    def download(self, kind: str, stem: str = "ganlab") -> io.BytesIO:
+        """A download's content: one of ``export.KINDS`` (several files come
+        zipped, e.g. GAN Lab's format); a problem is named in the message area."""
         buffer = io.BytesIO()
         try:
-            files = export_files(kind, self.trainer, self._export_frames(kind), stem="ganlab",
+            files = export_files(kind, self.trainer, self._export_frames(kind), stem=stem,
                                  layers=self._export_layers())
         except GANLabError as exc:
             self.notify(f"Cannot export: {exc}", "warning")
@@ -566,20 +554,6 @@ class GANLab(Viewer):
         return ok
 
     # ---------------------------------------------------------- files
-    def checkpoint_download(self) -> io.BytesIO:
-        return io.BytesIO(checkpoint_bytes(self.trainer))
-
-    def ganlab_download(self) -> io.BytesIO:
-        buffer = io.BytesIO()
-        try:
-            files = ganlab_model_files(self.trainer, "ganlab_trained_model")
-        except ConfigError as exc:
-            self.notify(f"Cannot save in GAN Lab's format: {exc}", "warning")
-            return buffer
-        buffer.write(zipped(files))
-        buffer.seek(0)
-        return buffer
-
     def load_files(self, files: dict[str, bytes]) -> bool:
         """Load uploaded files: our checkpoint (.pt), GAN Lab's model (.json with
         its .bin, or both in a .zip), a config (.json of settings), or points (.csv).

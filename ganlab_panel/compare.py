@@ -33,7 +33,7 @@ from .config import ExperimentConfig, parse_settings, setting_text
 from .data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from .errors import ConfigError, GANLabError
 from .runner import SPEEDS, Runner
-from .scene import Scene, compute_scene
+from .scene import Scene
 from .trainer import Trainer
 from .views.controls import format_iteration, readout
 from .views.layered import LayeredView
@@ -163,7 +163,7 @@ class CompareLab(Viewer):
         self._location = pn.state.location if doc is not None and doc.session_context is not None else None
         self._show_settings()
         for name in SIDES:
-            self._publish(name, compute_scene(self.sides[name].trainer, **self.sides[name].layered.wants))
+            self._publish(name, self.sides[name].runner.scene())
         self._update_charts(force=True)
         register_session_end(self)
 
@@ -274,7 +274,7 @@ class CompareLab(Viewer):
 
     def refresh(self) -> None:
         for name, side in self.sides.items():
-            self._publish(name, compute_scene(side.trainer, **side.layered.wants))
+            self._publish(name, side.runner.scene())
         self._update_charts(force=True)
 
     # ------------------------------------------------------------ views

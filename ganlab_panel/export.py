@@ -41,7 +41,6 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
     """
     from . import render
     from .checkpoint import checkpoint_bytes, ganlab_model_files
-    from .errors import ConfigError
 
     layers = tuple(render.DEFAULT_LAYERS if layers is None else layers)
     if kind == "png":
@@ -57,10 +56,7 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
     if kind == "checkpoint":
         return {f"{stem}.pt": checkpoint_bytes(trainer)}
     if kind == "ganlab":
-        try:
-            return ganlab_model_files(trainer, stem)
-        except ConfigError as exc:
-            raise GANLabError(f"cannot save in GAN Lab's format: {exc}") from None
+        return ganlab_model_files(trainer, stem)   # a model it cannot hold: a ConfigError naming why
     raise GANLabError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
 
 

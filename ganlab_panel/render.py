@@ -30,12 +30,7 @@ DOT_DIAMETER = 4.5        # px at the image's size, as the app's dots
 SUPERSAMPLE = 2
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
-    c = colour.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-_D_LUT = np.array([_rgb(c) for c in style.D_CMAP], dtype=np.uint8)
+_D_LUT = np.array([style.hex_to_rgb(c) for c in style.D_CMAP], dtype=np.uint8)
 
 
 def _heatmap(values: np.ndarray, size: int) -> Image.Image:
@@ -50,7 +45,7 @@ def _manifold(raster: np.ndarray, size: int) -> Image.Image:
     """The manifold raster (0..1 opacity, NaN empty, row 0 at the bottom) as purple with that alpha."""
     alpha = (np.nan_to_num(np.flipud(np.asarray(raster, dtype=float)), nan=0.0).clip(0, 1) * 255).astype(np.uint8)
     rgba = np.empty(alpha.shape + (4,), dtype=np.uint8)
-    rgba[..., :3] = _rgb(style.FAKE)
+    rgba[..., :3] = style.hex_to_rgb(style.FAKE)
     rgba[..., 3] = alpha
     return Image.fromarray(rgba, "RGBA").resize((size, size), Image.BILINEAR)
 
@@ -67,14 +62,14 @@ def _segments(draw: ImageDraw.ImageDraw, segs: np.ndarray, size: int, colour: st
         return
     a = _to_pixels(segs[:, :2], size)
     b = _to_pixels(segs[:, 2:], size)
-    fill = (*_rgb(colour), int(alpha * 255))
+    fill = (*style.hex_to_rgb(colour), int(alpha * 255))
     w = max(1, round(width))
     for (x0, y0), (x1, y1) in zip(a, b):
         draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
 
 
 def _dots(draw: ImageDraw.ImageDraw, points: np.ndarray, size: int, colour: str, diameter: float) -> None:
-    fill = (*_rgb(colour), int(style.POINT_ALPHA * 255))
+    fill = (*style.hex_to_rgb(colour), int(style.POINT_ALPHA * 255))
     r = diameter / 2
     for x, y in _to_pixels(points, size):
         if np.isfinite(x) and np.isfinite(y):
@@ -112,7 +107,7 @@ def layered_image(frame: Frame, size: int = 400, layers: Iterable[str] = DEFAULT
     if unknown:
         raise ValueError(f"unknown layers {sorted(unknown)}; choose from {', '.join(LAYERS)}")
     big = size * SUPERSAMPLE
-    image = Image.new("RGBA", (big, big), (*_rgb(style.PLOT_BG), 255))
+    image = Image.new("RGBA", (big, big), (*style.hex_to_rgb(style.PLOT_BG), 255))
     if "heatmap" in layers:
         image.paste(_heatmap(frame.d_shown(frame.d_grid), big))
     if "manifold" in layers and frame.manifold is not None and frame.finite:
@@ -137,7 +132,7 @@ def layered_image(frame: Frame, size: int = 400, layers: Iterable[str] = DEFAULT
     out = image.convert("RGB").resize((size, size), Image.LANCZOS)
     if not caption:
         return out
-    framed = Image.new("RGB", (size, size + CAPTION_HEIGHT), _rgb(style.PANEL_BG))
+    framed = Image.new("RGB", (size, size + CAPTION_HEIGHT), style.hex_to_rgb(style.PANEL_BG))
     framed.paste(out, (0, 0))
     ImageDraw.Draw(framed).text((6, size + 4), caption_text(frame), fill=(60, 60, 60), font=_font(12))
     return framed

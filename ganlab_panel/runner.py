@@ -168,14 +168,16 @@ class Runner(param.Parameterized):
     # ------------------------------------------------------------ work
     def _work(self, action: Callable[[], None]) -> Scene:
         action()
-        return self._scene(self.trainer, **self._scene_options())
+        return self.scene()
 
-    def _scene(self, trainer: Trainer, **options) -> Scene:
-        """A Scene of ``trainer``, recorded in the history if a moment is due."""
+    def scene(self, trainer: Trainer | None = None, force: bool = False, **options) -> Scene:
+        """A Scene of where the trainer stands (the views' options, then
+        ``options``), recorded in the history if a moment is due (or ``force``)."""
+        trainer = self.trainer if trainer is None else trainer
         with trainer.lock:
-            scene = compute_scene(trainer, **options)
+            scene = compute_scene(trainer, **{**self._scene_options(), **options})
             if self.history is not None:
-                self.history.record(trainer, scene.frame)
+                self.history.record(trainer, scene.frame, force=force)
         return scene
 
     async def _run(self, action: Callable[[], None], wait: bool = False) -> Scene | None:
@@ -294,7 +296,7 @@ class Runner(param.Parameterized):
                 fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
                 if fresh:
                     last_divergences = t0
-                scene = self._scene(trainer, divergences=fresh, **self._scene_options())
+                scene = self.scene(trainer, divergences=fresh)
                 self.timings["scene"] += time.perf_counter() - t0
                 self.timings["frames"] += 1
             except Exception as exc:  # a broken trainer must not kill the session silently

@@ -33,14 +33,15 @@ _PRGN_11 = ["#40004b", "#762a83", "#9970ab", "#c2a5cf", "#e7d4e8", "#f7f7f7",
             "#d9f0d3", "#a6dba0", "#5aae61", "#1b7837", "#00441b"]
 
 
-def _hex_to_rgb(h: str) -> np.ndarray:
-    h = h.lstrip("#")
-    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], dtype=float)
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    """``"#rrggbb"`` as (r, g, b), 0-255."""
+    h = colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
 def interpolate_palette(stops: list[str], n: int = 256) -> list[str]:
     """``n`` colours evenly interpolated through hex ``stops``."""
-    rgb = np.array([_hex_to_rgb(s) for s in stops])
+    rgb = np.array([hex_to_rgb(s) for s in stops], dtype=float)
     t = np.linspace(0, len(stops) - 1, n)
     lo = np.floor(t).astype(int).clip(0, len(stops) - 2)
     frac = (t - lo)[:, None]

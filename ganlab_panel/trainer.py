@@ -479,8 +479,8 @@ class Trainer:
         losses and random streams (not the config or the atlases, which stay
         fixed for an experiment). :meth:`load_training_state` continues from it
         bit-identically; the history keeps one per recorded moment."""
+        cpu = _cpu_copy
         with self._lock:
-            cpu = lambda t: t.detach().cpu().clone()  # noqa: E731
             return {
                 "generator": [cpu(p) for p in self._g_params],
                 "discriminator": [cpu(p) for p in self._d_params],
@@ -499,8 +499,8 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         """The whole training state: config, weights, optimizers, atlases,
         counters and random streams. Loading it continues bit-identically."""
+        cpu = _cpu_copy
         with self._lock:
-            cpu = lambda t: t.detach().cpu().clone()  # noqa: E731
             return {
                 "format": CHECKPOINT_FORMAT,
                 "version": CHECKPOINT_VERSION,
@@ -576,10 +576,14 @@ class Trainer:
                 f"G {c.g_layers}x{c.g_neurons} D {c.d_layers}x{c.d_neurons} on {self.device} ({self.path})>")
 
 
+def _cpu_copy(t: torch.Tensor) -> torch.Tensor:
+    return t.detach().cpu().clone()
+
+
 def _optimizer_state_cpu(opt: torch.optim.Optimizer) -> dict:
     state = opt.state_dict()
     return {
-        "state": {k: {n: (v.detach().cpu().clone() if torch.is_tensor(v) else v) for n, v in s.items()}
+        "state": {k: {n: (_cpu_copy(v) if torch.is_tensor(v) else v) for n, v in s.items()}
                   for k, s in state["state"].items()},
         "param_groups": state["param_groups"],
     }

@@ -127,8 +127,8 @@ def test_downloads(lab):
     from ganlab_panel.checkpoint import load_checkpoint
 
     lab.trainer.train(4)
-    assert load_checkpoint(lab.checkpoint_download().getvalue()).iteration == 4
-    with zipfile.ZipFile(lab.ganlab_download()) as zf:
+    assert load_checkpoint(lab.download("checkpoint").getvalue()).iteration == 4
+    with zipfile.ZipFile(lab.download("ganlab", stem="ganlab_trained_model")) as zf:
         names = sorted(zf.namelist())
         doc = json.loads(zf.read("ganlab_trained_model.json"))
     assert names == ["ganlab_trained_model.json", "ganlab_trained_model.weights.bin"]

@@ -97,16 +97,17 @@ class ControlsView(Viewer):
         self.pretrained = pn.widgets.Checkbox(label="Use pre-trained model", value=app.use_pretrained,
                                               css_classes=["ganlab-pretrained"])
         self.pretrained.link(app, value="use_pretrained", bidirectional=True)
-        self.save = pn.widgets.FileDownload(callback=app.checkpoint_download, filename="ganlab-model.pt",
-                                            label="Save model", color="light", width=120,
-                                            css_classes=["ganlab-save"])
-        self.save_ganlab = pn.widgets.FileDownload(callback=app.ganlab_download, filename="ganlab-model-ganlab.zip",
-                                                   label="Save for GAN Lab", color="light", width=140,
-                                                   css_classes=["ganlab-save-ganlab"])
-        def export(kind, label, filename, width):
-            return pn.widgets.FileDownload(callback=lambda: app.download(kind), filename=filename, label=label,
-                                           color="light", width=width, css_classes=[f"ganlab-export-{kind}"])
+        def download(kind, label, filename, width, css, stem="ganlab"):
+            return pn.widgets.FileDownload(callback=lambda: app.download(kind, stem), filename=filename,
+                                           label=label, color="light", width=width, css_classes=[css])
 
+        def export(kind, label, filename, width):
+            return download(kind, label, filename, width, f"ganlab-export-{kind}")
+
+        self.save = download("checkpoint", "Save model", "ganlab-model.pt", 120, "ganlab-save")
+        # GAN Lab loads the pair by these names
+        self.save_ganlab = download("ganlab", "Save for GAN Lab", "ganlab-model-ganlab.zip", 140,
+                                    "ganlab-save-ganlab", stem="ganlab_trained_model")
         self.export_png = export("png", "PNG", "ganlab.png", 70)
         self.export_gif = export("gif", "GIF", "ganlab.gif", 70)       # the recorded run, as a film
         self.export_config = export("config", "Settings", "ganlab-config.json", 90)
