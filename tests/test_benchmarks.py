@@ -76,3 +76,14 @@ def test_modes_benchmark_prints_each_run_and_the_mean_beside_the_published_figur
     assert mean, out.stdout
     assert float(mean.group(1)) == pytest.approx(sum(int(m) for _, m, _ in runs) / 2)
     assert "published PacGAN2: modes 7.9, high quality 95.6 %" in out.stdout
+
+
+def test_path_agreement_prints_each_seed_and_the_mean_difference():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "path_agreement.py"), "--seeds", "2",
+                          "--iterations", "40"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    diffs = [float(d) for d in re.findall(r"seed\s+\d+\s+JS compiled [\d.]+\s+torch [\d.]+\s+difference ([+-][\d.]+)",
+                                          out.stdout)]
+    assert len(diffs) == 2, out.stdout
+    mean = re.search(r"over 2 seeds, 40 iterations: ([+-][\d.]+) ± ([\d.]+)", out.stdout)
+    assert mean and float(mean.group(1)) == pytest.approx(sum(diffs) / 2, abs=1e-4), out.stdout
