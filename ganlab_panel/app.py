@@ -9,7 +9,6 @@ callbacks and lets its trainer go.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import io
 import json
@@ -45,6 +44,7 @@ from .runner import Runner
 from .scene import Scene
 from .trainer import Trainer
 from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView, TimelineView
+from .document import Root, batch, register_session_end, served_document
 from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
@@ -66,38 +66,6 @@ def pretrained_path(distribution: str) -> Path | None:
         return None
     path = Path(str(path))
     return path if path.is_file() else None
-
-
-def _ignore_closed_connections() -> None:
-    """Keep the server's log for real problems.
-
-    A browser tab that closes while a frame is on its way leaves Tornado's write
-    of that frame failing with a closed-connection error that nothing awaits;
-    asyncio would log it as an unretrieved task exception (Panel itself reports
-    the same event as "Failed sending message as connection was closed"). Those,
-    and only those, are dropped here; everything else reaches the previous handler.
-    """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    if getattr(loop, "_ganlab_quiet_closed", False):
-        return
-    from tornado.iostream import StreamClosedError
-    from tornado.websocket import WebSocketClosedError
-
-    previous = loop.get_exception_handler()
-
-    def handler(loop, context):
-        if isinstance(context.get("exception"), (StreamClosedError, WebSocketClosedError)):
-            return
-        if previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-    loop._ganlab_quiet_closed = True
 
 
 def _is_settings(content: bytes) -> bool:
@@ -133,30 +101,19 @@ def unwatch_all(watchers: list) -> None:
     watchers.clear()
 
 
-def register_session_end(obj) -> None:
-    """Have a served session's end call ``obj.close()`` (nothing outside a server)."""
-    doc = pn.state.curdoc
-    if doc is None or doc.session_context is None:
-        return
-    _ignore_closed_connections()
-    ref = weakref.ref(obj)
-
-    def on_destroyed(session_context, ref=ref):
-        alive = ref()
-        if alive is not None:
-            alive.close()
-
-    # Only with a live session: with none, Panel would register the
-    # callback for every future session of the server.
-    pn.state.on_session_destroyed(on_destroyed)
-
-
 class GANLab(Viewer):
     """GAN Lab: train a small GAN on 2D data and watch every part of it.
 
     >>> lab = GANLab(ExperimentConfig(distribution="ring"))   # or GANLab(data=points)
+    >>> lab = GANLab(distribution="ring", d_lr=0.03)           # settings as keywords, as Trainer takes
     >>> lab                                                      # in a notebook: the live app
-    >>> lab.trainer.train(500); lab.refresh()                    # drive it from code
+    >>> lab.train(500)                                           # drive it from code
+
+    Settings given as keywords apply over ``config`` (which is copied, as
+    ``Trainer`` does). A structural setting other than the distribution (the
+    networks, the noise, the seed...) means no pretrained model is loaded,
+    unless ``use_pretrained=True`` says so; hot settings (learning rates,
+    optimizers, loss, k, batch size...) apply to the pretrained model.
     """
 
     use_pretrained = param.Boolean(default=True, doc="Choosing a distribution loads a model pretrained on it.")
@@ -165,8 +122,15 @@ class GANLab(Viewer):
     message_level = param.Selector(default="info", objects=["info", "success", "warning", "danger"])
 
     def __init__(self, config: ExperimentConfig | None = None, data=None, **params):
+        settings = {k: params.pop(k) for k in list(params) if k in ExperimentConfig._field_names()}
+        hot = {k: v for k, v in settings.items() if not ExperimentConfig.is_structural(k)}
+        structural = {k: v for k, v in settings.items() if k not in hot}
+        if set(structural) - {"distribution"}:
+            params.setdefault("use_pretrained", False)  # a pretrained model has its own shape
         super().__init__(**params)
-        if config is None:
+        if settings:  # checked (and refused) as Trainer does, before anything is built
+            config = (config if config is not None else ExperimentConfig()).copy(**settings)
+        elif config is None:
             config = ExperimentConfig()
         if data is not None:
             config.param.update(distribution=DRAWING, drawn_points=validate_points(data))
@@ -178,8 +142,11 @@ class GANLab(Viewer):
         self.drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
         #: the record of this experiment: scrub back with the timeline, or ``rewind(i)``
         self.history = History()
+        #: the roots this app is shown in (one per notebook output or served page)
+        self._roots: weakref.WeakSet[Root] = weakref.WeakSet()
         self.runner = Runner(self.trainer, publish=self._publish, scene_options=lambda: self.layered.wants,
-                             notify=self.notify, history=self.history, before_training=self._resume_point)
+                             notify=self.notify, history=self.history, before_training=self._resume_point,
+                             views_ready=self._views_ready)
         self.timeline = TimelineView(self.history, on_scrub=self._scrub, on_resume=self.resume)
         self.controls = ControlsView(self)
         self.settings = SettingsView(self)
@@ -197,13 +164,14 @@ class GANLab(Viewer):
         self._scene: Scene | None = None
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
+        if hot:  # over the pretrained model's own
+            config.param.update(**hot)
         self.controls.set_selected(config.distribution)
         self._publish(self.runner.scene())  # the record starts with the experiment's first moment
         self.timeline.sync()
         self._register_session_end()
         # served: the page address follows the settings, so a copied link opens this setup
-        doc = pn.state.curdoc
-        self._location = pn.state.location if doc is not None and doc.session_context is not None else None
+        self._location = pn.state.location if served_document() is not None else None
         if self._location is not None:
             self._watchers.append(config.param.watch(self._sync_address, config._field_names()))
 
@@ -294,7 +262,7 @@ class GANLab(Viewer):
             return True
 
         self._scene = scene
-        with pn.io.hold():
+        with batch():
             self.layered.update(scene)
             if due("overview"):
                 self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
@@ -355,7 +323,7 @@ class GANLab(Viewer):
                 self.notify(f"Training diverged at iteration {frame.iteration}: a loss or weight became NaN or "
                             "infinite. Press Reset, or lower the learning rates.", "danger")
                 break
-        with pn.io.hold():
+        with batch():
             self.refresh()
             self.charts.update(self._scene.frame)
             self.controls.set_iteration(self.trainer.iteration)
@@ -378,7 +346,7 @@ class GANLab(Viewer):
             raise IndexError(f"moment {index} is not recorded: there are {len(self.history)}")
         self.runner.pause()
         moment = self.history.restore(self.trainer, index)
-        with pn.io.hold():
+        with batch():
             self.refresh()
             self.controls.set_iteration(moment.iteration)
             self.timeline.sync()
@@ -438,7 +406,7 @@ class GANLab(Viewer):
         return buffer
 
     def _refresh_soon(self) -> None:
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        if served_document() is not None:
             pn.state.execute(self.runner.refresh)
         else:
             self.refresh()
@@ -670,9 +638,22 @@ class GANLab(Viewer):
                             margin=(0, 10))
         side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
                          pn.layout.Divider(), self.charts, self.settings, margin=(0, 10), width=300)
-        return pn.Column(
+        root = Root(
             self.controls,
             self.message_pane,
             pn.FlexBox(overview, layered, side, flex_wrap="wrap", margin=0),
             stylesheets=[PAGE_CSS], margin=0, sizing_mode="stretch_width",
+            on_caught_up=self.runner.views_caught_up, on_closed=self._output_closed,
         )
+        self._roots.add(root)
+        return root
+
+    def _output_closed(self) -> None:
+        """A notebook output of the app went (its cell ran again, or was
+        cleared): if none is left, nobody watches, so training stops."""
+        if not any(root.shown for root in list(self._roots)) and self.runner.playing:
+            self.runner.pause()
+
+    def _views_ready(self) -> bool:
+        """Whether every browser showing the app has drawn what it was sent."""
+        return all(root.caught_up() for root in list(self._roots))

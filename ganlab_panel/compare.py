@@ -28,7 +28,7 @@ import param
 from panel.viewable import Viewer
 
 from . import plots, style
-from .app import message_html, register_session_end, unwatch_all
+from .app import message_html, unwatch_all
 from .config import ExperimentConfig, parse_settings, setting_text
 from .data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from .errors import ConfigError, GANLabError
@@ -36,6 +36,7 @@ from .runner import SPEEDS, Runner
 from .scene import Scene
 from .trainer import Trainer
 from .views.controls import format_iteration, readout
+from .document import Root, batch, register_session_end, served_document
 from .views.layered import LayeredView
 
 SIDES = ("a", "b")
@@ -151,16 +152,16 @@ class CompareLab(Viewer):
                                       value=a.distribution if a.distribution in data_options else data_options[0],
                                       width=180, css_classes=["ganlab-compare-data"])
         self.play.on_click(lambda event: self.toggle())
-        self.reset.on_click(lambda event: pn.state.execute(self.reset_both))
-        self.step.on_click(lambda event: pn.state.execute(self.step_both))
+        home = self.sides["a"].runner.home   # a click may arrive on another thread (a notebook's comm)
+        self.reset.on_click(lambda event: home.run(self.reset_both))
+        self.step.on_click(lambda event: home.run(self.step_both))
         self.speed.param.watch(self._speed_changed, "value")
         self.data.param.watch(self._data_changed, "value")
         self._watchers = []
         for side in self.sides.values():
             self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
             self._watchers.append(side.runner.param.watch(self._playing_changed, "playing"))
-        doc = pn.state.curdoc
-        self._location = pn.state.location if doc is not None and doc.session_context is not None else None
+        self._location = pn.state.location if served_document() is not None else None
         self._show_settings()
         for name in SIDES:
             self._publish(name, self.sides[name].runner.scene())
@@ -283,7 +284,7 @@ class CompareLab(Viewer):
             return
         side = self.sides[name]
         side.last_frame = scene.frame
-        with pn.io.hold():
+        with batch():
             side.layered.update(scene)
             side.iteration.object = readout(f"ganlab-iteration-{name}", format_iteration(scene.frame.iteration))
             self._update_charts()
@@ -395,7 +396,8 @@ class CompareLab(Viewer):
                                      margin=(0, 10)))
         charts = pn.Column(pn.pane.HTML("<b>Both runs</b>", margin=(0, 0, 4, 0)), *self.charts.values(),
                            margin=(0, 10))
-        return pn.Column(bar, self.message_pane,
-                         pn.FlexBox(*columns, charts, pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
-                                    flex_wrap="wrap", margin=0),
-                         margin=0, sizing_mode="stretch_width", styles={"background": style.PANEL_BG})
+        return Root(
+            bar, self.message_pane,
+            pn.FlexBox(*columns, charts, pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
+                       flex_wrap="wrap", margin=0),
+            margin=0, sizing_mode="stretch_width", styles={"background": style.PANEL_BG})

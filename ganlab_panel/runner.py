@@ -1,10 +1,10 @@
 """Runner: owns the live training loop of one session.
 
 While playing, a training thread of the session's own trains continuously and,
-``fps`` times a second, snapshots a Scene into a one-slot mailbox. On a server,
-the thread then hands the session's event loop a callback that publishes the
-newest Scene to the views at the document's next tick; in a notebook, a
-periodic callback on the kernel's event loop looks for new Scenes instead.
+``fps`` times a second, snapshots a Scene into a one-slot mailbox. The thread
+then wakes the event loop that shows the views (a served session's, at its
+document's next tick, or a notebook kernel's), which publishes the newest
+Scene; where no loop can be woken, a periodic callback looks for Scenes.
 Training never runs on the event loop, the frame rate does not depend on how
 long an iteration takes, and the training rate does not wait for the browser.
 ``iterations_per_frame`` caps the iterations between two frames (0: as many as
@@ -37,6 +37,7 @@ from . import kernels
 from .history import History
 from .scene import Scene, compute_scene
 from .trainer import Trainer
+from .document import Home, Waker
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ SPEEDS = {
 #: the rest of the core is left to publishing and to the browser drawing it.
 TRAIN_SHARE = 0.4
 
-#: how often (ms) the event loop looks for a new frame while playing, where no
-#: server session can be woken from the training thread (a notebook).
+#: how often (ms) the event loop looks for a new frame while playing, where it
+#: cannot be woken from the training thread (play started off the main thread).
 POLL_MS = 10
 
 #: the longest (s) the training thread waits for its last frame to be published
@@ -103,16 +104,6 @@ MAX_STOP_WAIT = 2.0
 
 #: while playing, the grid KL/JS are measured at most this often (s).
 DIVERGENCE_INTERVAL = 0.2
-
-
-def _session_loop(doc):
-    """The event loop (Tornado IOLoop) serving a server session's document, if any."""
-    if doc is None:
-        return None
-    try:
-        return doc.session_context.server_context.application_context.io_loop
-    except AttributeError:
-        return None
 
 
 class Runner(param.Parameterized):
@@ -133,9 +124,12 @@ class Runner(param.Parameterized):
     def __init__(self, trainer: Trainer, publish: Callable[[Scene], None],
                  scene_options: Callable[[], dict] | None = None,
                  notify: Callable[[str, str], None] | None = None, history: History | None = None,
-                 before_training: Callable[[], None] | None = None, **params):
+                 before_training: Callable[[], None] | None = None, home: Home | None = None,
+                 views_ready: Callable[[], bool] | None = None, **params):
         super().__init__(**params)
         self.trainer = trainer
+        #: the event loop the views live on (callbacks and frames go there)
+        self.home = home if home is not None else Home()
         #: the record frames are offered to (every frame made; it keeps what is due)
         self.history = history
         #: called on the event loop before play or a step trains (e.g. to resume
@@ -146,6 +140,9 @@ class Runner(param.Parameterized):
         trainer.wait_for_compile = False
         kernels.warm_up()
         self._publish = publish
+        #: whether the views can take a frame now (a notebook's browser may
+        #: still be drawing the last one); ``views_caught_up`` says when
+        self._views_ready = views_ready or (lambda: True)
         self._scene_options = scene_options or (lambda: {})
         self._notify = notify or (lambda text, level="info": None)
         self._callback = None
@@ -156,9 +153,9 @@ class Runner(param.Parameterized):
         self._stop = threading.Event()
         self._mailbox: tuple[int, Scene] | None = None  # (sequence number, newest scene)
         self._published = 0
-        self._doc = None           # a server session's document, woken when a frame is ready
-        self._loop = None          # ...through its event loop (a Tornado IOLoop)
-        self._wake_pending = threading.Event()
+        #: wakes the event loop (the server session's, or a notebook kernel's)
+        #: when a frame is ready; None: the loop polls for frames instead
+        self._waker: Waker | None = None
         self._consumed = threading.Event()   # the newest frame has been published
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
         self._owed = 0.0           # the fraction of an iteration per frame carried over
@@ -331,40 +328,28 @@ class Runner(param.Parameterized):
         self.timings["wait"] += time.perf_counter() - t0
 
     def _wake(self) -> None:
-        """From the training thread: have the session's event loop publish the mailbox.
-
-        The thread only hands a callback to the event loop (thread-safe); that
-        callback, on the loop's own thread, asks the document for a next-tick
-        callback. Asking the document directly from this thread races with a
-        ``hold`` on the loop thread, which can drop the request and stall the
-        session for good.
-        """
-        loop, doc = self._loop, self._doc
-        if loop is None or doc is None or self._wake_pending.is_set():
-            return  # polled (notebook), or a wake-up is already on its way
-        self._wake_pending.set()
-        try:
-            loop.add_callback(self._schedule_publish, doc)
-        except Exception:  # the loop is closing
-            self._wake_pending.clear()
-
-    def _schedule_publish(self, doc) -> None:
-        """On the event loop's thread: publish at the document's next tick."""
-        try:
-            doc.add_next_tick_callback(pn.state._handle_exception_wrapper(self._woken, doc))
-        except Exception:  # the session is closing
-            self._wake_pending.clear()
+        """From the training thread: have the event loop publish the mailbox
+        (with no loop to wake, the periodic callback polls for it)."""
+        waker = self._waker
+        if waker is not None:
+            waker.wake()
 
     def _woken(self) -> None:
-        self._wake_pending.clear()
         if self.playing and not self.slow:
             self._poll()
+
+    def views_caught_up(self) -> None:
+        """From any thread: the views have drawn what they were sent, so the
+        newest frame can go."""
+        self._wake()
 
     def _poll(self) -> None:
         """On the event loop: publish the newest Scene, if there is a new one."""
         mail = self._mailbox
         if mail is None or self._closed or mail[0] == self._published:
             return
+        if not isinstance(mail[1], Exception) and not self._views_ready():
+            return  # the browser is still drawing: the newest frame goes when it is done
         self._published, scene = mail
         if isinstance(scene, Exception):
             self.pause()
@@ -387,13 +372,8 @@ class Runner(param.Parameterized):
         self._stop = threading.Event()
         self._mailbox = None
         self._published = 0
-        self._wake_pending.clear()
         self._consumed.set()
-        doc = pn.state.curdoc
-        self._doc = doc if doc is not None and doc.session_context is not None else None
-        self._loop = _session_loop(self._doc)
-        if self._loop is None:
-            self._doc = None  # no loop to hand frames to: poll instead
+        self._waker = self.home.waker(self._woken)
         self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
                                         daemon=True)
         self._thread.start()
@@ -404,8 +384,7 @@ class Runner(param.Parameterized):
         self._stop.set()
         self._consumed.set()
         thread, self._thread = self._thread, None
-        self._doc = None
-        self._loop = None
+        self._waker = None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=MAX_STOP_WAIT)
 
@@ -422,7 +401,7 @@ class Runner(param.Parameterized):
     @property
     def _polling(self) -> bool:
         """Whether the periodic callback is needed: slow motion, or live play that cannot be woken."""
-        return self.slow or self._doc is None
+        return self.slow or self._waker is None
 
     async def _on_period(self):
         if self.slow:
@@ -432,6 +411,9 @@ class Runner(param.Parameterized):
 
     def _sync_callback(self) -> None:
         """Run the periodic callback, at the right period, only while it is needed."""
+        if not self.home.here:
+            self.home.run(self._sync_callback)  # the callback runs on the home loop
+            return
         wanted = self.playing and self._polling and not self._closed
         if self._callback is None and not wanted:
             return

@@ -15,12 +15,18 @@ and is plain NumPy afterwards. No Panel, HoloViews or Bokeh.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .frames import Frame
+
+# Datashader imports pyct, which imports requests if it can; requests then
+# tries urllib3's optional SOCKS support, which warns that PySocks is absent
+# (in a notebook, as red text under the app's cell). Nothing here uses SOCKS.
+warnings.filterwarnings("ignore", message="SOCKS support in urllib3", module="urllib3.contrib.socks")
 
 #: pixels per side of the dense rasters: half the layered view's 400 px, so the
 #: browser scales them by exactly two (a non-integer ratio costs it far more).

@@ -7,6 +7,7 @@ import sys
 import zipfile
 
 import numpy as np
+import param
 import pytest
 from PIL import Image
 
@@ -47,15 +48,34 @@ def test_rewinding_shows_that_moment_everywhere_and_resuming_drops_what_came_aft
     assert "Resumed from iteration" in lab.message
 
 
+def drag_timeline(lab, index):
+    """What the browser reports when the user lets go of the timeline's handle."""
+    with param.edit_constant(lab.timeline.slider):
+        lab.timeline.slider.param.update(value=index, value_throttled=index)
+
+
 def test_the_timeline_slider_rewinds_and_play_resumes(lab):
     lab.train(300)
-    lab.timeline.slider.value = 1                       # as if dragged
+    drag_timeline(lab, 1)
     assert lab.history.rewound and lab.trainer.iteration == lab.frames[1].iteration
     lab.runner.play()                                   # Play from a rewound moment resumes there
     lab.runner.pause()
     assert not lab.history.rewound
     assert lab.frames[1].iteration < lab.trainer.iteration
     assert lab.frames[-1].iteration == lab.trainer.iteration   # pausing keeps where training stands
+
+
+def test_an_echo_of_an_old_slider_position_never_moves_the_experiment(lab):
+    # a notebook echoes every value the slider was given, late; a browser may
+    # also clamp a value that arrives before its range
+    lab.train(300)
+    lab.runner.play()
+    lab.timeline.slider.value = 1
+    lab.runner.pause()
+    lab.timeline.slider.value = 2
+    assert not lab.history.rewound
+    assert lab.frames[-1].iteration == lab.trainer.iteration > 300
+    assert f"up to iteration {lab.trainer.iteration:,}" in lab.timeline.label.object
 
 
 def test_rewind_refuses_what_is_not_recorded():

@@ -10,6 +10,7 @@ import panel as pn
 from panel.viewable import Viewer
 
 from .. import plots, style
+from ..document import batch
 from ..frames import Frame
 from .direct import DirectSources
 
@@ -73,7 +74,7 @@ class ChartsView(Viewer):
                "modes_pct": 100.0 * frame.modes / frame.modes_total if mixture and frame.modes is not None else np.nan,
                "hq_pct": 100.0 * frame.high_quality if mixture and frame.high_quality is not None else np.nan}
         if all(direct.rendered for direct in self._direct.values()):
-            with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+            with batch():  # see views/direct.py: safe from unlocked callbacks too
                 self._stream(row)
         else:
             self.buffer.send(pd.DataFrame({k: [v] for k, v in row.items()}))
@@ -132,7 +133,7 @@ class ChartsView(Viewer):
         spans = list(self._marks.values())
         if iteration is None and not any(span.visible for span in spans):
             return
-        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+        with batch():  # see views/direct.py: safe from unlocked callbacks too
             for span in spans:
                 span.update(location=iteration if iteration is not None else span.location,
                             visible=iteration is not None)
@@ -151,7 +152,7 @@ class ChartsView(Viewer):
             self.buffer.send(kept)
             return
         self._rows = {c: [float(v) for v in kept[c]] for c in COLUMNS}
-        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+        with batch():  # see views/direct.py: safe from unlocked callbacks too
             for chart, groups in CURVES.items():
                 for group, col in groups:
                     for source in self._direct[chart].sources(group):
@@ -178,7 +179,7 @@ class ChartsView(Viewer):
         self._rows = {c: [] for c in COLUMNS}
         self.buffer.clear()  # Buffer.clear empties the data and sends it: HoloViews redraws empty charts
         # ...but only the first DynamicMap on the shared Buffer redraws: empty every curve directly
-        with pn.io.hold():  # see views/direct.py: safe from unlocked callbacks too
+        with batch():  # see views/direct.py: safe from unlocked callbacks too
             for direct in self._direct.values():
                 for source in direct.all_sources():
                     if len(next(iter(source.data.values()), ())):

@@ -114,11 +114,12 @@ class ControlsView(Viewer):
         self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
                                 accept=".pt,.json,.bin,.zip,.csv", width=230, css_classes=["ganlab-upload"])
 
-        self.reset.on_click(lambda e: pn.state.execute(app.reset))
+        home = runner.home   # a click may arrive on another thread (a notebook's comm)
+        self.reset.on_click(lambda e: home.run(app.reset))
         self.play.on_click(lambda e: runner.toggle())
-        self.step_d.on_click(lambda e: pn.state.execute(runner.step_d))
-        self.step_g.on_click(lambda e: pn.state.execute(runner.step_g))
-        self.step.on_click(lambda e: pn.state.execute(runner.step))
+        self.step_d.on_click(lambda e: home.run(runner.step_d))
+        self.step_g.on_click(lambda e: home.run(runner.step_g))
+        self.step.on_click(lambda e: home.run(runner.step))
         self.slow.link(runner, value="slow", bidirectional=True)
         runner.param.watch(self._playing_changed, "playing")
 

@@ -8,10 +8,11 @@ re-running HoloViews' whole update for that costs tens of milliseconds a frame.
 ColumnDataSource HoloViews made for it (found by the layer's group name), which
 Bokeh sends to the browser as one small binary patch.
 
-Every such write happens inside ``pn.io.hold()``. Panel runs async callbacks
-(Reset, the step buttons) without Bokeh's document lock; a model changed there
-outside a hold makes Bokeh's server raise. Inside a hold, Panel writes the
-change to the browser itself, locked or not.
+Every such write happens inside ``document.batch()``. Panel runs async
+callbacks (Reset, the step buttons) without Bokeh's document lock; a model
+changed there outside a hold makes Bokeh's server raise. Inside a hold, Panel
+writes the change to the browser itself, locked or not; in a notebook, the
+batch sends it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import panel as pn
 import param
+
+from ..document import batch
 
 
 class DirectSources:
@@ -32,7 +34,7 @@ class DirectSources:
 
     def plots(self) -> list:
         # Panel keeps the HoloViews plot of each rendered root here.
-        return [plot for plot, _ in getattr(self.pane, "_plots", {}).values()]
+        return [plot for plot, _ in list(getattr(self.pane, "_plots", {}).values())]
 
     @property
     def rendered(self) -> bool:
@@ -69,7 +71,7 @@ class DirectSources:
         plots = self.plots()
         if not plots:
             return False
-        with pn.io.hold():
+        with batch():
             for plot in plots:
                 layers = self._layers(plot)
                 for group, cols in columns.items():
@@ -82,7 +84,7 @@ class DirectSources:
     def stream(self, group: str, rows: dict, rollover: int) -> bool:
         """Append rows to a layer's source (Bokeh sends only the new rows)."""
         sources = self.sources(group)
-        with pn.io.hold():
+        with batch():
             for source in sources:
                 source.stream(rows, rollover=rollover)
         return bool(sources)

@@ -10,6 +10,7 @@ from panel.viewable import Viewer
 
 from .. import plots, style
 from ..data import validate_points
+from ..document import editable_source
 
 #: spacing (plot units) at which freehand strokes are resampled into points.
 STROKE_STEP = 0.01
@@ -47,7 +48,8 @@ class DrawingView(Viewer):
         self._on_cancel = on_cancel
         self.stroke_pipe = hv.streams.Pipe(data=[])
         self.strokes = hv.DynamicMap(
-            lambda data: hv.Path(data or [], kdims=["x", "y"]).opts(color=style.REAL, line_width=8, alpha=0.35),
+            lambda data: hv.Path(data or [], kdims=["x", "y"]).opts(color=style.REAL, line_width=8, alpha=0.35,
+                                                                    hooks=[editable_source]),
             streams=[self.stroke_pipe])
         self.freehand = hv.streams.FreehandDraw(source=self.strokes, tooltip="Draw data")
         self.tap = hv.streams.Tap(source=self.strokes, x=None, y=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import panel as pn
+import param
 from panel.viewable import Viewer
 
 from ..history import History
@@ -20,6 +21,13 @@ class TimelineView(Viewer):
     Dragging the slider rewinds the experiment to that moment (every view shows
     it); playing or stepping from there, or the button, resumes from it and
     drops the later moments.
+
+    Only the user's own move of the slider rewinds: the browser reports it as
+    the slider's ``value_throttled`` when the handle is let go (or moved with
+    the keys). ``value`` itself also comes back from the browser as an echo of
+    what ``sync`` set (a notebook echoes every change, late, and a browser may
+    clamp a value it receives before the range that holds it), and an old
+    echo must never move the experiment.
     """
 
     def __init__(self, history: History, on_scrub, on_resume, width: int = 400, **params):
@@ -35,11 +43,11 @@ class TimelineView(Viewer):
                                         css_classes=["ganlab-resume"])
         self.resume.on_click(lambda event: on_resume())
         self._syncing = False
-        self.slider.param.watch(self._scrubbed, "value")
+        self.slider.param.watch(self._scrubbed, "value_throttled")
         self.sync()
 
     def _scrubbed(self, event) -> None:
-        if not self._syncing:
+        if event.new is not None and not self._syncing:
             self._on_scrub(int(event.new))
 
     def sync(self) -> None:
@@ -47,14 +55,17 @@ class TimelineView(Viewer):
         h = self.history
         n = len(h)
         position = h.position if h.rewound else n - 1
-        self._syncing = True
-        try:
-            end = max(1, n - 1)
-            if self.slider.end != end or self.slider.value != max(position, 0):
-                self.slider.param.update(end=end, value=max(position, 0))
-            self.slider.disabled = n < 2
-        finally:
-            self._syncing = False
+        end, value = max(1, n - 1), max(position, 0)
+        if self.slider.end != end or self.slider.value != value:
+            # value_throttled too (it stays here: Panel never sends it), so
+            # that the user letting go anywhere else is a change
+            self._syncing = True
+            try:
+                with param.edit_constant(self.slider):
+                    self.slider.param.update(end=end, value=value, value_throttled=value)
+            finally:
+                self._syncing = False
+        self.slider.disabled = n < 2
         self.resume.visible = h.rewound
         if n == 0:
             text = "Timeline: the record starts when training does."

@@ -109,3 +109,18 @@ def page(browser, app_url):
 def server_log(app_url):
     """The served app's log so far (for checking that nothing went wrong)."""
     return lambda: Path(_LOG[app_url]).read_text()
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(tmp_path_factory):
+    """A real JupyterLab (and Notebook 7) serving an empty folder on loopback."""
+    pytest.importorskip("jupyterlab", reason="the notebook tests need JupyterLab (make test installs it)")
+    from .notebook import JupyterLab
+
+    root = tmp_path_factory.mktemp("notebooks")
+    lab = JupyterLab(root, free_port(), tmp_path_factory.mktemp("jupyterlab-log") / "jupyterlab.log")
+    try:
+        lab.wait()
+        yield lab
+    finally:
+        lab.close()

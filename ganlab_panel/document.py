@@ -1,0 +1,454 @@
+"""How changes reach the browser, served or in a notebook: the one place that
+knows Panel's and Bokeh's internals beyond their public API.
+
+Served (``panel serve``), a session's changes go out through Bokeh's server
+connection, and a training thread hands work to the session's event loop.
+
+In a notebook (JupyterLab, Notebook 7), each displayed output is its own Bokeh
+document, permanently on hold: Panel sends the held changes over the output's
+comm whenever one of its own objects changes, one message per change. Changes
+made straight to Bokeh models (our per-frame data) wait for the next such
+message. ``batch`` therefore collects a frame's changes and sends them as one
+message; without it a frame would reach the notebook late, in pieces, or not
+until something else changed. The kernel's event loop is woken from the
+training thread with ``wake``, as the server's is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+import weakref
+from typing import Callable
+
+import panel as pn
+from panel.io.state import state
+
+
+#: Held by a notebook output's root while it applies a message from the
+#: browser, and by ``batch`` while it changes and sends a frame. JupyterLab
+#: hands widget messages to the kernel on threads of their own (one subshell
+#: per comm target), and applying one releases every change the document
+#: holds; without this lock a frame changed on the kernel's main thread could
+#: be released, and never sent, by a message applied halfway through it.
+DOCUMENT_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def batch():
+    """Changes made inside reach the browser together, as one update.
+
+    Served, this is ``pn.io.hold()``. In a notebook, Panel's own per-change
+    messages are held back too, and each output receives everything at the
+    end in one message. Batches nest: the outermost one sends.
+    """
+    with DOCUMENT_LOCK:
+        previous = state._hold
+        state._hold = True  # Panel's notebook sends nothing while this is set
+        try:
+            with pn.io.hold():
+                yield
+        finally:
+            state._hold = previous
+        if not previous:
+            push()
+
+
+def push() -> None:
+    """Send every notebook output the changes held for it (nothing where
+    nothing is shown in a notebook).
+
+    Arrays go inside the message (base64) rather than beside it: Panel sends
+    each binary buffer as two more comm messages, and a frame's ten buffers
+    made twenty extra messages for the kernel, the server and JupyterLab to
+    pass along one by one.
+    """
+    done = set()
+    for viewable, root, doc, comm in list(state._views.values()):
+        if comm is None or id(doc) in done:
+            continue
+        done.add(id(doc))
+        if doc.callbacks._held_events:
+            if isinstance(viewable, Root):
+                viewable.stamp(root)
+            pn.io.notebook.push(doc, comm, binary=False)
+
+
+#: the kinds of document events that change a ColumnDataSource's data
+_DATA_EVENTS = {"ColumnsPatched", "ColumnsStreamed", "ColumnDataChanged"}
+
+#: the tag of a data source that the browser edits (its changes are not echoes)
+EDITABLE = "ganlab-editable"
+
+#: the start of the tag that numbers what a notebook output was sent
+_STAMP = "ganlab-sent:"
+
+#: an output that has not answered for this long (s) is not waited for
+#: (it was closed, or its page is gone)
+STALE_AFTER = 1.0
+
+#: batches an output may have on their way before it counts as behind: the
+#: browser's answer takes ~0.1 s (it is sent 50 ms after the change, and after
+#: the kernel's answer to its previous message), so with one batch at a time
+#: the browser would wait for the next frame as long as it draws
+IN_FLIGHT = 2
+
+
+class Root(pn.Column):
+    """The column at the top of an app, wherever it is shown.
+
+    In a notebook output, the browser sends back every change the kernel
+    sends it, once it has applied it. ``Root`` puts that to use and keeps its
+    cost down:
+
+    - Every batch sent to an output carries a number (a tag on the root
+      model); its echo says the browser has applied that batch. ``caught_up``
+      tells whether every output has applied all it was sent, so that frames
+      go out only as fast as the browser draws them, instead of piling up in
+      front of it (and of every other message, a cell's output included).
+      ``on_caught_up`` is called when an output catches up.
+    - For the data of the plots (which nobody edits in the browser) an echo
+      is late, useless and costly: applying it would put an old frame back
+      into the kernel's copy, and for a replaced data column Panel finds the
+      source by walking the whole document (~0.2 s for the app). Those echoes
+      are dropped. A source the browser does edit (a drawing tool's) carries
+      the tag ``EDITABLE`` and keeps its messages.
+    - The browser's other messages are applied under ``DOCUMENT_LOCK``.
+    - When a notebook output goes (its cell runs again, or Panel is told the
+      output was removed), ``on_closed`` is called: an app nobody sees any
+      more can stop training. Running a cell again clears its outputs in the
+      browser without a word to the kernel, so the kernel's own notice that a
+      cell starts (IPython's ``pre_run_cell``, with the cell's id) says it.
+
+    It also renders quickly with ``pn.extension(inline=True)``: inline, Panel
+    swaps every model's linked stylesheets for inline copies after the model
+    joins its document, and each swap recomputes the document's whole model
+    graph (~170 swaps of ~0.1 s for the app: 12-16 s a render). Swapped while
+    the freshly built models are still detached, the same work takes ~0.2 s
+    and Panel finds nothing left to swap.
+    """
+
+    def __init__(self, *objects, on_caught_up: Callable[[], None] | None = None,
+                 on_closed: Callable[[], None] | None = None, **params):
+        super().__init__(*objects, **params)
+        self._hooks.append(_swap_inline_stylesheets)
+        self._on_caught_up = on_caught_up
+        self._on_closed = on_closed
+        #: root model id -> [batches sent, batches applied, when last sent]
+        self._flow: dict[str, list] = {}
+        #: root model id -> the id of the notebook cell whose output shows it
+        self._cells: dict[str, str] = {}
+
+    def caught_up(self) -> bool:
+        """Whether every notebook output showing this root has applied what
+        it was sent, but for at most ``IN_FLIGHT - 1`` batches (always, served
+        or not shown in a notebook)."""
+        now = time.monotonic()
+        return all(sent - applied < IN_FLIGHT or now - when > STALE_AFTER
+                   for sent, applied, when in list(self._flow.values()))
+
+    @property
+    def shown(self) -> bool:
+        """Whether this root is rendered anywhere now (an output whose cell
+        ran again is not)."""
+        return any(ref not in self._cells or self._cells[ref] is not None for ref in list(self._models))
+
+    def get_root(self, doc=None, comm=None, preprocess=True):
+        model = super().get_root(doc, comm, preprocess)
+        cell = _running_cell() if comm is not None else None
+        if cell is not None:
+            self._cells[model.ref["id"]] = cell
+            _watch_cells(self)
+        return model
+
+    def _cleanup(self, root=None) -> None:
+        super()._cleanup(root)
+        if root is not None:
+            self._flow.pop(root.ref["id"], None)
+            self._cells.pop(root.ref["id"], None)
+        self._outputs_went()
+
+    def _cell_runs(self, cell: str) -> bool:
+        """A notebook cell starts running: the outputs it showed are gone.
+        Whether this root lost any."""
+        gone = [ref for ref, shown_by in self._cells.items() if shown_by == cell]
+        for ref in gone:
+            self._cells[ref] = None
+            self._flow.pop(ref, None)
+        return bool(gone)
+
+    def _outputs_went(self) -> None:
+        if self._on_closed is not None:
+            self._on_closed()
+
+    def stamp(self, root) -> None:
+        """Number the batch about to be sent to the output of ``root`` (a root model)."""
+        flow = self._flow.setdefault(root.ref["id"], [0, 0, 0.0])
+        flow[0] += 1
+        flow[2] = time.monotonic()
+        root.tags = [t for t in root.tags if not str(t).startswith(_STAMP)] + [f"{_STAMP}{flow[0]}"]
+
+    def _on_msg(self, ref, manager, msg) -> None:
+        with DOCUMENT_LOCK:
+            acknowledged = self.take_echoes(ref, msg)
+            events = _events(msg)
+            if events is None or events:  # nothing left to apply when all were echoes
+                super()._on_msg(ref, manager, msg)
+        if acknowledged and self._on_caught_up is not None and self.caught_up():
+            self._on_caught_up()
+
+    def take_echoes(self, ref: str, msg) -> bool:
+        """Take the stamps and the plots' data echoes out of a browser's
+        message; whether a stamp said a batch was applied."""
+        events = _events(msg)
+        view = state._views.get(ref)
+        if not events or view is None:
+            return False
+        doc = view[2]
+        acknowledged = False
+        kept = []
+        for event in events:
+            kind = event.get("kind")
+            model_id = (event.get("model") or {}).get("id", "")
+            if kind == "ModelChanged" and event.get("attr") == "tags" and model_id in self._flow:
+                stamps = [t for t in event.get("new") or [] if isinstance(t, str) and t.startswith(_STAMP)]
+                if stamps:
+                    self._flow[model_id][1] = max(self._flow[model_id][1], int(stamps[-1][len(_STAMP):]))
+                    acknowledged = True
+                    continue
+            if kind in _DATA_EVENTS or (kind == "ModelChanged" and event.get("attr") == "data"):
+                model = doc.get_model_by_id(model_id)
+                if model is not None and EDITABLE not in model.tags:
+                    continue
+            kept.append(event)
+        msg["content"]["events"] = kept
+        return acknowledged
+
+
+def _running_cell() -> str | None:
+    """The id of the notebook cell running now (JupyterLab and Notebook 7
+    send it with each execution), or None."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        return (kernel.get_parent().get("metadata") or {}).get("cellId") if kernel is not None else None
+    except Exception:  # not in a kernel, or one that does not say
+        return None
+
+
+#: the Roots shown in this kernel's notebook outputs (a kernel has one user)
+_NOTEBOOK_ROOTS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _watch_cells(root: Root) -> None:
+    """Tell ``root`` when a cell runs (one pair of hooks per kernel)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None and _cell_started not in shell.events.callbacks["pre_run_cell"]:
+        shell.events.register("pre_run_cell", _cell_started)
+        shell.events.register("post_run_cell", _cell_finished)
+    _NOTEBOOK_ROOTS.add(root)
+
+
+#: the Roots that lost an output to the cell running now
+_LOST: weakref.WeakSet = weakref.WeakSet()
+
+
+def _cell_started(info) -> None:
+    cell = getattr(info, "cell_id", None)
+    if cell is not None:
+        for root in list(_NOTEBOOK_ROOTS):
+            if root._cell_runs(cell):
+                _LOST.add(root)
+
+
+def _cell_finished(result) -> None:
+    # after the cell, so that an app the cell shows again keeps playing
+    for root in list(_LOST):
+        _LOST.discard(root)
+        root._outputs_went()
+
+
+def _events(msg) -> list | None:
+    content = msg.get("content") if isinstance(msg, dict) else None
+    events = content.get("events") if isinstance(content, dict) else None
+    return events if isinstance(events, list) else None
+
+
+def editable_source(plot, element) -> None:
+    """A HoloViews hook: the browser edits this plot's data (a drawing tool),
+    so a notebook applies what it sends (see ``Root``)."""
+    source = plot.handles.get("source")
+    if source is not None and EDITABLE not in source.tags:
+        source.tags = [*source.tags, EDITABLE]
+
+
+def _swap_inline_stylesheets(viewable, root) -> None:
+    if not pn.config.inline or root.document is not None:
+        return
+    from bokeh.models import UIElement
+    from panel.io.notebook import patch_inline_stylesheets
+
+    for model in root.select({"type": UIElement}):
+        patch_inline_stylesheets(model)
+
+
+def notebook_root(ref: str) -> bool:
+    """Whether the rendered root ``ref`` is a notebook output (it has a comm)."""
+    view = state._views.get(ref)
+    return view is not None and view[3] is not None
+
+
+def served_document():
+    """The served session's document being built or called back, or None
+    (a notebook, a script)."""
+    doc = pn.state.curdoc
+    return doc if doc is not None and doc.session_context is not None else None
+
+
+class Home:
+    """Where an app's callbacks belong: the event loop that shows it.
+
+    Served, that is the session's loop, found from the document being built or
+    called back. In a notebook it is the kernel's main loop, where the app was
+    made (a cell runs there). JupyterLab hands widget messages to the kernel
+    on threads of their own (one subshell per comm target), so a click may
+    reach the app on another thread: ``run`` and ``waker`` bring work back
+    here. In a plain script there is no loop to come back to.
+    """
+
+    def __init__(self):
+        self.loop = None
+        self.thread = None
+        if served_document() is None and threading.current_thread() is threading.main_thread():
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return  # a script: nothing runs an event loop here
+            from tornado.ioloop import IOLoop
+
+            self.loop = IOLoop.current()
+            self.thread = threading.current_thread()
+
+    @property
+    def here(self) -> bool:
+        """Whether this thread is home (always, served or in a script)."""
+        return self.loop is None or threading.current_thread() is self.thread
+
+    def run(self, fn: Callable) -> None:
+        """Run ``fn`` (a function or a coroutine function) at home: now if this
+        is home, else as soon as the home loop is free."""
+        if self.here:
+            pn.state.execute(fn)
+        else:
+            self.loop.add_callback(fn)
+
+    def waker(self, callback: Callable[[], None]) -> Waker | None:
+        """A Waker that runs ``callback`` at home, or None if nothing can be
+        woken (a script: a periodic callback must poll instead)."""
+        doc = served_document()
+        if doc is not None:
+            try:
+                loop = doc.session_context.server_context.application_context.io_loop
+            except AttributeError:
+                return None
+            return Waker(loop, doc, callback)
+        return Waker(self.loop, None, callback) if self.loop is not None else None
+
+
+class Waker:
+    """Run a callback on an event loop, woken from another thread.
+
+    Served, the callback runs at the session document's next tick (with the
+    document's lock, as Bokeh wants). In a notebook, it runs on the kernel's
+    event loop. At most one wake-up is on its way at a time.
+    """
+
+    def __init__(self, loop, doc, callback: Callable[[], None]):
+        self._loop = loop
+        self._doc = doc
+        self._callback = callback
+        self._pending = threading.Event()
+
+    def wake(self) -> None:
+        """From any thread: have the callback run soon on the loop."""
+        if self._pending.is_set():
+            return
+        self._pending.set()
+        try:
+            self._loop.add_callback(self._on_loop)
+        except Exception:  # the loop is closing
+            self._pending.clear()
+
+    def _on_loop(self) -> None:
+        if self._doc is None:
+            self._run()
+            return
+        # Asking the document for a next-tick callback from the training
+        # thread races with a hold on the loop's thread, which can drop the
+        # request; from the loop's own thread it is safe.
+        try:
+            self._doc.add_next_tick_callback(state._handle_exception_wrapper(self._run, self._doc))
+        except Exception:  # the session is closing
+            self._pending.clear()
+
+    def _run(self) -> None:
+        self._pending.clear()
+        self._callback()
+
+
+def quiet_closed_connections() -> None:
+    """Keep the server's log for real problems.
+
+    A browser tab that closes while a frame is on its way leaves Tornado's write
+    of that frame failing with a closed-connection error that nothing awaits;
+    asyncio would log it as an unretrieved task exception (Panel itself reports
+    the same event as "Failed sending message as connection was closed"). Those,
+    and only those, are dropped here; everything else reaches the previous handler.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if getattr(loop, "_ganlab_quiet_closed", False):
+        return
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        if isinstance(context.get("exception"), (StreamClosedError, WebSocketClosedError)):
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+    loop._ganlab_quiet_closed = True
+
+
+def register_session_end(obj) -> None:
+    """Have a served session's end call ``obj.close()`` (nothing outside a server)."""
+    if served_document() is None:
+        return
+    quiet_closed_connections()
+    ref = weakref.ref(obj)
+
+    def on_destroyed(session_context, ref=ref):
+        alive = ref()
+        if alive is not None:
+            alive.close()
+
+    # Only with a live session: with none, Panel would register the
+    # callback for every future session of the server.
+    pn.state.on_session_destroyed(on_destroyed)
+
+
+__all__ = ["DOCUMENT_LOCK", "EDITABLE", "Home", "Root", "Waker", "batch", "editable_source", "notebook_root", "push",
+           "quiet_closed_connections", "register_session_end", "served_document"]

@@ -1,0 +1,163 @@
+"""What makes the app live in a notebook, without a browser: frames go out only
+as fast as the browser draws them, the browser's echoes of the plots' data are
+dropped, clicks that arrive on another thread are brought back to the kernel's
+loop, and GANLab takes the same keyword settings as Trainer."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import panel as pn
+import pytest
+from bokeh.document import Document
+from bokeh.models import ColumnDataSource, Slider
+
+from ganlab_panel import ExperimentConfig, GANLab, Trainer, document
+from ganlab_panel.document import EDITABLE, Home, Root
+from ganlab_panel.runner import Runner
+
+
+def rendered_root(**params):
+    """A Root with a plot's data source and a widget, rendered into a document."""
+    plain, editable = ColumnDataSource(data={"x": [0.5]}), ColumnDataSource(data={"x": [0.5]}, tags=[EDITABLE])
+    slider = pn.widgets.FloatSlider(start=0, end=1, value=0.5)
+    root = Root(pn.pane.Bokeh(plain_plot(plain, editable)), slider, **params)
+    doc = Document()
+    model = root.get_root(doc)
+    doc.add_root(model)
+    return root, model, plain, editable, slider
+
+
+def plain_plot(*sources):
+    from bokeh.plotting import figure
+
+    fig = figure(width=100, height=100)
+    for source in sources:
+        fig.scatter("x", "x", source=source)
+    return fig
+
+
+def message(*events):
+    return {"content": {"events": list(events)}}
+
+
+def changed(model, attr, new):
+    return {"kind": "ModelChanged", "model": {"id": model.id}, "attr": attr, "new": new}
+
+
+def test_the_browsers_echo_of_a_stamp_says_it_caught_up():
+    root, model, *_ = rendered_root()
+    ref = model.ref["id"]
+    assert root.caught_up()                    # nothing sent yet
+    root.stamp(model)
+    root.stamp(model)
+    assert not root.caught_up()                # two batches on their way: behind
+    assert root.take_echoes(ref, message(changed(model, "tags", list(model.tags)))) is True
+    assert root.caught_up()
+
+
+def test_an_output_that_stopped_answering_is_not_waited_for(monkeypatch):
+    root, model, *_ = rendered_root()
+    root.stamp(model)
+    root.stamp(model)
+    assert not root.caught_up()
+    monkeypatch.setattr(document, "STALE_AFTER", 0.0)
+    assert root.caught_up()
+
+
+def test_echoes_of_plot_data_are_dropped_and_the_browsers_own_changes_kept():
+    root, model, plain, editable, _ = rendered_root()
+    ref = model.ref["id"]
+    widget = model.select_one({"type": Slider})
+    events = [changed(plain, "data", {"x": [0.9]}),
+              {"kind": "ColumnsPatched", "model": {"id": plain.id}, "attr": "data", "patches": {}},
+              changed(editable, "data", {"x": [0.1]}),
+              changed(widget, "value", 0.25)]
+    msg = message(*events)
+    assert root.take_echoes(ref, msg) is False            # no stamp in it
+    kept = msg["content"]["events"]
+    assert events[2] in kept and events[3] in kept        # a drawing tool's data, a widget's value
+    assert events[0] not in kept and events[1] not in kept
+
+
+def test_a_click_on_another_thread_runs_on_the_kernels_loop():
+    ran_on = []
+
+    async def main():
+        home = Home()                         # made on the loop's thread, as a cell runs
+        assert home.here
+        done = asyncio.Event()
+
+        def action():
+            ran_on.append(threading.current_thread())
+            done.set()
+
+        def click():                          # a comm message on a subshell's thread
+            assert not home.here
+            home.run(action)
+
+        threading.Thread(target=click).start()
+        await asyncio.wait_for(done.wait(), 10)
+
+    asyncio.run(main())
+    assert ran_on == [threading.main_thread()]
+
+
+def test_frames_wait_until_the_browser_has_drawn_the_last_ones():
+    ready = threading.Event()
+    published = []
+
+    async def main():
+        trainer = Trainer(seed=0)
+        runner = Runner(trainer, publish=published.append, views_ready=ready.is_set)
+        runner.play()
+        await asyncio.sleep(1.0)
+        held = len(published)
+        ready.set()
+        runner.views_caught_up()              # the browser's echo arrived
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if len(published) > held + 2:
+                break
+        runner.pause()
+        runner.close()
+        trainer.close()
+        return held
+
+    held = asyncio.run(main())
+    assert held == 0                          # nothing went while the browser was behind...
+    assert len(published) > 2                 # ...then frames flowed again
+
+
+@pytest.fixture
+def close_after():
+    labs = []
+    yield labs.append
+    for lab in labs:
+        lab.close()
+
+
+def test_ganlab_takes_the_same_keyword_settings_as_trainer(close_after):
+    lab = GANLab(distribution="ring", d_lr=0.03)
+    close_after(lab)
+    assert lab.config.distribution == "ring" and lab.config.d_lr == 0.03
+    assert lab.trainer.iteration == 10_000              # the ring's pretrained model, with the hot setting
+    shaped = GANLab(distribution="ring", g_neurons=6, seed=3)
+    close_after(shaped)
+    assert (shaped.trainer.iteration, shaped.config.g_neurons, shaped.config.seed) == (0, 6, 3)  # as typed
+
+
+def test_keyword_settings_apply_over_a_config_without_changing_it(close_after):
+    config = ExperimentConfig(distribution="line", seed=4)
+    lab = GANLab(config, k_d=3, use_pretrained=False)
+    close_after(lab)
+    assert (lab.config.k_d, lab.config.seed, config.k_d) == (3, 4, ExperimentConfig().k_d)   # GAN Lab's 2
+
+
+def test_a_bad_keyword_setting_is_refused_as_trainer_refuses_it():
+    with pytest.raises(ValueError) as from_trainer:
+        Trainer(d_lr=-1.0)
+    with pytest.raises(ValueError) as from_lab:
+        GANLab(d_lr=-1.0)
+    assert str(from_lab.value) == str(from_trainer.value)

@@ -1,0 +1,184 @@
+"""The live app in a real JupyterLab (and Notebook 7) in headless Chromium:
+the notebook's cells and the app's controls, both ways."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+
+import pytest
+
+from .conftest import ROOT
+from .helpers import FAKE, samples, wait_until
+from .notebook import Notebook, iteration, problems, write_notebook
+
+pytestmark = [pytest.mark.notebook, pytest.mark.timeout(420)]
+
+# no CDN here: the notebook carries BokehJS and Panel's JS itself
+SETUP = "import panel as pn\nfrom ganlab_panel import ExperimentConfig, GANLab\npn.extension(inline=True)"
+
+
+def open_notebook(browser, jupyterlab, cells=(), ui="lab") -> Notebook:
+    path = write_notebook(jupyterlab.root / f"live-{uuid.uuid4().hex[:8]}.ipynb", list(cells))
+    return Notebook(browser, jupyterlab, path.name, ui=ui)
+
+
+def show_lab(nb: Notebook, code: str = "lab = GANLab(distribution='ring')\nlab", index: int = 0):
+    assert "Error" not in nb.run(code)
+    counter = nb.page.locator(".ganlab-iteration").nth(index)
+    counter.wait_for(timeout=120_000)
+    return counter
+
+
+def click(nb: Notebook, hook: str, index: int = 0) -> None:
+    nb.page.locator(f".{hook} button").nth(index).click()
+
+
+def number(text: str) -> int:
+    return int(text.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def live(browser, jupyterlab):
+    """A notebook in JupyterLab showing ``lab``: the ring's pretrained model."""
+    nb = open_notebook(browser, jupyterlab)
+    nb.run(SETUP)
+    nb.counter = show_lab(nb)
+    yield nb
+    nb.run("lab.runner.pause()")
+    nb.close()
+
+
+def test_play_trains_live_and_pause_holds_the_page_and_the_trainer(live):
+    start = iteration(live.counter)
+    click(live, "ganlab-play")
+    wait_until(lambda: iteration(live.counter) > start + 300, timeout=30)
+    # the kernel answers while training plays: the training runs off its main thread
+    playing_at = number(live.run("lab.trainer.iteration"))
+    assert playing_at > start
+    click(live, "ganlab-play")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    stopped = iteration(live.counter)
+    time.sleep(2.0)
+    assert iteration(live.counter) == stopped >= playing_at          # nothing goes back, nothing goes on
+    assert live.run("lab.trainer.iteration, lab.runner.playing").strip() == f"({stopped}, False)"
+    assert live.run("lab.history[-1].iteration") .strip() == str(stopped)   # the record keeps where it stopped
+    assert live.page.errors == []
+
+
+def test_code_changes_reach_the_widgets_and_views_while_playing(live):
+    click(live, "ganlab-edit")                                   # the model editor shows the settings
+    d_lr = live.page.locator(".ganlab-d-lr select").first
+    d_lr.wait_for(state="visible")
+    legend = live.page.locator(".ganlab-legend-d").first
+    click(live, "ganlab-play")
+    start = iteration(live.counter)
+    live.run("lab.config.d_lr = 0.03")
+    wait_until(lambda: d_lr.input_value() == "0.03")
+    live.run("lab.config.loss = 'hinge'")
+    wait_until(lambda: legend.get_attribute("data-output") == "critic")
+    wait_until(lambda: iteration(live.counter) > start + 100, timeout=30)   # hot changes: training went on
+    click(live, "ganlab-play")
+    live.run("lab.config.loss = 'log'")
+    wait_until(lambda: legend.get_attribute("data-output") == "probability")
+    click(live, "ganlab-edit")
+
+
+def test_a_widget_change_reaches_the_config(live):
+    click(live, "ganlab-edit")
+    g_lr = live.page.locator(".ganlab-g-lr select").first
+    g_lr.wait_for(state="visible")
+    g_lr.select_option("0.003")
+    wait_until(lambda: live.run("lab.config.g_lr").strip() == "0.003")
+    g_lr.select_option("0.001")
+    wait_until(lambda: live.run("lab.config.g_lr").strip() == "0.001")
+    click(live, "ganlab-edit")
+
+
+def test_training_and_rewinding_from_code_show_in_the_page(live):
+    before = number(live.run("lab.trainer.iteration"))
+    live.run("frame = lab.train(500)")
+    wait_until(lambda: iteration(live.counter) == before + 500)
+    fake = samples(live.page, FAKE)
+    target = number(live.run("lab.rewind(2).iteration"))
+    wait_until(lambda: iteration(live.counter) == target)
+    assert target < before + 500
+    resume = live.page.locator(".ganlab-resume button").first
+    wait_until(resume.is_visible)
+    wait_until(lambda: len(samples(live.page, FAKE)) == len(fake) and (samples(live.page, FAKE) != fake).any())
+    resume.click()                                              # resume from there, from the page
+    wait_until(lambda: iteration(live.counter) > target + 50, timeout=30)
+    click(live, "ganlab-play")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    stopped = iteration(live.counter)
+    assert number(live.run("lab.trainer.iteration")) == stopped
+    assert live.run("lab.history.rewound").strip() == "False"
+
+
+def test_the_steps_and_reset_behave_as_served(live):
+    n = number(live.run("lab.trainer.iteration"))
+    click(live, "ganlab-step-d")
+    wait_until(lambda: iteration(live.counter) == n + 1)
+    click(live, "ganlab-step")
+    wait_until(lambda: iteration(live.counter) == n + 2)
+    assert number(live.run("lab.trainer.iteration")) == n + 2
+    click(live, "ganlab-reset")
+    wait_until(lambda: iteration(live.counter) == 0)
+    assert number(live.run("lab.trainer.iteration")) == 0
+
+
+def test_two_labs_are_independent_and_running_the_cell_again_stops_the_old_one(browser, jupyterlab):
+    nb = open_notebook(browser, jupyterlab)
+    try:
+        nb.run(SETUP)
+        first = show_lab(nb, "lab = GANLab(distribution='ring')\nlab")
+        second = show_lab(nb, "other = GANLab(distribution='gaussians')\nother", index=1)
+        cell = nb.last_cell
+        click(nb, "ganlab-play", index=1)
+        wait_until(lambda: iteration(second) > 10_100, timeout=30)
+        assert iteration(first) == 10_000
+        assert nb.run("lab.trainer.iteration, lab.runner.playing, other.runner.playing").strip() \
+            == "(10000, False, True)"
+        nb.run("old = other")
+        nb.rerun(cell)                                           # a new `other`; the old output goes
+        wait_until(lambda: nb.run("old.runner.playing").strip() == "False", timeout=20)
+        threads = nb.run("import threading\n[t.name for t in threading.enumerate()].count('ganlab-training')")
+        assert threads.strip() == "0"
+        assert nb.run("old is other, other.trainer.iteration").strip() == "(False, 10000)"
+    finally:
+        nb.run("lab.runner.pause(); other.runner.pause(); old.runner.pause()")
+        nb.close()
+
+
+def test_the_app_plays_in_notebook_7_too(browser, jupyterlab):
+    nb = open_notebook(browser, jupyterlab, ui="notebook")
+    try:
+        nb.run(SETUP)
+        counter = show_lab(nb)
+        click(nb, "ganlab-play")
+        wait_until(lambda: iteration(counter) > 10_200, timeout=30)
+        click(nb, "ganlab-play")
+        wait_until(lambda: nb.page.locator(".ganlab-play button").first.inner_text() == "Play")
+        stopped = iteration(counter)
+        assert number(nb.run("lab.trainer.iteration")) == stopped
+    finally:
+        nb.close()
+
+
+def test_the_shipped_notebook_runs_top_to_bottom_without_errors(browser, jupyterlab):
+    shipped = (ROOT / "notebooks" / "ganlab.ipynb").read_text()
+    assert "pn.extension()" in shipped                          # users online load Panel's JS from its CDN
+    path = jupyterlab.root / "shipped.ipynb"
+    path.write_text(shipped.replace("pn.extension()", "pn.extension(inline=True)"))
+    nb = Notebook(browser, jupyterlab, path.name)
+    try:
+        outputs = nb.run_all(timeout=360)
+        found = [p for cell in outputs for p in problems(cell)]
+        assert found == []
+        assert nb.page.locator(".ganlab-iteration").count() >= 2   # the live apps were drawn
+        assert nb.page.errors == []
+    finally:
+        nb.run("import panel as pn\nfor lab_ in [v for v in globals().values() if hasattr(v, 'runner')]: lab_.runner.pause()")
+        nb.close()
+        shutil.rmtree(jupyterlab.root / ".ipynb_checkpoints", ignore_errors=True)
