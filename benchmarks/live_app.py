@@ -28,13 +28,14 @@ from common import CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, iteration, rss_
 
 # Counts, on every animation frame, whether the layered view's fake samples changed.
 PROBE_JS = """() => {
-  const find = () => {  // the layered view: the plot spanning the unit square
+  const find = () => {  // the layered view: the plot spanning the unit square (the newest app's)
+    let found = null;
     for (const doc of Bokeh.documents) for (const m of doc.all_models)
       if (m.type === 'Figure' || m.type === 'Plot')
         if (m.x_range.end <= 1.0001) for (const r of m.renderers)
           if (r.glyph && r.glyph.type === 'Scatter' && r.glyph.fill_color && r.glyph.fill_color.value === '#7b3294')
-            return r.data_source;
-    return null;
+            found = r.data_source;
+    return found;
   };
   // the samples' data is replaced (served) or patched in place (a notebook): compare the values
   const print = (s) => { const x = s.data.x, y = s.data.y, n = x.length;
@@ -51,27 +52,21 @@ PROBE_JS = """() => {
 }"""
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
-    parser.add_argument("--distribution", default="ring")
-    parser.add_argument("--chromium", default=CHROMIUM)
-    args = parser.parse_args(argv)
-
+def measure(seconds: float = 20.0, distribution: str = "ring", chromium: str = CHROMIUM) -> dict:
+    """Serve the app, play ``seconds`` in one Chromium session; the figures."""
     from playwright.sync_api import sync_playwright
 
     with Server(env={"GANLAB_TIMINGS": "1"}) as server:
-        url = server.url
         server.wait()
         time.sleep(1.0)
         base_rss = rss_mb(server.pid)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1700, "height": 1000})
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             t0 = time.perf_counter()
-            page.goto(url)
+            page.goto(server.url)
             page.wait_for_function(
                 """() => window.Bokeh && Bokeh.documents.some(d => Array.from(d.all_models).some(m =>
                      (m.type === 'Figure' || m.type === 'Plot') && m.x_range.end <= 1.0001 &&
@@ -80,37 +75,49 @@ def main(argv=None) -> int:
                 timeout=120_000)
             first_paint = time.perf_counter() - t0
             session_rss = rss_mb(server.pid) - base_rss
-            page.locator(f".ganlab-distribution-{args.distribution} button").click()
+            page.locator(f".ganlab-distribution-{distribution} button").click()
             time.sleep(2.0)
             page.evaluate(PROBE_JS)
             page.locator(".ganlab-play button").click()
             time.sleep(2.0)  # let the thread and the page settle into the rhythm
             it0, f0 = iteration(page), page.evaluate("() => window.__ganlab.frames")
             cpu0, w0 = cpu_seconds(server.pid), time.perf_counter()
-            time.sleep(args.seconds)
+            time.sleep(seconds)
             it1, f1 = iteration(page), page.evaluate("() => window.__ganlab.frames")
             cpu1, w1 = cpu_seconds(server.pid), time.perf_counter()
             ticks = page.evaluate("() => window.__ganlab.ticks")
             page.locator(".ganlab-play button").click()
             rss = rss_mb(server.pid)
             browser.close()
-        wall = w1 - w0
-        print(f"# live_app: {args.distribution}, every GAN Lab layer on, one headless Chromium session, "
-              f"{args.seconds:.0f} s of play")
-        print(f"frames/s (distinct, painted)  {(f1 - f0) / wall:8.1f}")
-        print(f"iterations/s                  {(it1 - it0) / wall:8.0f}")
-        print(f"first paint (s)               {first_paint:8.2f}")
-        print(f"server CPU (% of one core)    {100 * (cpu1 - cpu0) / wall:8.0f}")
-        print(f"server memory (MB)            {rss:8.0f}")
-        print(f"memory added by the session   {session_rss:8.0f}")
-        print(f"browser animation frames/s    {ticks / (wall + 4):8.1f}")
-        if errors:
-            print(f"page errors: {errors[:3]}")
         time.sleep(0.5)
-        for line in server.log().splitlines():
-            if "ganlab timings" in line:
-                print("server " + line.split("ganlab ", 1)[1])
-        return 0
+        timings = [line.split("ganlab ", 1)[1] for line in server.log().splitlines() if "ganlab timings" in line]
+    wall = w1 - w0
+    return {"fps": (f1 - f0) / wall, "its": (it1 - it0) / wall, "first_paint": first_paint,
+            "cpu": 100 * (cpu1 - cpu0) / wall, "rss": rss, "session_rss": session_rss,
+            "animation_fps": ticks / (wall + 4), "errors": errors, "timings": timings}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
+    parser.add_argument("--distribution", default="ring")
+    parser.add_argument("--chromium", default=CHROMIUM)
+    args = parser.parse_args(argv)
+    m = measure(args.seconds, args.distribution, args.chromium)
+    print(f"# live_app: {args.distribution}, every GAN Lab layer on, one headless Chromium session, "
+          f"{args.seconds:.0f} s of play")
+    print(f"frames/s (distinct, painted)  {m['fps']:8.1f}")
+    print(f"iterations/s                  {m['its']:8.0f}")
+    print(f"first paint (s)               {m['first_paint']:8.2f}")
+    print(f"server CPU (% of one core)    {m['cpu']:8.0f}")
+    print(f"server memory (MB)            {m['rss']:8.0f}")
+    print(f"memory added by the session   {m['session_rss']:8.0f}")
+    print(f"browser animation frames/s    {m['animation_fps']:8.1f}")
+    if m["errors"]:
+        print(f"page errors: {m['errors'][:3]}")
+    for line in m["timings"]:
+        print("server " + line)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,14 @@
 """The live app's speed in a real JupyterLab, measured as ``live_app.py``
 measures the served app.
 
-    python benchmarks/notebook_live.py                 # 20 s of play on the ring
-    python benchmarks/notebook_live.py --seconds 5     # a quick look
-    python benchmarks/notebook_live.py --served        # the served app too, the same way
+    python benchmarks/notebook_live.py                       # 20 s of play on the ring
+    python benchmarks/notebook_live.py --seconds 5           # a quick look
+    python benchmarks/notebook_live.py --served --rounds 3   # against the served app
+
+With ``--served``, each round measures the notebook and then the served app
+(``live_app.py``'s measurement) on the same machine, and the medians and their
+ratio close the table: this machine's speed drifts from minute to minute, so
+only figures taken side by side compare.
 
 Starts JupyterLab on loopback, opens a new notebook in headless Chromium, runs
 ``pn.extension(inline=True)`` and ``lab = GANLab(distribution="ring"); lab``
@@ -22,6 +27,7 @@ Starts JupyterLab on loopback, opens a new notebook in headless Chromium, runs
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 import sys
 import tempfile
@@ -31,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+import live_app  # noqa: E402
 from live_app import PROBE_JS  # noqa: E402
 
 from tests.ui.notebook import JupyterLab, Notebook, iteration, write_notebook  # noqa: E402
@@ -70,18 +77,18 @@ def measure(nb: Notebook, seconds: float) -> dict:
     shown = iteration(counter)
     trainer, recorded = (int(x) for x in nb.run("lab.trainer.iteration, lab.history[-1].iteration")
                          .strip().strip("()").split(","))
+    t = ast.literal_eval(nb.run("dict(lab.runner.timings)").strip())
+    frames, published = max(t["frames"], 1), max(t["published"], 1)
+    timings = (f"{t['frames']} frames made, {t['published']} published; per frame made: train "
+               f"{1000 * t['train'] / frames:.1f} ms, scene {1000 * t['scene'] / frames:.1f} ms; "
+               f"publish {1000 * t['publish'] / published:.1f} ms per frame published")
     return {"fps": (f1 - f0) / (w1 - w0), "its": (it1 - it0) / (w1 - w0), "answers": answers,
             "pause_shown": pause_shown, "after": after, "agree": shown == trainer == recorded,
-            "shown": shown, "trainer": trainer}
+            "shown": shown, "trainer": trainer, "timings": timings}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
-    parser.add_argument("--served", action="store_true", help="measure the served app the same way, after")
-    parser.add_argument("--chromium", default=CHROMIUM)
-    args = parser.parse_args(argv)
-
+def measure_notebook(seconds: float, chromium: str) -> dict:
+    """A new JupyterLab and kernel; the app's first render, then ``seconds`` of play."""
     from playwright.sync_api import sync_playwright
 
     root = Path(tempfile.mkdtemp(prefix="ganlab-notebook-bench-"))
@@ -90,7 +97,7 @@ def main(argv=None) -> int:
         lab.wait()
         path = write_notebook(root / "bench.ipynb", [])
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             nb = Notebook(browser, lab, path.name, viewport=(1700, 1000))
             t0 = time.perf_counter()
             nb.run(SETUP)
@@ -103,28 +110,45 @@ def main(argv=None) -> int:
             nb.page.wait_for_function(DRAWN_JS, arg=2, timeout=120_000)
             first = time.perf_counter() - t0
             time.sleep(2.0)
-            m = measure(nb, args.seconds)
+            m = measure(nb, seconds)
             nb.close()
             browser.close()
     finally:
         lab.close()
-    print(f"# notebook_live: ring, every GAN Lab layer on, JupyterLab in one headless Chromium, "
-          f"{args.seconds:.0f} s of play")
-    print(f"frames/s (distinct, painted)  {m['fps']:8.1f}")
-    print(f"iterations/s                  {m['its']:8.0f}")
-    print(f"first render, warm kernel (s) {first:8.2f}")
-    print(f"new kernel to first app (s)   {cold:8.2f}")
-    print(f"cell answer, playing (s)      {max(m['answers']):8.2f}   (max of {len(m['answers'])}; "
-          f"median {statistics.median(m['answers']):.2f})")
-    print(f"cell answer, paused (s)       {max(m['after']):8.2f}   (max of {len(m['after'])})")
-    print(f"Pause shown after (s)         {m['pause_shown']:8.2f}")
-    print(f"after Pause: counter {m['shown']:,}, lab.trainer.iteration {m['trainer']:,}: "
-          f"{'agree' if m['agree'] else 'DISAGREE'}")
-    if args.served:
-        import live_app
+    return {**m, "first": first, "cold": cold}
 
-        print()
-        live_app.main(["--seconds", str(args.seconds), "--chromium", args.chromium])
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
+    parser.add_argument("--served", action="store_true", help="measure the served app the same way, in turns")
+    parser.add_argument("--rounds", type=int, default=1, help="how many times to measure (each)")
+    parser.add_argument("--chromium", default=CHROMIUM)
+    args = parser.parse_args(argv)
+
+    print(f"# notebook_live: ring, every GAN Lab layer on, JupyterLab in one headless Chromium, "
+          f"{args.seconds:.0f} s of play a round")
+    rows = []
+    for n in range(args.rounds):
+        m = measure_notebook(args.seconds, args.chromium)
+        print(f"round {n + 1}, notebook: {m['fps']:5.1f} frames/s painted, {m['its']:6.0f} it/s; first render "
+              f"{m['first']:.2f} s (new kernel {m['cold']:.2f} s); a cell answers in {max(m['answers']):.2f} s "
+              f"playing, {max(m['after']):.2f} s paused; Pause shown after {m['pause_shown']:.2f} s; after Pause "
+              f"the counter ({m['shown']:,}) and lab.trainer.iteration ({m['trainer']:,}) "
+              f"{'agree' if m['agree'] else 'DISAGREE'}\n  kernel: {m['timings']}", flush=True)
+        served = None
+        if args.served:
+            served = live_app.measure(args.seconds, "ring", args.chromium)
+            print(f"round {n + 1}, served:   {served['fps']:5.1f} frames/s painted, {served['its']:6.0f} it/s\n  "
+                  + "; ".join(f"server: {line}" for line in served["timings"]), flush=True)
+        rows.append((m, served))
+    med = lambda key, i: statistics.median(r[i][key] for r in rows)  # noqa: E731
+    print(f"median, notebook: {med('fps', 0):.1f} frames/s painted, {med('its', 0):.0f} it/s; "
+          f"first render {med('first', 0):.2f} s")
+    if args.served:
+        print(f"median, served:   {med('fps', 1):.1f} frames/s painted, {med('its', 1):.0f} it/s")
+        print(f"notebook / served: frames/s {100 * med('fps', 0) / med('fps', 1):.0f} %, "
+              f"it/s {100 * med('its', 0) / med('its', 1):.0f} %")
     return 0
 
 

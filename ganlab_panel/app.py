@@ -49,8 +49,13 @@ from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
 
-#: while training plays, the least time (s) between two updates of these views
-THROTTLE = {"overview": 0.25, "charts": 0.25, "counter": 0.2}
+#: while training plays, the views other than the layered one (the overview,
+#: the charts, the counter, the timeline and the rates) follow together, in
+#: one frame, so that the browser lays out and restyles the page once for all
+#: of them: at most every FOLLOW_INTERVAL seconds, and every FOLLOW_FRAMES-th
+#: frame at most, so a browser that draws few frames spends them on the main plot
+FOLLOW_INTERVAL = 0.25
+FOLLOW_FRAMES = 4
 
 PAGE_CSS = f"""
 :host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
@@ -154,13 +159,15 @@ class GANLab(Viewer):
                                          sizing_mode="stretch_width")
         self._watchers = [
             config.param.watch(self._structure_changed, config.structural_params()),
+            config.param.watch(self._hot_changed, config.hot_params()),
             self.runner.param.watch(self._substep_changed, ["substep", "playing"]),
             self.layered.param.watch(self._dense_layers_changed, ["d_field", "density"]),
         ]
         self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0)
         self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
         self._closed = False
-        self._last_sent: dict[str, float] = {}
+        self._last_followed = 0.0   # when the views other than the layered one last followed...
+        self._since_followed = 0    # ...and the frames since
         self._scene: Scene | None = None
         if self.use_pretrained and data is None and config.distribution in DISTRIBUTIONS:
             self._load_pretrained(config.distribution, quiet=True)
@@ -248,32 +255,27 @@ class GANLab(Viewer):
     # ---------------------------------------------------------- publish
     def _publish(self, scene: Scene) -> None:
         """Send a Scene to the views. While training plays, the layered view gets
-        every frame and the rest follow at lower rates (see THROTTLE), so the
-        browser's time goes to the main plot."""
+        every frame and the rest follow together at most every FOLLOW_INTERVAL,
+        so the browser's time goes to the main plot."""
         if self._closed:
             return
         now = time.perf_counter()
         live = self.runner.playing and not self.runner.slow
-
-        def due(view: str) -> bool:
-            if live and now - self._last_sent.get(view, 0.0) < THROTTLE[view]:
-                return False
-            self._last_sent[view] = now
-            return True
-
+        self._since_followed += 1
+        follow = not live or (now - self._last_followed >= FOLLOW_INTERVAL and self._since_followed >= FOLLOW_FRAMES)
         self._scene = scene
         with batch():
             self.layered.update(scene)
-            if due("overview"):
+            if follow:
+                self._last_followed, self._since_followed = now, 0
                 self.overview.update(scene, playing=self.runner.playing, substep=self.runner.current_substep)
-            if due("charts"):
                 if self.history.rewound:
                     self.charts.show(scene.frame)   # a moment of the past: the charts keep the whole run
                 else:
                     self.charts.mark(None)
                     self.charts.update(scene.frame)
-            if due("counter"):
                 self.controls.set_iteration(scene.frame.iteration)
+                self.controls.show_rates()
                 self.timeline.sync()
 
     async def reset(self) -> None:
@@ -417,6 +419,12 @@ class GANLab(Viewer):
         self._new_record()
         self.controls.set_selected(self.config.distribution)
         self._refresh_soon()
+
+    def _hot_changed(self, *events) -> None:
+        # playing, the next frame shows it; paused, show it now (a critic's
+        # heatmap and legend, a learning rate's schedule...)
+        if not self.runner.playing and not self._closed:
+            self._refresh_soon()
 
     def _substep_changed(self, event) -> None:
         if self._closed or self.trainer is None or self._scene is None:

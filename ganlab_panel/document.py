@@ -17,6 +17,7 @@ training thread with ``wake``, as the server's is.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 import time
@@ -82,18 +83,29 @@ _DATA_EVENTS = {"ColumnsPatched", "ColumnsStreamed", "ColumnDataChanged"}
 #: the tag of a data source that the browser edits (its changes are not echoes)
 EDITABLE = "ganlab-editable"
 
-#: the start of the tag that numbers what a notebook output was sent
+#: the start of the tag that numbers the batches a notebook output was sent
 _STAMP = "ganlab-sent:"
+
+#: an output is behind while the oldest batch it has not applied yet was sent
+#: more than MAX_LAG seconds ago, or while it has MAX_IN_FLIGHT batches to
+#: apply. The browser's answer comes after it applied a batch, after
+#: ECHO_DELAY, and after the kernel's answer to its previous message (~0.1-0.3
+#: s here); counting batches alone, the browser would wait for frames while
+#: they travel, or fall seconds behind.
+MAX_LAG = 0.25
+MAX_IN_FLIGHT = 8
 
 #: an output that has not answered for this long (s) is not waited for
 #: (it was closed, or its page is gone)
 STALE_AFTER = 1.0
 
-#: batches an output may have on their way before it counts as behind: the
-#: browser's answer takes ~0.1 s (it is sent 50 ms after the change, and after
-#: the kernel's answer to its previous message), so with one batch at a time
-#: the browser would wait for the next frame as long as it draws
-IN_FLIGHT = 2
+#: how long (ms) Panel's notebook code in the browser collects changes before
+#: sending them to the kernel (Panel's own default is 50), and the longest it
+#: waits for the kernel's answer to its last message before it sends the next
+#: (Panel's: 5 s). That answer travels behind every frame sent before it, so
+#: waiting for it would tie the browser's answers to how fast it draws.
+ECHO_DELAY = 10
+ECHO_WAIT = 40
 
 
 class Root(pn.Column):
@@ -103,12 +115,12 @@ class Root(pn.Column):
     sends it, once it has applied it. ``Root`` puts that to use and keeps its
     cost down:
 
-    - Every batch sent to an output carries a number (a tag on the root
-      model); its echo says the browser has applied that batch. ``caught_up``
-      tells whether every output has applied all it was sent, so that frames
-      go out only as fast as the browser draws them, instead of piling up in
-      front of it (and of every other message, a cell's output included).
-      ``on_caught_up`` is called when an output catches up.
+    - Every batch sent to an output carries a number (on a beacon, see
+      ``stamp``); its echo says the browser has applied that batch.
+      ``caught_up`` tells whether every output is close enough behind (see
+      MAX_LAG), so that frames go out only as fast as the browser draws them,
+      instead of piling up in front of it (and of every other message, a
+      cell's output included). ``on_caught_up`` is called when it is again.
     - For the data of the plots (which nobody edits in the browser) an echo
       is late, useless and costly: applying it would put an old frame back
       into the kernel's copy, and for a replaced data column Panel finds the
@@ -136,18 +148,18 @@ class Root(pn.Column):
         self._hooks.append(_swap_inline_stylesheets)
         self._on_caught_up = on_caught_up
         self._on_closed = on_closed
-        #: root model id -> [batches sent, batches applied, when last sent]
-        self._flow: dict[str, list] = {}
+        #: root model id -> what that notebook output was sent and has applied
+        self._flow: dict[str, _Output] = {}
+        #: beacon id -> root model id
+        self._beacons: dict[str, str] = {}
         #: root model id -> the id of the notebook cell whose output shows it
         self._cells: dict[str, str] = {}
 
     def caught_up(self) -> bool:
-        """Whether every notebook output showing this root has applied what
-        it was sent, but for at most ``IN_FLIGHT - 1`` batches (always, served
-        or not shown in a notebook)."""
+        """Whether every notebook output showing this root is close enough
+        behind what it was sent (always, served or not shown in a notebook)."""
         now = time.monotonic()
-        return all(sent - applied < IN_FLIGHT or now - when > STALE_AFTER
-                   for sent, applied, when in list(self._flow.values()))
+        return all(output.caught_up(now) for output in list(self._flow.values()))
 
     @property
     def shown(self) -> bool:
@@ -183,14 +195,29 @@ class Root(pn.Column):
         if self._on_closed is not None:
             self._on_closed()
 
-    def stamp(self, root) -> None:
-        """Number the batch about to be sent to the output of ``root`` (a root model)."""
-        flow = self._flow.setdefault(root.ref["id"], [0, 0, 0.0])
-        flow[0] += 1
-        flow[2] = time.monotonic()
-        root.tags = [t for t in root.tags if not str(t).startswith(_STAMP)] + [f"{_STAMP}{flow[0]}"]
+    def stamp(self, root):
+        """Number the batch about to be sent to the output of ``root`` (a root
+        model). The number goes on a beacon: a data source of its own, beside
+        the app in the output's document, which nothing draws (changing a
+        layout's own properties would make the browser lay it out again).
+        Returns the beacon."""
+        ref = root.ref["id"]
+        output = self._flow.get(ref)
+        if output is None:
+            from bokeh.models import ColumnDataSource
+
+            beacon = ColumnDataSource(data={}, name="ganlab-beacon")
+            root.document.add_root(beacon)
+            self._beacons[beacon.id] = ref
+            output = self._flow[ref] = _Output(beacon)
+        output.sent += 1
+        output.sent_at.append((output.sent, time.monotonic()))
+        output.beacon.tags = [f"{_STAMP}{output.sent}"]
+        return output.beacon
 
     def _on_msg(self, ref, manager, msg) -> None:
+        if getattr(manager, "debounce", ECHO_DELAY) != ECHO_DELAY:
+            manager.update(debounce=ECHO_DELAY, timeout=ECHO_WAIT)  # in the browser with the next batch
         with DOCUMENT_LOCK:
             acknowledged = self.take_echoes(ref, msg)
             events = _events(msg)
@@ -212,12 +239,13 @@ class Root(pn.Column):
         for event in events:
             kind = event.get("kind")
             model_id = (event.get("model") or {}).get("id", "")
-            if kind == "ModelChanged" and event.get("attr") == "tags" and model_id in self._flow:
+            if kind == "ModelChanged" and event.get("attr") == "tags" and model_id in self._beacons:
+                output = self._flow.get(self._beacons[model_id])
                 stamps = [t for t in event.get("new") or [] if isinstance(t, str) and t.startswith(_STAMP)]
-                if stamps:
-                    self._flow[model_id][1] = max(self._flow[model_id][1], int(stamps[-1][len(_STAMP):]))
+                if output is not None and stamps:
+                    output.applied_up_to(int(stamps[-1][len(_STAMP):]))
                     acknowledged = True
-                    continue
+                continue
             if kind in _DATA_EVENTS or (kind == "ModelChanged" and event.get("attr") == "data"):
                 model = doc.get_model_by_id(model_id)
                 if model is not None and EDITABLE not in model.tags:
@@ -225,6 +253,30 @@ class Root(pn.Column):
             kept.append(event)
         msg["content"]["events"] = kept
         return acknowledged
+
+
+class _Output:
+    """What one notebook output of a Root was sent and has applied."""
+
+    def __init__(self, beacon):
+        self.beacon = beacon
+        self.sent = 0
+        self.applied = 0
+        self.answered = time.monotonic()   # when the browser last said it applied a batch
+        self.sent_at: collections.deque = collections.deque()   # (number, time) of the batches not applied yet
+
+    def applied_up_to(self, number: int) -> None:
+        self.applied = max(self.applied, number)
+        self.answered = time.monotonic()
+        while self.sent_at and self.sent_at[0][0] <= self.applied:
+            self.sent_at.popleft()
+
+    def caught_up(self, now: float) -> bool:
+        if not self.sent_at:
+            return True
+        if now - max(self.answered, self.sent_at[0][1]) > STALE_AFTER:
+            return True    # no answer for long: closed, or asleep in a hidden tab
+        return len(self.sent_at) < MAX_IN_FLIGHT and now - self.sent_at[0][1] <= MAX_LAG
 
 
 def _running_cell() -> str | None:
@@ -345,7 +397,7 @@ class Home:
         if self.here:
             pn.state.execute(fn)
         else:
-            self.loop.add_callback(fn)
+            self.loop.add_callback(_at_home, fn)
 
     def waker(self, callback: Callable[[], None]) -> Waker | None:
         """A Waker that runs ``callback`` at home, or None if nothing can be
@@ -358,6 +410,16 @@ class Home:
                 return None
             return Waker(loop, doc, callback)
         return Waker(self.loop, None, callback) if self.loop is not None else None
+
+
+def _at_home(fn: Callable):
+    # A callback handed to the loop from another thread runs with that
+    # thread's context, where Panel's current document is the notebook
+    # output's whose message was being handled; Panel then takes the home
+    # thread for a foreign one (a periodic callback would never start). At
+    # home, no document is current.
+    pn.state.curdoc = None
+    return fn()   # a coroutine is awaited by the loop, in this context
 
 
 class Waker:
@@ -380,7 +442,7 @@ class Waker:
             return
         self._pending.set()
         try:
-            self._loop.add_callback(self._on_loop)
+            self._loop.add_callback(_at_home, self._on_loop)
         except Exception:  # the loop is closing
             self._pending.clear()
 

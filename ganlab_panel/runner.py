@@ -157,6 +157,7 @@ class Runner(param.Parameterized):
         #: when a frame is ready; None: the loop polls for frames instead
         self._waker: Waker | None = None
         self._consumed = threading.Event()   # the newest frame has been published
+        self._browser_behind = False         # the newest frame waits for the browser to draw
         self._chunk = 8            # iterations per training chunk, adapted to ~4 ms
         self._owed = 0.0           # the fraction of an iteration per frame carried over
         #: seconds spent while playing: training, making scenes, publishing; and frames
@@ -265,13 +266,13 @@ class Runner(param.Parameterized):
         next_frame = time.perf_counter()
         last_divergences = 0.0
         while not stop.is_set():
-            self._await_publish(stop)
             interval = 1.0 / self.fps
             capped = self.iterations_per_frame > 0
-            limit = self._frame_quota() if capped else 0
-            start = time.perf_counter()
-            done = 0
             try:
+                self._await_publish(stop, train=not capped)
+                limit = self._frame_quota() if capped else 0
+                start = time.perf_counter()
+                done = 0
                 while not stop.is_set():
                     if capped:
                         n = min(limit - done, max(1, self._chunk))
@@ -281,13 +282,8 @@ class Runner(param.Parameterized):
                         if time.perf_counter() - start >= interval * TRAIN_SHARE:
                             break
                         n = self._chunk
-                    t0 = time.perf_counter()
-                    trainer.train(n)
+                    self._train_chunk(n)
                     done += n
-                    spent = time.perf_counter() - t0
-                    self.timings["train"] += spent
-                    # keep chunks near 4 ms: short enough to stop or change settings promptly
-                    self._chunk = int(min(max(1, n * 0.004 / max(spent, 1e-6)), 5000))
                 t0 = time.perf_counter()
                 # the charts follow at a few frames a second: measure KL/JS as often
                 fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
@@ -316,16 +312,39 @@ class Runner(param.Parameterized):
             else:
                 next_frame = time.perf_counter()
 
-    def _await_publish(self, stop: threading.Event) -> None:
+    def _train_chunk(self, n: int) -> float:
+        """Train ``n`` iterations; the seconds it took."""
+        t0 = time.perf_counter()
+        self.trainer.train(n)
+        spent = time.perf_counter() - t0
+        self.timings["train"] += spent
+        # keep chunks near 4 ms: short enough to stop or change settings promptly
+        self._chunk = int(min(max(1, n * 0.004 / max(spent, 1e-6)), 5000))
+        return spent
+
+    def _await_publish(self, stop: threading.Event, train: bool) -> None:
         """Back-pressure: wait (up to MAX_PUBLISH_WAIT) until the last frame is on
         its way to the browser. When the event loop is the bottleneck (many
         sessions on few cores), training threads then yield it the CPU instead
-        of making frames nobody sees."""
+        of making frames nobody sees. When the loop is free but the browser is
+        still drawing (a notebook: see ``views_ready``), training goes on
+        meanwhile (if ``train``), for the usual share of the time."""
         if self._mailbox is None or self._consumed.is_set() or stop.is_set():
             return
         t0 = time.perf_counter()
-        self._consumed.wait(MAX_PUBLISH_WAIT)  # pausing sets it too
-        self.timings["wait"] += time.perf_counter() - t0
+        deadline = t0 + MAX_PUBLISH_WAIT
+        trained = 0.0
+        while not self._consumed.is_set() and not stop.is_set():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            if train and self._browser_behind:
+                spent = self._train_chunk(self._chunk)
+                trained += spent
+                self._consumed.wait(min(left, spent * (1 - TRAIN_SHARE) / TRAIN_SHARE))
+            else:
+                self._consumed.wait(left)  # pausing sets it too
+        self.timings["wait"] += time.perf_counter() - t0 - trained
 
     def _wake(self) -> None:
         """From the training thread: have the event loop publish the mailbox
@@ -349,7 +368,9 @@ class Runner(param.Parameterized):
         if mail is None or self._closed or mail[0] == self._published:
             return
         if not isinstance(mail[1], Exception) and not self._views_ready():
+            self._browser_behind = True
             return  # the browser is still drawing: the newest frame goes when it is done
+        self._browser_behind = False
         self._published, scene = mail
         if isinstance(scene, Exception):
             self.pause()

@@ -85,6 +85,8 @@ class ChartsView(Viewer):
             self._rows[c].append(row[c])
             del self._rows[c][:-HISTORY]
         for chart, groups in CURVES.items():
+            if chart == "modes" and not self.modes.visible:
+                continue  # not shown (no mixture): its curves start with the next experiment
             direct = self._direct[chart]
             for group, col in groups:
                 # fresh arrays for every curve: Bokeh may keep what it is given as

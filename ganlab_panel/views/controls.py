@@ -78,7 +78,7 @@ class ControlsView(Viewer):
         self.rates = pn.pane.HTML(readout("ganlab-rates", ""), margin=(0, 5),
                                   stylesheets=[":host { font-size: 11px; color: #777; }"])
         self._rates_shown = 0.0
-        runner.param.watch(self._rates_changed, ["frames_per_second", "iterations_per_second", "playing"])
+        runner.param.watch(self._rates_changed, "playing")
         self.distributions = [
             # no hover tooltips here: they would cover the neighbouring buttons
             B(label=name, icon=distribution_icon(name), icon_size="30px", width=80, height=48,
@@ -124,11 +124,17 @@ class ControlsView(Viewer):
         runner.param.watch(self._playing_changed, "playing")
 
     def _rates_changed(self, event):
+        if not event.new:
+            self.show_rates()   # paused: no rates to show
+
+    def show_rates(self) -> None:
+        """The measured training and frame rates, at most twice a second (a
+        readout to glance at), or nothing when paused."""
         now = time.perf_counter()
-        if event.name != "playing" and now - self._rates_shown < 0.5:
-            return  # a readout to glance at: twice a second is plenty
-        self._rates_shown = now
         r = self.app.runner
+        if r.playing and now - self._rates_shown < 0.5:
+            return
+        self._rates_shown = now
         text = (f"{r.iterations_per_second:,.0f} it/s · {r.frames_per_second:.1f} frames/s"
                 if r.playing and r.frames_per_second > 0 else "")
         self.rates.object = readout("ganlab-rates", text)

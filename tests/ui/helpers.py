@@ -54,14 +54,17 @@ def click(page, hook: str) -> None:
     page.locator(f".{hook} button").first.click()
 
 
-def wait_until(condition, timeout: float = 20.0, interval: float = 0.1):
+def wait_until(condition, timeout: float = 20.0, interval: float = 0.1, message=None):
+    """``condition()``'s first true value; an AssertionError after ``timeout``
+    seconds (saying what ``message()`` returns, if given)."""
     deadline = time.time() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
+            detail = f": {message()}" if message is not None else ""
+            raise AssertionError(f"condition not met within {timeout} s{detail}")
         time.sleep(interval)
 
 

@@ -148,7 +148,9 @@ class Notebook:
         self.page.wait_for_function(_READY_JS, arg=path, timeout=120_000)
 
     def run(self, code: str, timeout: float = 180.0) -> str:
-        """Run ``code`` in a new cell at the end; what it printed or returned."""
+        """Run ``code`` in a new cell at the end; what it returned (or printed,
+        or the error it raised). The kernel may send printed text after it
+        says the cell is done, so tests read values the cell returns."""
         return output_text(self.run_outputs(code, timeout))
 
     def run_outputs(self, code: str, timeout: float = 180.0) -> list[dict]:

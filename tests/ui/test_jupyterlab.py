@@ -3,14 +3,17 @@ the notebook's cells and the app's controls, both ways."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import ROOT
-from .helpers import FAKE, samples, wait_until
+from .helpers import FAKE, REAL, samples, wait_until
 from .notebook import Notebook, iteration, problems, write_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.timeout(420)]
@@ -126,6 +129,56 @@ def test_the_steps_and_reset_behave_as_served(live):
     click(live, "ganlab-reset")
     wait_until(lambda: iteration(live.counter) == 0)
     assert number(live.run("lab.trainer.iteration")) == 0
+
+
+def test_slow_motion_data_layers_drawing_and_files_behave_as_served(live, tmp_path):
+    page = live.page
+    # slow motion: the sub-steps are explained as they play
+    click(live, "ganlab-slow")
+    click(live, "ganlab-play")
+    tooltip = page.locator(".ganlab-tooltip").first
+    wait_until(lambda: number(live.run("lab.runner.substep")) >= 2, timeout=30)   # sub-steps advance...
+    wait_until(lambda: tooltip.is_visible() and len(tooltip.inner_text()) > 20)   # ...each explained
+    click(live, "ganlab-play")
+    click(live, "ganlab-slow")
+    # another distribution: its pretrained model, in the page and in the kernel
+    click(live, "ganlab-distribution-line")
+    wait_until(lambda: live.run("lab.config.distribution").strip() == "'line'")
+    real = samples(page, REAL)
+    wait_until(lambda: np.ptp(samples(page, REAL)[:, 0]) > 0 and not np.array_equal(samples(page, REAL), real))
+    # a layer switched off in the page is off in the kernel, and gone from the plot
+    page.locator(".ganlab-layer-fake input").first.click()
+    wait_until(lambda: live.run("lab.layered.fake").strip() == "False")
+    wait_until(lambda: len(samples(page, FAKE)) == 0)
+    page.locator(".ganlab-layer-fake input").first.click()
+    wait_until(lambda: len(samples(page, FAKE)) == 150)
+    # a download: the settings as the kernel has them
+    with page.expect_download() as info:
+        page.locator(".ganlab-export-config button, .ganlab-export-config a").first.click()
+    assert json.loads(Path(info.value.path()).read_text())["distribution"] == "line"
+    # an upload: points from a CSV become the training data
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y\n0.2,0.2\n0.8,0.8\n0.5,0.5\n0.3,0.7\n")
+    page.locator(".ganlab-upload input[type=file]").first.set_input_files(str(csv))
+    wait_until(lambda: live.run("lab.config.distribution, len(lab.config.drawn_points)").strip() == "('drawing', 4)")
+    # drawing on the canvas: a stroke becomes the data (the browser's edits reach the kernel)
+    click(live, "ganlab-draw")
+    canvas = page.locator(".ganlab-drawing canvas").first
+    canvas.wait_for(timeout=20_000)
+    canvas.scroll_into_view_if_needed()
+    time.sleep(1.0)  # let Bokeh attach the drawing tools
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.25 * box["height"])
+    page.mouse.down()
+    for t in np.linspace(0.2, 0.8, 25):
+        page.mouse.move(box["x"] + t * box["width"], box["y"] + 0.25 * box["height"])
+    page.mouse.up()
+    time.sleep(0.5)
+    click(live, "ganlab-draw-done")
+    wait_until(lambda: number(live.run("len(lab.config.drawn_points)")) > 20,
+               message=lambda: live.run("lab.message, lab.drawing_view.freehand.data"))
+    assert abs(float(live.run("float(lab.config.drawn_points[:, 1].mean())")) - 0.75) < 0.05   # along the stroke
+    assert live.page.errors == []
 
 
 def test_two_labs_are_independent_and_running_the_cell_again_stops_the_old_one(browser, jupyterlab):
