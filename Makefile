@@ -14,8 +14,10 @@ STAMP  := $(VENV)/.installed
 app: setup
 	$(BIN)/ganlab serve
 
+# every lane, two test files at a time: `python -m pytest` alone runs the
+# quick one (no browser, notebook or slow tests)
 test: setup browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "" -n 2 --dist loadfile
 
 setup: $(STAMP)
 

@@ -15,7 +15,7 @@ trained and the longest it went without its counter changing (a session
 the lines of the server's log that report an error.
 
 Cycles: opens and closes a session C times. Prints the server's memory after a
-warm-up (5 cycles), after all of them, and the difference.
+warm-up (5 cycles unless --warm-up says), after all of them, and the difference.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def concurrent(browser, server: Server, n: int, seconds: float) -> dict:
     return {"live": live, "errors": errors}
 
 
-def cycles(browser, server: Server, n: int) -> dict:
+def cycles(browser, server: Server, n: int, warm_up: int = WARM_UP_CYCLES) -> dict:
     def cycle():
         page = open_app(browser, server.url)
         page.locator(".ganlab-step button").click()  # the session does some work
@@ -102,7 +102,7 @@ def cycles(browser, server: Server, n: int) -> dict:
         time.sleep(3.0)  # closed sessions are destroyed within ~1.5 s
         return rss_mb(server.pid)
 
-    for _ in range(WARM_UP_CYCLES):
+    for _ in range(warm_up):
         cycle()
     base = settled_rss()
     t0 = time.perf_counter()
@@ -114,7 +114,7 @@ def cycles(browser, server: Server, n: int) -> dict:
     wall = time.perf_counter() - t0
     end = settled_rss()
     print(f"# {n} open/close cycles (each opens the app, trains one iteration, closes), {wall:.0f} s")
-    print(f"server memory after {WARM_UP_CYCLES} warm-up cycles (MB) {base:8.1f}")
+    print(f"server memory after {warm_up} warm-up cycles (MB) {base:8.1f}")
     for done, rss in samples:
         print(f"  after {done:4d} cycles (MB)              {rss:8.1f}")
     print(f"server memory after all, settled (MB)  {end:8.1f}")
@@ -127,6 +127,7 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrent", type=int, default=8, help="sessions playing at once (0: skip)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long they play")
     parser.add_argument("--cycles", type=int, default=100, help="open/close cycles (0: skip)")
+    parser.add_argument("--warm-up", type=int, default=WARM_UP_CYCLES, help="cycles before the first memory figure")
     parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args(argv)
 
@@ -141,7 +142,7 @@ def main(argv=None) -> int:
                 result = concurrent(browser, server, args.concurrent, args.seconds)
                 ok &= all(result["live"]) and not result["errors"]
             if args.cycles:
-                cycles(browser, server, args.cycles)
+                cycles(browser, server, args.cycles, args.warm_up)
         finally:
             browser.close()
         errors = server.errors()

@@ -37,7 +37,7 @@ from . import kernels
 from .history import History
 from .scene import Scene, compute_scene
 from .trainer import Trainer
-from .document import Home, Waker
+from .document import Home, Waker, batch
 
 
 @dataclass(frozen=True)
@@ -477,7 +477,11 @@ class Runner(param.Parameterized):
                   f"wait {1000 * t['wait'] / frames:.1f} ms; publish {1000 * t['publish'] / max(t['published'], 1):.1f}"
                   f" ms per frame published", flush=True)
         self._stop_live()
-        self.playing = False
+        # the Play label and the views' last frame reach the browser as one update
+        # (separately, the label could show while the counter still told of a
+        # moment before the pause)
+        with batch():
+            self.playing = False
         self._recent = []
         self._sync_callback()
 

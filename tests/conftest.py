@@ -1,4 +1,6 @@
-"""Shared fixtures: GAN Lab's reference files, when they are beside the project."""
+"""Shared fixtures: GAN Lab's reference files, when they are beside the project;
+and the test lanes (see pyproject.toml): every test in tests/ui/ is a browser
+test, unless it is a notebook one."""
 
 from __future__ import annotations
 
@@ -20,9 +22,8 @@ def ganlab_line_model() -> Path:
     return path
 
 
-@pytest.fixture
-def lab():
-    """A rendered app on the ring, seed 0, untrained (no pretrained model); closed after the test."""
+def _rendered_lab():
+    """A rendered app on the ring, seed 0, untrained (no pretrained model)."""
     import panel as pn
     from bokeh.document import Document
 
@@ -30,5 +31,31 @@ def lab():
 
     lab = GANLab(ExperimentConfig(distribution="ring", seed=0), use_pretrained=False)
     pn.panel(lab).get_root(Document())
+    return lab
+
+
+@pytest.fixture
+def lab():
+    """A rendered app on the ring, seed 0, untrained; closed after the test."""
+    lab = _rendered_lab()
     yield lab
     lab.close()
+
+
+@pytest.fixture(scope="module")
+def refusing_lab():
+    """One rendered app for a module's bad inputs: each must leave it as it was,
+    so the next one meets it intact (and a bad input that did change it shows
+    in the tests after it too)."""
+    lab = _rendered_lab()
+    yield lab
+    lab.close()
+
+
+UI = ROOT / "tests" / "ui"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if UI in Path(item.fspath).parents and item.get_closest_marker("notebook") is None:
+            item.add_marker(pytest.mark.browser)

@@ -66,7 +66,8 @@ def assert_intact(lab, before):
     (np.array([[0.5, np.nan], [0.2, 0.2]]), "NaN or infinite"),
     (np.array([[0.5, np.inf]]), "NaN or infinite"),
 ])
-def test_bad_drawings_are_refused_with_a_message(lab, points, words):
+def test_bad_drawings_are_refused_with_a_message(refusing_lab, points, words):
+    lab = refusing_lab
     before = state_of(lab)
     assert not lab.finish_drawing(points)
     assert lab.message_level == "warning" and words in lab.message
@@ -101,7 +102,8 @@ def test_a_million_points_from_python_are_refused():
     (b"x,y\n", "no points"),
     (b"0.1,0.2\n__import__('os').system('exit'),1\n", "line 2 is not two numbers"),
 ])
-def test_bad_csv_uploads_are_refused_with_a_message(lab, content, words, tmp_path):
+def test_bad_csv_uploads_are_refused_with_a_message(refusing_lab, content, words):
+    lab = refusing_lab
     before = state_of(lab)
     assert not lab.load_files({"points.csv": content})
     assert lab.message_level == "warning" and words in lab.message and "points.csv" in lab.message

@@ -17,6 +17,8 @@ import pytest
 
 from ganlab_panel.app import GANLab
 
+pytestmark = pytest.mark.slow   # scripts, servers and browsers, run end to end
+
 
 def free_port() -> int:
     with socket.socket() as s:

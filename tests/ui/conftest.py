@@ -71,8 +71,11 @@ def app_url(tmp_path_factory):
                 proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium, driven by Playwright, for one test module. Playwright's sync
+    API keeps an event loop running on this thread while it is open, where
+    ``asyncio.run`` refuses to start: other modules' tests need it closed."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (make test installs Debian's)")
     from playwright.sync_api import sync_playwright

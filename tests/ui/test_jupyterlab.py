@@ -14,7 +14,7 @@ import pytest
 
 from .conftest import ROOT
 from .helpers import FAKE, REAL, samples, wait_until
-from .notebook import Notebook, iteration, problems, write_notebook
+from .notebook import Notebook, iteration, output_text, problems, write_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.timeout(420)]
 
@@ -230,6 +230,13 @@ def test_the_shipped_notebook_runs_top_to_bottom_without_errors(browser, jupyter
         found = [p for cell in outputs for p in problems(cell)]
         assert found == []
         assert nb.page.locator(".ganlab-iteration").count() >= 2   # the live apps were drawn
+        text = "\n".join(output_text(cell) for cell in outputs)
+        assert "grid JS divergence" in text                             # the engine trained
+        assert "same generator after 100 more iterations: True" in text # save and load
+        assert "iteration 4500: " in text and "/8 modes" in text and "mode-coverage" in text
+        assert "rewound to 150 - the trainer is at 150" in text         # rewind, from code
+        assert "150, 200, 250]" in text                                 # resumed there
+        assert "{'loss': ('log', 'least_squares')}" in text             # the comparison's difference
         assert nb.page.errors == []
     finally:
         nb.run("import panel as pn\nfor lab_ in [v for v in globals().values() if hasattr(v, 'runner')]: lab_.runner.pause()")
