@@ -27,10 +27,12 @@ def free_port() -> int:
 
 
 def get(url: str, timeout: float = 60.0) -> str:
+    """``url``'s page, retried until the server listens; each request may take
+    the time left (see tests/ui/conftest.py's wait_for_http)."""
     deadline = time.time() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=10) as r:
+            with urllib.request.urlopen(url, timeout=max(deadline - time.time(), 1.0)) as r:
                 return r.read().decode()
         except OSError:
             if time.time() > deadline:

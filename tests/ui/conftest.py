@@ -33,10 +33,14 @@ def free_port() -> int:
 
 
 def wait_for_http(url: str, timeout: float = 90.0) -> None:
+    """Wait for ``url`` to answer 200. Each request may take the time left: an
+    app's page is a new session, and one abandoned by a short client timeout
+    would still be built, so that retries on a busy machine pile up builds
+    and none answers in time."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=5) as r:
+            with urllib.request.urlopen(url, timeout=max(deadline - time.time(), 1.0)) as r:
                 if r.status == 200:
                     return
         except OSError:
@@ -60,7 +64,7 @@ def app_url(tmp_path_factory):
         url = f"http://127.0.0.1:{port}/ganlab"
         _LOG[url] = log_path
         try:
-            wait_for_http(url)
+            wait_for_http(url, timeout=150.0)   # a fresh clone compiles the kernel meanwhile
             yield url
         finally:
             proc.terminate()
