@@ -17,7 +17,10 @@ app: setup
 # every lane, two test files at a time: `python -m pytest` alone runs the
 # quick one (no browser, notebook or slow tests)
 test: setup browser
-	$(BIN)/python -m pytest -m "" -n 2 --dist loadfile
+	@# compile the training kernel once (cached beside the package): the test
+	@# processes then load it instead of each compiling it at the same time
+	$(BIN)/python -c "from ganlab_panel import kernels; kernels.warm_up(wait=True)"
+	$(BIN)/python -m pytest -m "" -n 2 --dist loadfile --durations=10
 
 setup: $(STAMP)
 
