@@ -83,7 +83,8 @@ def test_code_changes_reach_the_widgets_and_views_while_playing(live):
     wait_until(lambda: legend.get_attribute("data-output") == "critic")
     wait_until(lambda: iteration(live.counter) > start + 100, timeout=30)   # hot changes: training went on
     click(live, "ganlab-play")
-    live.run("lab.config.loss = 'log'")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    live.run("lab.config.loss = 'log'")                          # paused: it shows at once
     wait_until(lambda: legend.get_attribute("data-output") == "probability")
     click(live, "ganlab-edit")
 
