@@ -175,9 +175,12 @@ class ControlsView(Viewer):
         files = pn.Column(pn.Row(self.save, self.save_ganlab, margin=0),
                           pn.Row(self.export_png, self.export_gif, self.export_config, margin=0),
                           self.upload, margin=0)
+        # the groups wrap onto a second line where the page (or a notebook's
+        # output, beside JupyterLab's side panel) is too narrow for one
         return pn.Column(
-            pn.Row(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter,
-                   pn.Column(self.speed, self.rates, margin=0), data, files, margin=0, align="center"),
+            pn.FlexBox(pn.pane.HTML(TITLE_HTML, margin=(5, 20, 0, 5)), timeline, counter,
+                       pn.Column(self.speed, self.rates, margin=0), data, files,
+                       flex_wrap="wrap", align_items="center", margin=0, sizing_mode="stretch_width"),
             steps,
             stylesheets=[BAR_CSS], sizing_mode="stretch_width", margin=0,
         )
