@@ -84,20 +84,88 @@ _DATA_EVENTS = {"ColumnsPatched", "ColumnsStreamed", "ColumnDataChanged"}
 EDITABLE = "ganlab-editable"
 
 #: the start of the tag that numbers the batches a notebook output was sent
+#: (``ganlab-sent:<number>:<kernel's clock, ms>``), and of the beacon's name
+#: with which the browser answers (``ganlab-applied:<number>:<late 0/1>:<count>``)
 _STAMP = "ganlab-sent:"
+_ANSWER = "ganlab-applied:"
 
-#: an output is behind while the oldest batch it has not applied yet was sent
-#: more than MAX_LAG seconds ago, or while it has MAX_IN_FLIGHT batches to
-#: apply. The browser's answer comes after it applied a batch, after
-#: ECHO_DELAY, and after the kernel's answer to its previous message (~0.1-0.3
-#: s here); counting batches alone, the browser would wait for frames while
-#: they travel, or fall seconds behind.
-MAX_LAG = 0.25
-MAX_IN_FLIGHT = 8
+#: Runs in the browser whenever a batch's number arrives on a beacon.
+#:
+#: The first time, it quiets Panel's notebook code there, which otherwise sends
+#: the kernel back every change it applies from the kernel: whole data columns
+#: (~0.2 MB a frame for the app, more than the frames themselves), old values
+#: of widgets, and one message per frame that JupyterLab answers by redrawing
+#: its toolbar and status bar (the kernel is busy, then idle again), which
+#: alone halved the frames painted. From then on nothing the kernel sent goes
+#: back.
+#:
+#: Each time, it tells whether the batch came late: the kernel's clock and the
+#: page's differ by a constant, so the least difference of the last WINDOW_MS
+#: is the trip with no waiting, and what a batch took on top of that it waited
+#: behind others. The browser answers (on the beacon's name) only while
+#: batches come more than LATE_MS late, and once when they no longer do; at
+#: most once every ANSWER_GAP_MS, each answer naming the newest batch applied
+#: (every answer costs a slow browser the redraw of JupyterLab's toolbar).
+_FLOW_JS = """
+const doc = cb_obj.document;
+if (doc == null) return;
+let flow = doc.__ganlab_flow;
+if (flow == null) {
+  flow = doc.__ganlab_flow = {least: [], late: false, answers: 0, timer: null, answered: -Infinity};
+  for (const manager of doc.all_models) {
+    if (typeof manager.msg_handler !== "function" || typeof manager._document_changed !== "function") continue;
+    const handle = manager.msg_handler.bind(manager), changed = manager._document_changed.bind(manager);
+    let applying = 0;
+    manager.msg_handler = (msg) => { applying += 1; try { handle(msg); } finally { applying -= 1; } };
+    manager._document_changed = (event) => {
+      const answer = event.model === cb_obj && event.attr === "name";
+      if (applying && !answer) return;
+      changed(event);
+      if (answer) manager.process_events();   // at once: a timer would wait behind the batches queued up
+    };
+  }
+}
+const stamp = String(cb_obj.tags[0] || "").split(":");
+const number = Number(stamp[1]), now = performance.now(), trip = now - Number(stamp[2]);
+if (!Number.isFinite(trip)) return;
+const least = flow.least;   // the least trips of the window, oldest first, rising
+while (least.length && now - least[0][0] > WINDOW_MS) least.shift();
+while (least.length && least[least.length - 1][1] >= trip) least.pop();
+least.push([now, trip]);
+const late = trip - least[0][1] > LATE_MS;
+if (late || flow.late) {
+  flow.number = number;
+  flow.said = late;
+  const answer = () => {
+    flow.timer = null;
+    flow.answered = performance.now();
+    flow.answers += 1;
+    cb_obj.name = `ganlab-applied:${flow.number}:${flow.said ? 1 : 0}:${flow.answers}`;
+  };
+  if (flow.timer == null) {
+    const wait = flow.answered + ANSWER_GAP_MS - now;
+    if (wait <= 0) answer(); else flow.timer = setTimeout(answer, wait);
+  }
+}
+flow.late = late;
+"""
 
-#: an output that has not answered for this long (s) is not waited for
-#: (it was closed, or its page is gone)
-STALE_AFTER = 1.0
+#: a batch that waited more than this (ms) behind others in the browser came
+#: late; the browser's longest tasks while drawing the app in JupyterLab take
+#: ~0.15 s, and a batch may wait behind one
+LATE_MS = 250
+
+#: the browser's memory (ms) of how quick a trip can be
+WINDOW_MS = 5000
+
+#: the least time (ms) between two answers of the browser
+ANSWER_GAP_MS = 100
+
+#: an output whose browser said it is late, and has not answered since for
+#: this long (s), is not waited for (it was closed, or its page is gone). A
+#: browser far behind answers only once it has worked through what is queued
+#: in front of its answer.
+STALE_AFTER = 10.0
 
 #: how long (ms) Panel's notebook code in the browser collects changes before
 #: sending them to the kernel (Panel's own default is 50), and the longest it
@@ -111,22 +179,26 @@ ECHO_WAIT = 40
 class Root(pn.Column):
     """The column at the top of an app, wherever it is shown.
 
-    In a notebook output, the browser sends back every change the kernel
-    sends it, once it has applied it. ``Root`` puts that to use and keeps its
-    cost down:
+    In a notebook output, Panel's code in the browser sends back every change
+    the kernel sends it, once it has applied it. ``Root`` stops that and
+    keeps the browser's pace another way:
 
-    - Every batch sent to an output carries a number (on a beacon, see
-      ``stamp``); its echo says the browser has applied that batch.
-      ``caught_up`` tells whether every output is close enough behind (see
-      MAX_LAG), so that frames go out only as fast as the browser draws them,
+    - Every batch sent to an output carries a number and the time it went
+      (on a beacon, see ``stamp``). From the first one on, the browser sends
+      back nothing it applies (see ``_FLOW_JS``), and answers only while
+      batches reach it late, having waited behind others; ``caught_up`` is
+      then False until it has applied every batch sent or says they come in
+      time again. So frames go out only as fast as the browser takes them,
       instead of piling up in front of it (and of every other message, a
-      cell's output included). ``on_caught_up`` is called when it is again.
-    - For the data of the plots (which nobody edits in the browser) an echo
-      is late, useless and costly: applying it would put an old frame back
-      into the kernel's copy, and for a replaced data column Panel finds the
-      source by walking the whole document (~0.2 s for the app). Those echoes
-      are dropped. A source the browser does edit (a drawing tool's) carries
-      the tag ``EDITABLE`` and keeps its messages.
+      cell's output included), with no message from the browser while it
+      keeps up. ``on_caught_up`` is called when it is caught up again.
+    - Echoes that still come (those of the first batch; a browser where
+      ``_FLOW_JS`` finds no Panel code to quiet) are dropped for the data of
+      the plots, which nobody edits in the browser: applying one would put an
+      old frame back into the kernel's copy, and for a replaced data column
+      Panel finds the source by walking the whole document (~0.2 s for the
+      app). A source the browser does edit (a drawing tool's) carries the tag
+      ``EDITABLE`` and keeps its messages.
     - The browser's other messages are applied under ``DOCUMENT_LOCK``.
     - When a notebook output goes (its cell runs again, or Panel is told the
       output was removed), ``on_closed`` is called: an app nobody sees any
@@ -204,47 +276,48 @@ class Root(pn.Column):
         ref = root.ref["id"]
         output = self._flow.get(ref)
         if output is None:
-            from bokeh.models import ColumnDataSource
+            from bokeh.models import ColumnDataSource, CustomJS
 
             beacon = ColumnDataSource(data={}, name="ganlab-beacon")
+            beacon.js_on_change("tags", CustomJS(args={"LATE_MS": LATE_MS, "WINDOW_MS": WINDOW_MS, "ANSWER_GAP_MS": ANSWER_GAP_MS},
+                                                  code=_FLOW_JS))
             root.document.add_root(beacon)
             self._beacons[beacon.id] = ref
             output = self._flow[ref] = _Output(beacon)
         output.sent += 1
-        output.sent_at.append((output.sent, time.monotonic()))
-        output.beacon.tags = [f"{_STAMP}{output.sent}"]
+        output.beacon.tags = [f"{_STAMP}{output.sent}:{1000 * time.monotonic():.1f}"]
         return output.beacon
 
     def _on_msg(self, ref, manager, msg) -> None:
         if getattr(manager, "debounce", ECHO_DELAY) != ECHO_DELAY:
             manager.update(debounce=ECHO_DELAY, timeout=ECHO_WAIT)  # in the browser with the next batch
         with DOCUMENT_LOCK:
-            acknowledged = self.take_echoes(ref, msg)
+            answered = self.take_echoes(ref, msg)
             events = _events(msg)
             if events is None or events:  # nothing left to apply when all were echoes
                 super()._on_msg(ref, manager, msg)
-        if acknowledged and self._on_caught_up is not None and self.caught_up():
+        if answered and self._on_caught_up is not None and self.caught_up():
             self._on_caught_up()
 
     def take_echoes(self, ref: str, msg) -> bool:
-        """Take the stamps and the plots' data echoes out of a browser's
-        message; whether a stamp said a batch was applied."""
+        """Take the browser's answers about batches and the plots' data echoes
+        out of a browser's message; whether an answer said an output caught up."""
         events = _events(msg)
         view = state._views.get(ref)
         if not events or view is None:
             return False
         doc = view[2]
-        acknowledged = False
+        caught_up = False
         kept = []
         for event in events:
             kind = event.get("kind")
             model_id = (event.get("model") or {}).get("id", "")
-            if kind == "ModelChanged" and event.get("attr") == "tags" and model_id in self._beacons:
+            if kind == "ModelChanged" and model_id in self._beacons:
                 output = self._flow.get(self._beacons[model_id])
-                stamps = [t for t in event.get("new") or [] if isinstance(t, str) and t.startswith(_STAMP)]
-                if output is not None and stamps:
-                    output.applied_up_to(int(stamps[-1][len(_STAMP):]))
-                    acknowledged = True
+                answer = event.get("new") if event.get("attr") == "name" else None
+                if output is not None and isinstance(answer, str) and answer.startswith(_ANSWER):
+                    number, late = answer[len(_ANSWER):].split(":")[:2]
+                    caught_up = output.answer(int(number), late == "1") or caught_up
                 continue
             if kind in _DATA_EVENTS or (kind == "ModelChanged" and event.get("attr") == "data"):
                 model = doc.get_model_by_id(model_id)
@@ -252,31 +325,31 @@ class Root(pn.Column):
                     continue
             kept.append(event)
         msg["content"]["events"] = kept
-        return acknowledged
+        return caught_up
 
 
 class _Output:
-    """What one notebook output of a Root was sent and has applied."""
+    """What one notebook output of a Root was sent and what its browser said."""
 
     def __init__(self, beacon):
         self.beacon = beacon
-        self.sent = 0
-        self.applied = 0
-        self.answered = time.monotonic()   # when the browser last said it applied a batch
-        self.sent_at: collections.deque = collections.deque()   # (number, time) of the batches not applied yet
+        self.sent = 0              # batches sent
+        self.applied = 0           # the newest batch the browser said it applied
+        self.late = False          # it said that batch came late
+        self.answered = 0.0        # when it said so (time.monotonic())
 
-    def applied_up_to(self, number: int) -> None:
+    def answer(self, number: int, late: bool) -> bool:
+        """The browser applied batch ``number`` (``late``: after waiting behind
+        others); whether the output is caught up now."""
         self.applied = max(self.applied, number)
+        self.late = late
         self.answered = time.monotonic()
-        while self.sent_at and self.sent_at[0][0] <= self.applied:
-            self.sent_at.popleft()
+        return self.caught_up(self.answered)
 
     def caught_up(self, now: float) -> bool:
-        if not self.sent_at:
+        if not self.late or self.applied >= self.sent:
             return True
-        if now - max(self.answered, self.sent_at[0][1]) > STALE_AFTER:
-            return True    # no answer for long: closed, or asleep in a hidden tab
-        return len(self.sent_at) < MAX_IN_FLIGHT and now - self.sent_at[0][1] <= MAX_LAG
+        return now - self.answered > STALE_AFTER   # no word for long: closed, or asleep in a hidden tab
 
 
 def _running_cell() -> str | None:

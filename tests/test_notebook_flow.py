@@ -1,5 +1,5 @@
 """What makes the app live in a notebook, without a browser: frames go out only
-as fast as the browser draws them, the browser's echoes of the plots' data are
+as fast as the browser takes them, the browser's echoes of the plots' data are
 dropped, clicks that arrive on another thread are brought back to the kernel's
 loop, and GANLab takes the same keyword settings as Trainer."""
 
@@ -46,21 +46,46 @@ def changed(model, attr, new):
     return {"kind": "ModelChanged", "model": {"id": model.id}, "attr": attr, "new": new}
 
 
-def test_the_browsers_echo_of_a_stamp_says_it_caught_up():
+def answer(beacon, number, late):
+    """What the browser sends when it applied batch ``number`` (late or not)."""
+    return message(changed(beacon, "name", f"ganlab-applied:{number}:{int(late)}:1"))
+
+
+def test_frames_flow_until_the_browser_says_they_come_late():
     root, model, *_ = rendered_root()
     ref = model.ref["id"]
     assert root.caught_up()                    # nothing sent yet
-    for _ in range(document.MAX_IN_FLIGHT):
+    for _ in range(40):
         beacon = root.stamp(model)
-    assert not root.caught_up()                # as many batches on their way as may be: behind
-    assert root.take_echoes(ref, message(changed(beacon, "tags", list(beacon.tags)))) is True
+    assert root.caught_up()                    # the browser said nothing: it takes them in time
+    assert root.take_echoes(ref, answer(beacon, 30, late=True)) is False
+    assert not root.caught_up()                # batch 30 waited behind others: hold the next ones
+    assert root.take_echoes(ref, answer(beacon, 35, late=True)) is False
+    assert not root.caught_up()
+    assert root.take_echoes(ref, answer(beacon, 38, late=False)) is True
+    assert root.caught_up()                    # they come in time again
+
+
+def test_a_late_browser_that_applied_every_batch_is_caught_up():
+    root, model, *_ = rendered_root()
+    for _ in range(5):
+        beacon = root.stamp(model)
+    root.take_echoes(model.ref["id"], answer(beacon, 5, late=True))
     assert root.caught_up()
+
+
+def test_batches_carry_their_number_and_when_they_went():
+    root, model, *_ = rendered_root()
+    first, second = root.stamp(model).tags[0], root.stamp(model).tags[0]
+    (n1, t1), (n2, t2) = (tag.removeprefix("ganlab-sent:").split(":") for tag in (first, second))
+    assert (int(n1), int(n2)) == (1, 2) and float(t2) >= float(t1) > 0
 
 
 def test_an_output_that_stopped_answering_is_not_waited_for(monkeypatch):
     root, model, *_ = rendered_root()
-    for _ in range(document.MAX_IN_FLIGHT):
-        root.stamp(model)
+    for _ in range(10):
+        beacon = root.stamp(model)
+    root.take_echoes(model.ref["id"], answer(beacon, 2, late=True))
     assert not root.caught_up()
     monkeypatch.setattr(document, "STALE_AFTER", 0.0)
     assert root.caught_up()
@@ -75,7 +100,7 @@ def test_echoes_of_plot_data_are_dropped_and_the_browsers_own_changes_kept():
               changed(editable, "data", {"x": [0.1]}),
               changed(widget, "value", 0.25)]
     msg = message(*events)
-    assert root.take_echoes(ref, msg) is False            # no stamp in it
+    assert root.take_echoes(ref, msg) is False            # no answer about batches in it
     kept = msg["content"]["events"]
     assert events[2] in kept and events[3] in kept        # a drawing tool's data, a widget's value
     assert events[0] not in kept and events[1] not in kept
@@ -115,7 +140,7 @@ def test_frames_wait_until_the_browser_has_drawn_the_last_ones():
         await asyncio.sleep(1.0)
         held = len(published)
         ready.set()
-        runner.views_caught_up()              # the browser's echo arrived
+        runner.views_caught_up()              # the browser said it caught up
         for _ in range(100):
             await asyncio.sleep(0.05)
             if len(published) > held + 2:

@@ -70,6 +70,32 @@ def test_play_trains_live_and_pause_holds_the_page_and_the_trainer(live):
     assert live.page.errors == []
 
 
+def test_a_slow_browser_gets_frames_as_fast_as_it_takes_them(live):
+    """A browser that cannot keep up (its CPU slowed eightfold) says so, and the
+    kernel holds frames back for it instead of piling them up in front of
+    it; Pause still reaches it, and the page, the kernel and the record agree."""
+    cdp = live.page.context.new_cdp_session(live.page)
+    timings = "(lambda t: (t['frames'], t['published']))(lab.runner.timings)"
+    made0, published0 = eval(live.run(timings))
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 8})
+    try:
+        start = iteration(live.counter)
+        click(live, "ganlab-play")
+        wait_until(lambda: iteration(live.counter) > start + 2_000, timeout=60)
+        time.sleep(4.0)
+        made, published = eval(live.run(timings))
+        click(live, "ganlab-play")
+        wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play", timeout=30)
+    finally:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        cdp.detach()
+    assert made - made0 > (published - published0) + 10      # frames the slow page could not take were skipped
+    assert published > published0                            # ...and the rest reached it
+    stopped = iteration(live.counter)
+    assert live.run("lab.trainer.iteration, lab.history[-1].iteration").strip() == f"({stopped}, {stopped})"
+    assert live.page.errors == []
+
+
 def test_code_changes_reach_the_widgets_and_views_while_playing(live):
     click(live, "ganlab-edit")                                   # the model editor shows the settings
     d_lr = live.page.locator(".ganlab-d-lr select").first
