@@ -150,6 +150,36 @@ if (late || flow.late) {
 flow.late = late;
 """
 
+#: Runs in the browser once the app's document is drawn (served) or its
+#: first batch arrives (a notebook). On each paint BokehJS asks the page's CSS
+#: for every line, fill and text style of every renderer (``--bk-line-color``
+#: and the like, one ``getComputedStyle`` each); nothing sets them for the
+#: app (Panel and Bokeh define none), and the lookups took 10-15 % of the
+#: browser's time while playing, the most in JupyterLab, whose page sets ~600
+#: CSS variables. For the app's documents they now answer "none set" at once;
+#: other Bokeh documents on the page keep the lookup.
+_PLAIN_VISUALS_JS = """
+const doc = cb_obj.document !== undefined ? cb_obj.document : cb_obj;
+if (doc == null || doc.__ganlab_plain) return;
+doc.__ganlab_plain = true;
+if (window.__ganlab_plain || !(window.Bokeh && Bokeh.index && Bokeh.index.all_views)) return;
+for (const view of Bokeh.index.all_views()) {
+  for (const visual of view.visuals || []) {
+    let proto = Object.getPrototypeOf(visual);
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, "_get_css_value")) proto = Object.getPrototypeOf(proto);
+    if (proto == null) continue;
+    const lookup = proto._get_css_value;
+    proto._get_css_value = function (name) {
+      const model = this.obj && this.obj.model;
+      return model && model.document && model.document.__ganlab_plain ? "" : lookup.call(this, name);
+    };
+    window.__ganlab_plain = true;
+    return;
+  }
+}
+"""
+
+
 #: a batch that waited more than this (ms) behind others in the browser came
 #: late; the browser's longest tasks while drawing the app in JupyterLab take
 #: ~0.15 s, and a batch may wait behind one
@@ -200,6 +230,8 @@ class Root(pn.Column):
       app). A source the browser does edit (a drawing tool's) carries the tag
       ``EDITABLE`` and keeps its messages.
     - The browser's other messages are applied under ``DOCUMENT_LOCK``.
+    - Served or in a notebook, the browser skips looking up CSS styles that
+      nothing sets each time it paints (see ``_PLAIN_VISUALS_JS``).
     - When a notebook output goes (its cell runs again, or Panel is told the
       output was removed), ``on_closed`` is called: an app nobody sees any
       more can stop training. Running a cell again clears its outputs in the
@@ -241,6 +273,10 @@ class Root(pn.Column):
 
     def get_root(self, doc=None, comm=None, preprocess=True):
         model = super().get_root(doc, comm, preprocess)
+        if comm is None and doc is not None and doc.session_context is not None:   # served
+            from bokeh.models import CustomJS
+
+            doc.js_on_event("document_ready", CustomJS(code=_PLAIN_VISUALS_JS))
         cell = _running_cell() if comm is not None else None
         if cell is not None:
             self._cells[model.ref["id"]] = cell
@@ -279,8 +315,9 @@ class Root(pn.Column):
             from bokeh.models import ColumnDataSource, CustomJS
 
             beacon = ColumnDataSource(data={}, name="ganlab-beacon")
-            beacon.js_on_change("tags", CustomJS(args={"LATE_MS": LATE_MS, "WINDOW_MS": WINDOW_MS, "ANSWER_GAP_MS": ANSWER_GAP_MS},
-                                                  code=_FLOW_JS))
+            flow = CustomJS(args={"LATE_MS": LATE_MS, "WINDOW_MS": WINDOW_MS, "ANSWER_GAP_MS": ANSWER_GAP_MS},
+                            code=_FLOW_JS)
+            beacon.js_on_change("tags", CustomJS(code=_PLAIN_VISUALS_JS), flow)
             root.document.add_root(beacon)
             self._beacons[beacon.id] = ref
             output = self._flow[ref] = _Output(beacon)
