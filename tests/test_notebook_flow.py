@@ -6,6 +6,7 @@ loop, and GANLab takes the same keyword settings as Trainer."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import panel as pn
@@ -89,6 +90,44 @@ def test_an_output_that_stopped_answering_is_not_waited_for(monkeypatch):
     assert not root.caught_up()
     monkeypatch.setattr(document, "STALE_AFTER", 0.0)
     assert root.caught_up()
+
+
+class RecordingComm:
+    """Stands in for a notebook output's comm: keeps what Panel sends."""
+
+    def __init__(self):
+        self._comm = True
+        self.sent = []
+
+    def send(self, data=None, buffers=()):
+        self.sent.append(data)
+
+
+def test_a_frame_reaches_a_notebook_output_as_one_message_the_browser_can_read():
+    import numpy as np
+    from bokeh.core.serialization import Deserializer
+
+    root, model, plain, *_ = rendered_root()
+    doc = model.document
+    comm = RecordingComm()
+    doc.models.flush_synced()                 # the output was drawn: the browser has every model
+    doc.hold()
+    pn.state._views[model.ref["id"]] = (root, model, doc, comm)
+    try:
+        x = np.linspace(0, 1, 1000, dtype=np.float32)
+        with document.batch():
+            plain.data = {"x": x}
+    finally:
+        del pn.state._views[model.ref["id"]]
+    header, metadata, content = (json.loads(part) for part in comm.sent)   # Panel's three parts: one message
+    assert header["msgtype"] == "PATCH-DOC"
+    events = content["events"]
+    changed_data = [e for e in events if e.get("model", {}).get("id") == plain.id]
+    assert changed_data and set(changed_data[0]["model"]) == {"id"}      # the plot's source by reference only
+    sent_x = Deserializer(references=list(doc.models)).decode(changed_data[0])["data"]["x"]
+    assert np.array_equal(np.asarray(sent_x), x)                          # the frame's numbers, exactly
+    stamp = [e for e in events if e.get("attr") == "tags"]
+    assert stamp and stamp[0]["new"][0].startswith("ganlab-sent:1:")      # numbered, with when it went
 
 
 def test_echoes_of_plot_data_are_dropped_and_the_browsers_own_changes_kept():
