@@ -169,9 +169,9 @@ def test_slow_motion_data_layers_drawing_and_files_behave_as_served(live, tmp_pa
     click(live, "ganlab-play")
     click(live, "ganlab-slow")
     # another distribution: its pretrained model, in the page and in the kernel
+    real = samples(page, REAL)                 # the ring, before the change (it may show at once)
     click(live, "ganlab-distribution-line")
     wait_until(lambda: live.run("lab.config.distribution").strip() == "'line'")
-    real = samples(page, REAL)
     wait_until(lambda: np.ptp(samples(page, REAL)[:, 0]) > 0 and not np.array_equal(samples(page, REAL), real))
     # a layer switched off in the page is off in the kernel, and gone from the plot
     page.locator(".ganlab-layer-fake input").first.click()
