@@ -24,7 +24,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from . import style
+from . import plots, style
 from .checkpoint import ganlab_model_from_bytes, load_checkpoint, restore
 from .config import ExperimentConfig, parse_settings, query_text
 from .data import (
@@ -36,7 +36,7 @@ from .data import (
     validate_points,
 )
 from .errors import ConfigError, GANLabError
-from .export import export_files, write_export, zipped
+from .export import PNG_SIZE, export_files, write_export, zipped
 from .frames import Frame
 from .history import History
 from .presets import PRESETS, apply_preset, preset_settings
@@ -45,6 +45,7 @@ from .scene import Scene
 from .trainer import Trainer
 from .views import ChartsView, ControlsView, DrawingView, LayeredView, OverviewGraph, SettingsView, TimelineView
 from .document import Root, batch, register_session_end, served_document
+from .views.fit import Zoomed
 from .views.upload import MAX_UPLOAD_BYTES
 
 PRETRAINED_DIR = "pretrained"
@@ -57,8 +58,33 @@ PRETRAINED_DIR = "pretrained"
 FOLLOW_INTERVAL = 0.25
 FOLLOW_FRAMES = 4
 
+#: the three columns' widths: the overview graph (A) takes what is left; the
+#: layered plot (B) is a square as wide as the window allows beside it, and
+#: short enough that the page's first screen holds it; the side column with
+#: the layer switches and the charts is narrow. Where the three do not fit in
+#: a row (a notebook's output beside a side panel), A has a line of its own.
+#: (``cqw``: a hundredth of the row's width.)
+COLUMN_STYLES = {
+    "overview": {"flex": "1 1 480px", "min-width": "0"},
+    "layered": {"flex": "0 0 clamp(320px, 30cqw, calc(100vh - 260px))", "min-width": "0"},
+    "side": {"flex": "0 0 clamp(230px, 17cqw, 340px)", "min-width": "0"},
+}
+
+#: shown or hidden, keeping its place and size in the page
+SHOWN = {"visibility": "visible", "pointer-events": "auto"}
+HIDDEN = {"visibility": "hidden", "pointer-events": "none"}
+DRAWING_STYLES = {"position": "absolute", "top": "0", "bottom": "0", "left": "0", "right": "0", "z-index": "5",
+                  "background": style.PANEL_BG}
+
+MESSAGE_CSS = """
+:host { position: absolute; top: 4px; left: 50%; transform: translateX(-50%); z-index: 55;
+        width: min(760px, 92%); box-shadow: 0 4px 14px rgba(0, 0, 0, 0.18); border-radius: 4px;
+        background: white; align-items: center; }
+"""
+
 PAGE_CSS = f"""
-:host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif; }}
+:host {{ background: {style.PANEL_BG}; font-family: Roboto, Helvetica, Arial, sans-serif;
+         --design-primary-color: {style.HEADER_BG}; }}
 .ganlab-section-title {{ color: #555; font-size: 15px; text-transform: uppercase; margin: 4px 0; }}
 """
 
@@ -155,16 +181,27 @@ class GANLab(Viewer):
         self.timeline = TimelineView(self.history, on_scrub=self._scrub, on_resume=self.resume)
         self.controls = ControlsView(self)
         self.settings = SettingsView(self)
-        self.message_pane = pn.pane.HTML(message_html("", "info"), margin=(4, 10),
-                                         sizing_mode="stretch_width")
+        self.message_pane = pn.pane.HTML(message_html("", "info"), margin=0, sizing_mode="stretch_width")
+        close = pn.widgets.Button(label="×", width=30, height=30, margin=(2, 2), css_classes=["ganlab-message-close"],
+                                  description="Dismiss this message", stylesheets=[".bk-btn { font-size: 18px; "
+                                                                                   "padding: 0; }"])
+        close.on_click(lambda e: self.notify(""))
+        #: the message floats over the top of the page, which it never pushes down
+        self._message_box = pn.Row(self.message_pane, close, visible=False, margin=0, stylesheets=[MESSAGE_CSS],
+                                   css_classes=["ganlab-message-box"])
         self._watchers = [
             config.param.watch(self._structure_changed, config.structural_params()),
             config.param.watch(self._hot_changed, config.hot_params()),
             self.runner.param.watch(self._substep_changed, ["substep", "playing"]),
+            self.runner.param.watch(self._slow_changed, "slow"),
             self.layered.param.watch(self._dense_layers_changed, ["d_field", "density"]),
         ]
-        self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0)
-        self._drawing_box = pn.Column(self.drawing_view, margin=0, visible=False)
+        self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0,
+                                      sizing_mode="stretch_width")
+        # the drawing canvas lies over the layered plot, shown in its place
+        # while drawing (both keep their size: see plots.square_pane)
+        self._drawing_box = pn.Column(self.drawing_view, margin=0, sizing_mode="stretch_width",
+                                      styles=dict(DRAWING_STYLES, **HIDDEN))
         self._closed = False
         self._last_followed = 0.0   # when the views other than the layered one last followed...
         self._since_followed = 0    # ...and the frames since
@@ -285,6 +322,33 @@ class GANLab(Viewer):
         if scene is not None and self.message_level == "danger":
             self.notify("Reset: the experiment starts again from iteration 0.", "info")
 
+    async def step_d(self) -> Scene | None:
+        """Train D one step (GAN Lab's: one update, counted as an iteration)."""
+        return await self._step("d")
+
+    async def step_g(self) -> Scene | None:
+        """Train G one step (one update, counted as an iteration)."""
+        return await self._step("g")
+
+    async def step(self) -> Scene | None:
+        """One whole iteration: k_D updates of D, then k_G of G."""
+        return await self._step("both")
+
+    async def _step(self, kind: str) -> Scene | None:
+        # slow motion plays the step's own sub-steps, each explained
+        runner = self.runner
+        if runner.slow:
+            scene = await runner.step_slowly(kind)
+        else:
+            scene = await {"d": runner.step_d, "g": runner.step_g, "both": runner.step}[kind]()
+        if scene is not None and kind != "both":
+            network = "discriminator" if kind == "d" else "generator"
+            other = "generator" if kind == "d" else "discriminator"
+            self.notify(f"Trained the {network} alone, one update (the {other} did not change). The counter "
+                        f"moved on by one, to {scene.frame.iteration:,}: GAN Lab counts a one-network step as "
+                        "an iteration.", "info")
+        return scene
+
     def refresh(self) -> None:
         """Redraw every view from the trainer's current state (synchronously)."""
         self._publish(self.runner.scene())
@@ -359,7 +423,8 @@ class GANLab(Viewer):
         self.runner.play()
 
     def _resume_point(self) -> None:
-        """Before training: from a rewound moment, drop what came after it."""
+        """Before training: old notices go; from a rewound moment, drop what came after it."""
+        self.clear_notice()
         if self.history.rewound:
             iteration = self.history[self.history.position].iteration
             self.history.truncate()
@@ -372,7 +437,7 @@ class GANLab(Viewer):
         if len(self.history) and not self._closed:
             self.rewind(index)
 
-    def export(self, path, kind: str | None = None, layers=None, size: int = 400) -> list[Path]:
+    def export(self, path, kind: str | None = None, layers=None, size: int = PNG_SIZE) -> list[Path]:
         """Save the experiment: ``lab.export("now.png")`` (the layered view),
         ``"run.gif"`` (the recorded training), ``"config.json"`` (settings),
         ``"model.pt"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
@@ -393,16 +458,17 @@ class GANLab(Viewer):
             return tuple(layers)
         return tuple(name for name in LAYERS if getattr(self.layered, name))
 
-    def download(self, kind: str, stem: str = "ganlab") -> io.BytesIO:
+    def download(self, kind: str, stem: str = "ganlab") -> io.BytesIO | None:
         """A download's content: one of ``export.KINDS`` (several files come
-        zipped, e.g. GAN Lab's format); a problem is named in the message area."""
+        zipped, e.g. GAN Lab's format). A refused export is named in the
+        message area and gives None: nothing downloads."""
         buffer = io.BytesIO()
         try:
             files = export_files(kind, self.trainer, self._export_frames(kind), stem=stem,
                                  layers=self._export_layers())
         except GANLabError as exc:
             self.notify(f"Cannot export: {exc}", "warning")
-            return buffer
+            return None
         buffer.write(next(iter(files.values())) if len(files) == 1 else zipped(files))
         buffer.seek(0)
         return buffer
@@ -414,11 +480,18 @@ class GANLab(Viewer):
             self.refresh()
 
     def _structure_changed(self, *events) -> None:
-        # the trainer (watching first) has rebuilt the experiment; like GAN Lab, stop playing
+        # the trainer (watching first) has rebuilt the experiment: it starts
+        # over, and goes on playing if it was (the data's own buttons pause first)
+        playing = self.runner.playing
         self.runner.pause()
         self._new_record()
         self.controls.set_selected(self.config.distribution)
         self._refresh_soon()
+        if playing and not self._closed:
+            changed = ", ".join(f"{self.config.param[e.name].label}: {e.new}" for e in events
+                                if e.name != "drawn_points")
+            self.runner.play()
+            self.notify(f"Rebuilt the model ({changed}): training starts over from iteration 0.", "info")
 
     def _hot_changed(self, *events) -> None:
         # playing, the next frame shows it; paused, show it now (a critic's
@@ -434,6 +507,13 @@ class GANLab(Viewer):
         else:
             self.overview.set_flow(self.runner.playing, self.runner.current_substep)
 
+    def _slow_changed(self, event) -> None:
+        if event.new and not self.runner.playing:
+            self.notify("Slow motion is on: press Play to watch each iteration as ten explained steps, or a step "
+                        "button to watch just that step's.", "info")
+        elif not event.new:
+            self.clear_notice()
+
     def _dense_layers_changed(self, *events) -> None:
         if not self.runner.playing:
             self._refresh_soon()
@@ -444,6 +524,13 @@ class GANLab(Viewer):
         self.message = text
         self.message_level = level
         self.message_pane.object = message_html(text, level)
+        self._message_box.visible = bool(text)
+
+    def clear_notice(self) -> None:
+        """Training starts (Play, a step, ``train``): a notice (not a problem)
+        goes, since what it said ("press Play", "loaded...") is no longer news."""
+        if self.message and self.message_level in ("info", "success"):
+            self.notify("")
 
     def _attempt(self, what: str, action) -> bool:
         """Run ``action``; on bad input tell the user and keep everything as it was."""
@@ -631,9 +718,9 @@ class GANLab(Viewer):
     # ---------------------------------------------------------- layout
     @param.depends("drawing", watch=True)
     def _swap_main_plot(self):
-        # both stay in the page (their plots keep their models); only one shows
-        self._layered_box.visible = not self.drawing
-        self._drawing_box.visible = self.drawing
+        # both stay in the page (their plots keep their models and sizes); only one shows
+        self._layered_box.styles = HIDDEN if self.drawing else SHOWN
+        self._drawing_box.styles = dict(DRAWING_STYLES, **(SHOWN if self.drawing else HIDDEN))
 
     def __panel__(self):
         overview = pn.Column(
@@ -641,15 +728,22 @@ class GANLab(Viewer):
                    pn.widgets.Toggle.from_param(self.overview.param.edit_mode, label="✎ Edit model", width=110,
                                                 css_classes=["ganlab-edit"], align="center"),
                    margin=0),
-            self.overview, margin=(0, 10))
-        layered = pn.Column(_title("Layered distributions", "B"), self._layered_box, self._drawing_box,
-                            margin=(0, 10))
+            Zoomed(object=self.overview, design_width=plots.OVERVIEW_W, max_zoom=1.8, sizing_mode="stretch_width",
+                   margin=0),
+            margin=(0, 10), styles=COLUMN_STYLES["overview"])
+        layered = pn.Column(_title("Layered distributions", "B"),
+                            pn.Column(self._layered_box, self._drawing_box, margin=0, sizing_mode="stretch_width",
+                                      styles={"position": "relative"}),
+                            margin=(0, 10), styles=COLUMN_STYLES["layered"])
         side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
-                         pn.layout.Divider(), self.charts, self.settings, margin=(0, 10), width=300)
+                         pn.layout.Divider(margin=(4, 0)), self.charts, self.settings, margin=(0, 10),
+                         styles=COLUMN_STYLES["side"])
+        main = pn.FlexBox(overview, layered, side, flex_wrap="wrap", margin=0, sizing_mode="stretch_width",
+                          stylesheets=[":host { container-type: inline-size; }"])
         root = Root(
             self.controls,
-            self.message_pane,
-            pn.FlexBox(overview, layered, side, flex_wrap="wrap", margin=0),
+            pn.Column(self._message_box, main, margin=0, sizing_mode="stretch_width",
+                      styles={"position": "relative"}),
             stylesheets=[PAGE_CSS], margin=0, sizing_mode="stretch_width",
             on_caught_up=self.runner.views_caught_up, on_closed=self._output_closed,
         )

@@ -243,6 +243,35 @@ for (const view of Bokeh.index.all_views()) {
 """
 
 
+#: BokehJS measures where each element is and how large with
+#: ``getBoundingClientRect``, which gives a zoomed element's size as it looks,
+#: while Bokeh lays it out and draws it in its own (unzoomed) pixels: a plot
+#: inside an element with CSS ``zoom`` would be drawn zoomed twice, and
+#: clipped. This makes Bokeh read the sizes of elements under a zoom in their
+#: own pixels (``currentCSSZoom``; browsers without it are left as they are).
+#: It defines ``ganlabZoomAware()``, called by ``views.fit.Zoomed`` before it
+#: shows its child.
+ZOOM_AWARE_JS = """
+function ganlabZoomAware() {
+  const B = window.Bokeh
+  if (B == null || B.__ganlab_zoom_aware || typeof B.require !== "function") return
+  B.__ganlab_zoom_aware = true
+  const {UIElementView} = B.require("models/ui/ui_element")
+  const {BBox} = B.require("core/util/bbox")
+  const update = UIElementView.prototype._update_bbox
+  UIElementView.prototype._update_bbox = function () {
+    const before = this._bbox
+    const changed = update.call(this)
+    const zoom = this.el.currentCSSZoom ?? 1
+    if (zoom === 1 || !this._is_displayed) return changed
+    const b = this._bbox
+    this._bbox = new BBox({left: Math.round(b.left / zoom), top: Math.round(b.top / zoom),
+                           width: Math.floor(b.width / zoom), height: Math.floor(b.height / zoom)})
+    return !before.equals(this._bbox)
+  }
+}
+"""
+
 #: a batch that waited more than this (ms) behind others in the browser came
 #: late; the browser's longest tasks while drawing the app in JupyterLab take
 #: ~0.15 s, and a batch may wait behind one

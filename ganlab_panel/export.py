@@ -3,7 +3,8 @@
 ========== ===================================== ===========================
 kind       what                                   files
 ========== ===================================== ===========================
-png        the layered view at this moment        NAME.png
+png        the layered view at this moment        NAME.png (600 px; ``size=`` sets it)
+png2x      the same at twice the size              NAME@2x.png
 gif        the recorded training, as a film       NAME.gif
 config     the settings (``ExperimentConfig``)    NAME.json
 checkpoint the whole training state (ours)        NAME.pt
@@ -20,7 +21,11 @@ from pathlib import Path
 
 from .errors import GANLabError
 
-KINDS = ("png", "gif", "config", "checkpoint", "ganlab")
+KINDS = ("png", "png2x", "gif", "config", "checkpoint", "ganlab")
+
+#: the pictures' size (px): the layered view's side; a film's frames are smaller
+PNG_SIZE = 600
+GIF_SIZE = 480
 
 #: file suffix -> kind, for ``GANLab.export(path)``
 SUFFIXES = {".png": "png", ".gif": "gif", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab"}
@@ -31,7 +36,7 @@ GIF_MAX_FRAMES = 200
 
 
 def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab",
-                 layers: Iterable[str] | None = None, size: int = 400) -> dict[str, bytes]:
+                 layers: Iterable[str] | None = None, size: int = PNG_SIZE) -> dict[str, bytes]:
     """The files of one export ``kind`` (see the module docstring).
 
     ``frames`` are what the pictures show: ``png`` draws the last one (a fresh
@@ -43,13 +48,14 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
     from .checkpoint import checkpoint_bytes, ganlab_model_files
 
     layers = tuple(render.DEFAULT_LAYERS if layers is None else layers)
-    if kind == "png":
+    if kind in ("png", "png2x"):
         frame = frames[-1] if len(frames) else trainer.snapshot()
-        return {f"{stem}.png": render.png_bytes(render.layered_image(frame, size=size, layers=layers))}
+        scale, name = (2, f"{stem}@2x.png") if kind == "png2x" else (1, f"{stem}.png")
+        return {name: render.png_bytes(render.layered_image(frame, size=size * scale, layers=layers))}
     if kind == "gif":
         if len(frames) < 2:
             raise GANLabError("nothing to animate yet: train first, so that the record holds moments to show")
-        images = render.film(frames, size=min(size, 320), layers=layers, max_frames=GIF_MAX_FRAMES)
+        images = render.film(frames, size=min(size, GIF_SIZE), layers=layers, max_frames=GIF_MAX_FRAMES)
         return {f"{stem}.gif": render.gif_bytes(images, fps=GIF_FPS)}
     if kind == "config":
         return {f"{stem}.json": trainer.config.to_json(indent=1).encode()}
@@ -95,4 +101,5 @@ def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, 
     return written
 
 
-__all__ = ["GIF_FPS", "GIF_MAX_FRAMES", "KINDS", "SUFFIXES", "export_files", "write_export", "zipped"]
+__all__ = ["GIF_FPS", "GIF_MAX_FRAMES", "GIF_SIZE", "KINDS", "PNG_SIZE", "SUFFIXES", "export_files", "write_export",
+           "zipped"]

@@ -21,7 +21,26 @@ from . import style
 from .frames import GRADIENT_ARROW_UNIT, Frame
 
 BOUNDS = (0.0, 0.0, 1.0, 1.0)
-LAYERED_SIZE = 400
+
+
+def square(size: int | None = None) -> dict:
+    """HoloViews options of a square plot ``size`` px wide, or (``None``) as
+    wide as the column it is in."""
+    return dict(width=size, height=size) if size else dict(responsive=True, aspect=1, hooks=[_width_sets_height])
+
+
+def _width_sets_height(plot, element) -> None:
+    # HoloViews renders a responsive square "scale_both" when it draws it
+    # again, which needs a height from the page: the width is what it has
+    plot.state.sizing_mode = "scale_width"
+
+
+def square_pane(size: int | None = None) -> dict:
+    """The matching options of the Panel pane that shows it. (Unsized, the
+    plot takes its size when it is laid out: hide it with CSS
+    ``visibility``, not ``display``, or it comes back with no height.)"""
+    return dict(width=size, height=size, sizing_mode="fixed") if size else dict(sizing_mode="scale_width")
+
 
 #: draw on a 2D canvas, not WebGL: without a GPU (a laptop's integrated one
 #: aside, and any headless browser), WebGL is emulated in software and each
@@ -155,20 +174,29 @@ def layered_overlay(layers: dict) -> hv.Overlay:
 # ----------------------------------------------------------------- charts
 
 
+def _chart_opts(ylabel: str, **opts) -> dict:
+    """What every chart shares: the legend above the plot (never over the
+    newest data), whole iterations on a few ticks (12,500)."""
+    from bokeh.models import BasicTicker, NumeralTickFormatter
+
+    return dict(legend_position="top", legend_cols=2, legend_opts={"label_text_font_size": "8pt", "spacing": 6,
+                                                                   "padding": 0, "margin": 0},
+                xticks=BasicTicker(desired_num_ticks=3, min_interval=1),
+                xformatter=NumeralTickFormatter(format="0,0"), ylabel=ylabel, show_grid=True, **opts)
+
+
 def loss_chart(data) -> hv.Overlay:
     """D loss and G loss against iteration."""
     d = hv.Curve(data, "iteration", "d_loss", group="DLoss", label="D loss").opts(color=style.D_BLUE, line_width=2)
     g = hv.Curve(data, "iteration", "g_loss", group="GLoss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
-    return (d * g).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
-                        ylabel="loss", show_grid=True)
+    return (d * g).opts(**_chart_opts("loss"))
 
 
 def divergence_chart(data) -> hv.Overlay:
     """Grid KL and JS divergence (bits) against iteration."""
     kl = hv.Curve(data, "iteration", "kl", group="KL", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
     js = hv.Curve(data, "iteration", "js", group="JS", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
-    return (kl * js).opts(legend_position="top_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
-                          ylabel="bits", show_grid=True)
+    return (kl * js).opts(**_chart_opts("bits"))
 
 
 def modes_chart(data) -> hv.Overlay:
@@ -178,8 +206,7 @@ def modes_chart(data) -> hv.Overlay:
         color=style.MODES_COLOUR, line_width=2)
     q = hv.Curve(data, "iteration", "hq_pct", group="HQ", label="high-quality samples").opts(
         color=style.HQ_COLOUR, line_width=2)
-    return (m * q).opts(legend_position="bottom_right", legend_opts={"label_text_font_size": "8pt", "spacing": 0},
-                        ylabel="%", ylim=(0, 105), show_grid=True)
+    return (m * q).opts(**_chart_opts("%", ylim=(0, 105)))
 
 
 # --------------------------------------------------------- overview graph

@@ -99,6 +99,9 @@ POLL_MS = 10
 #: before it trains on (the event loop is busy with other sessions).
 MAX_PUBLISH_WAIT = 0.5
 
+#: the slow-motion sub-steps of each step button: D's half, G's half, both
+SLOW_RANGES = {"d": (1, 5), "g": (6, 10), "both": (1, 10)}
+
 #: the longest (s) pausing waits for the training thread to stop.
 MAX_STOP_WAIT = 2.0
 
@@ -147,6 +150,7 @@ class Runner(param.Parameterized):
         self._notify = notify or (lambda text, level="info": None)
         self._callback = None
         self._closed = False
+        self._stepping = False  # a slow-motion step is playing its sub-steps
         self._lock: asyncio.Lock | None = None
         self._recent: list[tuple[float, int]] = []  # (time, iteration) of recent frames
         self._thread: threading.Thread | None = None
@@ -504,6 +508,35 @@ class Runner(param.Parameterized):
         self.pause()
         self._before_training()
         return await self._run(lambda: self.trainer.train(1), wait=True)
+
+    async def step_slowly(self, kind: str) -> Scene | None:
+        """A step as slow motion shows it: its own sub-steps (``"d"``: 1-5,
+        ``"g"``: 6-10, ``"both"``: 1-10), ``slow_period`` apart, training at
+        sub-step 5 and 10. A D or G step is one update counted as an iteration
+        (``step_d``/``step_g``); a whole iteration is k_D and k_G updates."""
+        if self._stepping:
+            return None
+        self.pause()
+        self._before_training()
+        first, last = SLOW_RANGES[kind]
+        train = {5: self.trainer.step_d if kind == "d" else self.trainer.train_discriminator,
+                 10: self.trainer.step_g if kind == "g" else self.trainer.train_generator}
+        scene = None
+        self._stepping = True
+        try:
+            for step in range(first, last + 1):
+                if self._closed or self.playing:
+                    return scene
+                if step in train:
+                    scene = await self._run(train[step], wait=True) or scene
+                if self.slow:
+                    self.substep = step
+                    await asyncio.sleep(self.slow_period / 1000)
+            if not self.playing and not self._closed:
+                self.substep = 0
+        finally:
+            self._stepping = False
+        return scene
 
     async def reset(self) -> Scene | None:
         self.pause()

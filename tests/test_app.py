@@ -291,3 +291,48 @@ def test_a_hot_change_while_paused_shows_at_once(lab):
     lab.config.loss = "hinge"                       # from code, or a widget: nothing plays
     assert 'data-output="critic"' in lab.layered.legend.object
     assert lab.trainer.iteration == 100             # hot: the weights stay
+
+
+def test_clear_empties_the_drawing_and_empty_done_is_refused(lab):
+    async def scenario():
+        lab.start_drawing()
+        lab.drawing_view.freehand.event(data={"xs": [[0.2, 0.8]], "ys": [[0.5, 0.5]]})
+        lab.drawing_view.add_points([[0.3, 0.3]])
+        assert len(lab.drawing_view.points()) > 10
+        lab.drawing_view.clear_button.clicks += 1                # Clear
+        assert len(lab.drawing_view.points()) == 0
+        lab.drawing_view.done_button.clicks += 1                 # Done, with nothing drawn
+        assert lab.drawing and "Nothing was drawn" in lab.message
+        assert lab.config.distribution == "ring"
+
+    asyncio.run(scenario())
+
+
+def test_a_refused_download_gives_nothing_and_says_why(lab):
+    lab.config.loss = "wgan_gp"
+    assert lab.download("ganlab", stem="ganlab_trained_model") is None
+    assert lab.message_level == "warning" and "Cannot export" in lab.message
+    button = lab.controls.save_ganlab
+    button._clicks += 1                                          # the button's own path: no file sent
+    assert button.data is None
+
+
+def test_notices_go_when_training_starts_and_problems_stay(lab):
+    lab.notify("Loaded something; press Play.", "success")
+    lab.train(5)
+    assert lab.message == ""
+    lab.notify("Cannot load x.csv: no points.", "warning")
+    lab.train(5)
+    assert lab.message.startswith("Cannot load")                 # a problem stays until dismissed...
+    lab.notify("")
+    assert not lab._message_box.visible                          # ...and the box goes with it
+
+
+def test_a_step_says_what_it_trained(lab):
+    async def scenario():
+        await lab.step_d()
+        assert lab.trainer.iteration == 1 and "discriminator alone" in lab.message
+        await lab.step()
+        assert lab.message == ""                                 # a whole iteration needs no word
+
+    asyncio.run(scenario())

@@ -14,7 +14,7 @@ from PIL import Image
 from ganlab_panel import ExperimentConfig, GANLab, kernels, render
 from ganlab_panel.checkpoint import load_checkpoint, load_ganlab_model
 from ganlab_panel.errors import GANLabError
-from ganlab_panel.export import GIF_MAX_FRAMES
+from ganlab_panel.export import GIF_MAX_FRAMES, GIF_SIZE, PNG_SIZE
 
 
 def test_train_records_a_moment_every_fifty_iterations_and_draws_the_last(lab):
@@ -106,10 +106,11 @@ def test_exports_from_python(lab, tmp_path):
     lab.train(400)
     png, = lab.export(tmp_path / "now.png")
     with Image.open(png) as im:
-        assert im.format == "PNG" and im.size == (400, 400 + render.CAPTION_HEIGHT)
+        assert im.format == "PNG" and im.size == (PNG_SIZE, PNG_SIZE + render.CAPTION_HEIGHT)
     gif, = lab.export(tmp_path / "run.gif")
     with Image.open(gif) as im:
-        assert im.format == "GIF" and im.n_frames == len(lab.frames) and im.size == (320, 320 + render.CAPTION_HEIGHT)
+        assert im.format == "GIF" and im.n_frames == len(lab.frames) \
+            and im.size == (GIF_SIZE, GIF_SIZE + render.CAPTION_HEIGHT)
     cfg, = lab.export(tmp_path / "settings.json")
     assert ExperimentConfig.from_json(cfg.read_text()).to_dict() == lab.config.to_dict()
     pt, = lab.export(tmp_path / "model.pt")
@@ -129,7 +130,7 @@ def test_a_picture_shows_the_layers_that_are_on(lab):
     lab.layered.heatmap = False
     lab.layered.fake = False
     lab.layered.gradients = False
-    img = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:400]
+    img = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:PNG_SIZE]
     r, g, b = img[..., 0], img[..., 1], img[..., 2]
     green = (g - np.maximum(r, b)) > 50                # real dots
     purple = (np.minimum(r, b) - g > 40) & (g < 120)   # fake dots or a dense manifold
@@ -137,10 +138,11 @@ def test_a_picture_shows_the_layers_that_are_on(lab):
     # where the real samples are, in image coordinates (y down)
     real = lab.frames[-1].real
     ys, xs = np.nonzero(green)
-    assert abs(xs.mean() / 400 - real[:, 0].mean()) < 0.05 and abs(1 - ys.mean() / 400 - real[:, 1].mean()) < 0.05
+    assert abs(xs.mean() / PNG_SIZE - real[:, 0].mean()) < 0.05 \
+        and abs(1 - ys.mean() / PNG_SIZE - real[:, 1].mean()) < 0.05
     heat_off = purple.sum()
     lab.layered.heatmap = True
-    with_heat = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:400]
+    with_heat = np.asarray(Image.open(lab.download("png")).convert("RGB")).astype(int)[:PNG_SIZE]
     assert np.abs(with_heat - img).sum() > 0 and heat_off >= 0
 
 
@@ -154,8 +156,8 @@ def test_a_film_of_a_long_run_has_at_most_its_frame_limit(lab):
 
 
 def test_downloads_say_what_is_missing(lab):
-    assert lab.download("gif").getvalue() == b""
-    assert "nothing to animate yet" in lab.message
+    assert lab.download("gif") is None                       # nothing downloads...
+    assert "nothing to animate yet" in lab.message          # ...and the message says why
     settings = json.loads(lab.download("config").getvalue())
     assert settings["distribution"] == "ring" and settings["seed"] == 0
 
@@ -197,4 +199,6 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
 def test_download_buffers_are_readable_images(lab):
     lab.train(100)
     assert Image.open(io.BytesIO(lab.download("png").getvalue())).format == "PNG"
+    with Image.open(lab.download("png2x")) as im:            # twice the size, for slides
+        assert im.size == (2 * PNG_SIZE, 2 * PNG_SIZE + render.CAPTION_HEIGHT)
     assert Image.open(io.BytesIO(lab.download("gif").getvalue())).format == "GIF"

@@ -63,6 +63,23 @@ def test_slow_motion_plays_one_iteration_as_ten_sub_steps():
     assert runner.substep == 0
 
 
+def test_a_step_in_slow_motion_plays_its_own_sub_steps():
+    tr, runner, published, _ = make()
+    runner.slow, runner.slow_period = True, 10
+    seen = []
+    runner.param.watch(lambda e: seen.append((e.new, tr.d_steps, tr.g_steps)), "substep")
+    asyncio.run(runner.step_slowly("d"))                 # D's half: one update, counted (GAN Lab)
+    assert [s[0] for s in seen] == [1, 2, 3, 4, 5, 0]
+    assert seen[3][1:] == (0, 0) and seen[4][1:] == (1, 0) and tr.iteration == 1
+    seen.clear()
+    asyncio.run(runner.step_slowly("g"))
+    assert [s[0] for s in seen] == [6, 7, 8, 9, 10, 0] and (tr.d_steps, tr.g_steps, tr.iteration) == (1, 1, 2)
+    seen.clear()
+    asyncio.run(runner.step_slowly("both"))              # a whole iteration: k_D = 2, k_G = 1
+    assert [s[0] for s in seen] == [*range(1, 11), 0] and (tr.d_steps, tr.g_steps, tr.iteration) == (3, 2, 3)
+    assert [s.frame.iteration for s in published] == [1, 2, 2, 3]
+
+
 def test_a_tick_while_busy_is_skipped_but_a_step_waits_its_turn():
     tr, runner, published, _ = make()
 

@@ -35,20 +35,19 @@ class ChartsView(Viewer):
     """D and G loss, and grid KL / JS divergence, against iteration; plus the
     current values as text."""
 
-    def __init__(self, width: int = 290, height: int = 210, **params):
+    def __init__(self, height: int = 170, **params):
         super().__init__(**params)
         self.buffer = hv.streams.Buffer(_empty(), length=HISTORY, index=False)
         self._last_iteration = -1
-        opts = dict(**plots.CANVAS, width=width, height=height, toolbar=None, xlabel="iteration", framewise=True,
+        opts = dict(**plots.CANVAS, responsive=True, height=height, toolbar=None, xlabel="iteration", framewise=True,
                     fontsize={"legend": 9, "labels": 10, "ticks": 9}, hooks=[self._add_mark])
-        self.losses = pn.pane.HoloViews(linked_axes=False, object=
-            hv.DynamicMap(plots.loss_chart, streams=[self.buffer]).opts(**opts), margin=0)
-        self.divergences = pn.pane.HoloViews(linked_axes=False, object=
-            hv.DynamicMap(plots.divergence_chart, streams=[self.buffer]).opts(**opts), margin=0)
+        def chart(make, **kw):
+            return pn.pane.HoloViews(hv.DynamicMap(make, streams=[self.buffer]).opts(**opts), linked_axes=False,
+                                     margin=0, sizing_mode="stretch_width", **kw)
+        self.losses = chart(plots.loss_chart)
+        self.divergences = chart(plots.divergence_chart)
         # shown only for the benchmark mixtures (ring8, grid25)
-        self.modes = pn.pane.HoloViews(linked_axes=False, object=
-            hv.DynamicMap(plots.modes_chart, streams=[self.buffer]).opts(**opts), margin=0, visible=False,
-            css_classes=["ganlab-modes-chart"])
+        self.modes = chart(plots.modes_chart, visible=False, css_classes=["ganlab-modes-chart"])
         self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences),
                         "modes": DirectSources(self.modes)}
         self._rows = {c: [] for c in COLUMNS}   # what the charts show, when streamed directly
@@ -206,5 +205,5 @@ class ChartsView(Viewer):
             self.losses,
             self.divergences,
             self.modes,
-            margin=0,
+            margin=0, sizing_mode="stretch_width", css_classes=["ganlab-monitor"],
         )

@@ -42,7 +42,7 @@ class DrawingView(Viewer):
 
     tapped = param.Array(default=np.empty((0, 2)), doc="Points added by tapping.")
 
-    def __init__(self, on_done, on_cancel, size: int = plots.LAYERED_SIZE, **params):
+    def __init__(self, on_done, on_cancel, size: int | None = None, **params):
         super().__init__(**params)
         self._on_done = on_done
         self._on_cancel = on_cancel
@@ -60,11 +60,11 @@ class DrawingView(Viewer):
         reference = hv.DynamicMap(lambda data: plots.samples(data, "#bbbbbb", "Reference", size=3, hover=False),
                                   streams=[self.reference_pipe])
         self.overlay = (reference * self.strokes * tapped).opts(
-            **plots.CANVAS, width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            **plots.CANVAS, **plots.square(size), xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             bgcolor="white", toolbar=None, border=0, show_legend=False,
             default_tools=[], active_tools=["freehand_draw"])
-        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=size, height=size, sizing_mode="fixed", margin=0,
-                                      css_classes=["ganlab-drawing"])
+        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, margin=0, css_classes=["ganlab-drawing"],
+                                      **plots.square_pane(size))
         self.done_button = pn.widgets.Button(label="Done: train on my data", color="primary",
                                              css_classes=["ganlab-draw-done"])
         self.clear_button = pn.widgets.Button(label="Clear", css_classes=["ganlab-draw-clear"])
@@ -97,10 +97,12 @@ class DrawingView(Viewer):
         self.reference_pipe.send(real)
 
     def reset(self) -> None:
-        """Remove every stroke and point."""
+        """Remove every stroke and point: from the canvas, and from what
+        ``points()`` reads (the strokes the browser last reported)."""
         self.tapped = np.empty((0, 2))
         self.tap_pipe.send(None)
         self.stroke_pipe.send([])
+        self.freehand.update(data={})
 
     def clear(self) -> None:
         for stream in (self.freehand, self.tap, self.tap_pipe, self.reference_pipe, self.stroke_pipe):
@@ -112,5 +114,5 @@ class DrawingView(Viewer):
                          margin=(0, 0, 4, 0)),
             self.plot,
             pn.Row(self.done_button, self.clear_button, self.cancel_button, margin=0),
-            margin=0,
+            margin=0, sizing_mode="stretch_width",
         )

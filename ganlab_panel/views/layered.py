@@ -93,24 +93,25 @@ class LayeredView(Viewer):
     fake = param.Boolean(default=LAYERS["fake"][1], doc=LAYERS["fake"][0])
     gradients = param.Boolean(default=LAYERS["gradients"][1], doc=LAYERS["gradients"][0])
 
-    def __init__(self, size: int = plots.LAYERED_SIZE, **params):
+    def __init__(self, size: int | None = None, **params):
         super().__init__(**params)
         self._scene: Scene | None = None
         self.pipe = hv.streams.Pipe(data={})
         self.dmap = hv.DynamicMap(lambda data: plots.layered_overlay(data), streams=[self.pipe])
         self.overlay = self.dmap.opts(
-            **plots.CANVAS, width=size, height=size, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            **plots.CANVAS, **plots.square(size), xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
             default_tools=[], active_tools=[])
-        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, sizing_mode="fixed", width=size, height=size,
-                                      css_classes=["ganlab-layered"], margin=0)
+        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, css_classes=["ganlab-layered"],
+                                      margin=0, **plots.square_pane(size))
         self.toggles = pn.Column(*[
             pn.widgets.Checkbox.from_param(self.param[name], label=label, css_classes=[f"ganlab-layer-{name}"],
                                            margin=(0, 5))
             for name, (label, _) in LAYERS.items()
         ])
         self._legend_key = (False, 2)
-        self.legend = pn.pane.HTML(legend_html(*self._legend_key), stylesheets=[LEGEND_CSS], width=size, margin=(5, 0))
+        self.legend = pn.pane.HTML(legend_html(*self._legend_key), stylesheets=[LEGEND_CSS],
+                                   sizing_mode="stretch_width", margin=(5, 0))
         self.fast = FastPipe(self.pipe, self.plot)
         self.direct = self.fast.direct
 

@@ -39,6 +39,26 @@ def _at(obj, left: float, top: float, width: int | None = None):
     return obj
 
 
+#: the sub-step explanation's size (px), and its gap from what it explains
+TOOLTIP_W, TOOLTIP_H, TOOLTIP_GAP = 330, 64, 8
+
+
+def tooltip_place(components) -> tuple[int, int]:
+    """Where (left, top, in the graph's pixels from its top left) a sub-step's
+    explanation goes: just under the parts it lights up, or above them where
+    there is no room below, and never outside the graph."""
+    boxes = [plots.BOXES[c] for c in components if c in plots.BOXES]
+    if not boxes:
+        return 8, 8
+    x0 = min(b.x0 for b in boxes)
+    top_edge, bottom_edge = H - max(b.y1 for b in boxes), H - min(b.y0 for b in boxes)
+    top = bottom_edge + TOOLTIP_GAP
+    if top + TOOLTIP_H > H:
+        top = top_edge - TOOLTIP_GAP - TOOLTIP_H
+    left = min(max(x0, 0), plots.OVERVIEW_W - TOOLTIP_W)
+    return int(left), int(max(top, 0))
+
+
 def _lr_options(value: float) -> list[float]:
     """GAN Lab's learning-rate menu, plus the current value if it is another."""
     return sorted(set(LEARNING_RATE_CHOICES) | {float(value)})
@@ -65,7 +85,7 @@ class OverviewGraph(Viewer):
         self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                                       sizing_mode="fixed", margin=0, css_classes=["ganlab-overview"])
-        self.tooltip = _at(pn.pane.HTML("", width=330, visible=False, stylesheets=[":host { font-size: 12px; }"]),
+        self.tooltip = _at(pn.pane.HTML("", width=TOOLTIP_W, visible=False, stylesheets=[":host { font-size: 12px; }"]),
                            8, 8)
         self.animate_button = _at(pn.widgets.Button(label="▶ noise → manifold", color="light", width=130,
                                                     height=26, css_classes=["ganlab-animate"],
@@ -159,6 +179,8 @@ class OverviewGraph(Viewer):
             self.tooltip.object = (f'<div class="ganlab-tooltip" data-step="{substep.number}" style="background:{colour};'
                                    f'color:white;padding:6px 8px;border-radius:3px"><b style="font-size:18px;'
                                    f'margin-right:6px">{substep.number}</b>{substep.text}</div>')
+            left, top = tooltip_place(substep.components)
+            self.tooltip.styles = {**self.tooltip.styles, "left": f"{left}px", "top": f"{top}px"}
             self.tooltip.visible = True
         else:
             self.tooltip.visible = False

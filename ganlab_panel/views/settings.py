@@ -45,8 +45,9 @@ class SettingsView(Viewer):
         config: ExperimentConfig = app.config
         self.preset = pn.widgets.Select(
             label="Preset", options={NO_PRESET: "", **{p.title: name for name, p in PRESETS.items()}},
-            value=matching_preset(config) or "", width=250, css_classes=["ganlab-preset"])
-        self.preset_text = pn.pane.HTML("", width=250, margin=(0, 10), css_classes=["ganlab-preset-text"],
+            value=matching_preset(config) or "", sizing_mode="stretch_width", css_classes=["ganlab-preset"])
+        self.preset_text = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10),
+                                        css_classes=["ganlab-preset-text"],
                                         stylesheets=[":host { font-size: 11px; color: #666; }"])
         self._following = False
         self.preset.param.watch(self._preset_chosen, "value")
@@ -57,9 +58,9 @@ class SettingsView(Viewer):
             if name == "d_spectral_norm":
                 widget = pn.widgets.Checkbox.from_param(p, label=label, css_classes=css)
             elif name in ("batch_size", "seed", "lr_half_life", "lr_decay_start", "d_pack"):
-                widget = pn.widgets.IntInput.from_param(p, label=label, width=250, css_classes=css)
+                widget = pn.widgets.IntInput.from_param(p, label=label, sizing_mode="stretch_width", css_classes=css)
             else:
-                widget = pn.widgets.FloatInput.from_param(p, label=label, width=250, css_classes=css)
+                widget = pn.widgets.FloatInput.from_param(p, label=label, sizing_mode="stretch_width", css_classes=css)
             self.widgets[name] = widget
         self._watcher = config.param.watch(self._config_changed, list(ExperimentConfig._field_names()))
         self._describe(self.preset.value)
@@ -88,4 +89,5 @@ class SettingsView(Viewer):
 
     def __panel__(self):
         return pn.Card(self.preset, self.preset_text, *self.widgets.values(), title="More settings",
-                       collapsed=True, width=290, stylesheets=[CSS], css_classes=["ganlab-settings"], margin=(8, 0))
+                       collapsed=True, sizing_mode="stretch_width", stylesheets=[CSS], css_classes=["ganlab-settings"],
+                       margin=(8, 0))

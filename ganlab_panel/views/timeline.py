@@ -30,14 +30,14 @@ class TimelineView(Viewer):
     echo must never move the experiment.
     """
 
-    def __init__(self, history: History, on_scrub, on_resume, width: int = 400, **params):
+    def __init__(self, history: History, on_scrub, on_resume, **params):
         super().__init__(**params)
         self.history = history
         self._on_scrub = on_scrub
         self.slider = pn.widgets.IntSlider(start=0, end=1, value=1, step=1, show_value=False, tooltips=False,
                                            disabled=True,
-                                           width=width - 150, margin=(4, 5), css_classes=["ganlab-timeline"])
-        self.label = pn.pane.HTML(readout("ganlab-timeline-label", ""), margin=(6, 5), width=width - 160,
+                                           sizing_mode="stretch_width", margin=(4, 5), css_classes=["ganlab-timeline"])
+        self.label = pn.pane.HTML(readout("ganlab-timeline-label", ""), margin=(6, 5), sizing_mode="stretch_width",
                                   stylesheets=[TIMELINE_CSS])
         self.resume = pn.widgets.Button(label="▶ Resume from here", width=140, visible=False, margin=(2, 5),
                                         css_classes=["ganlab-resume"])
@@ -77,4 +77,5 @@ class TimelineView(Viewer):
         self.label.object = readout("ganlab-timeline-label", text)
 
     def __panel__(self):
-        return pn.Column(pn.Row(self.slider, self.resume, margin=0), self.label, margin=(4, 0))
+        return pn.Column(pn.Row(self.slider, self.resume, margin=0, sizing_mode="stretch_width"), self.label,
+                         margin=(4, 0), sizing_mode="stretch_width")

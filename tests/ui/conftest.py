@@ -90,9 +90,9 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str):
+def open_page(browser, url: str, viewport: dict | None = None):
     """A fresh browser context (its own session) showing the app at ``url``."""
-    context = browser.new_context(viewport={"width": 1700, "height": 1000})
+    context = browser.new_context(viewport=viewport or {"width": 1700, "height": 1000})
     pg = context.new_page()
     pg.errors = []
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)

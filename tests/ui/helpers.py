@@ -54,6 +54,14 @@ def click(page, hook: str) -> None:
     page.locator(f".{hook} button").first.click()
 
 
+def open_files(page) -> None:
+    """Open the Files menu (save, export, load) unless it is open."""
+    menu = page.locator(".ganlab-files-menu").first
+    if not menu.is_visible():
+        click(page, "ganlab-files")
+        menu.wait_for(state="visible", timeout=10_000)
+
+
 def wait_until(condition, timeout: float = 20.0, interval: float = 0.1, message=None):
     """``condition()``'s first true value; an AssertionError after ``timeout``
     seconds (saying what ``message()`` returns, if given)."""

@@ -26,12 +26,12 @@ def test_page_loads_without_console_errors(page):
 
 def test_play_raises_the_count_and_pause_stops_it(page):
     start = iteration(page)
-    assert page.locator(".ganlab-play button").inner_text() == "Play"
+    assert page.locator(".ganlab-play button").inner_text().strip() == "Play"
     click(page, "ganlab-play")
     wait_until(lambda: iteration(page) >= start + 12)
-    assert page.locator(".ganlab-play button").inner_text() == "Pause"
+    assert page.locator(".ganlab-play button").inner_text().strip() == "Pause"
     click(page, "ganlab-play")
-    wait_until(lambda: page.locator(".ganlab-play button").inner_text() == "Play")
+    wait_until(lambda: page.locator(".ganlab-play button").inner_text().strip() == "Play")
     time.sleep(0.8)
     stopped = iteration(page)
     time.sleep(1.5)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ganlab_panel.export import PNG_SIZE
+
 from .conftest import open_page
-from .helpers import FAKE, click, iteration, message, samples, wait_until
+from .helpers import FAKE, click, iteration, message, open_files, samples, wait_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -47,7 +49,7 @@ def settled(page) -> tuple[int, str]:
 def pause(page) -> int:
     """Pause, and wait until the page shows where training stopped; that iteration."""
     click(page, "ganlab-play")
-    wait_until(lambda: page.locator(".ganlab-play button").inner_text() == "Play")
+    wait_until(lambda: page.locator(".ganlab-play button").inner_text().strip() == "Play")
     wait_until(lambda: f"up to iteration {iteration(page):,};" in timeline_label(page))
     return iteration(page)
 
@@ -84,7 +86,9 @@ def test_png_gif_and_settings_download(page):
     click(page, "ganlab-play")
     wait_until(lambda: iteration(page) > start + 2000)
     pause(page)
+    open_files(page)
     for kind, check in (("png", lambda b: Image.open(io.BytesIO(b)).format == "PNG"),
+                        ("png2x", lambda b: Image.open(io.BytesIO(b)).width == 2 * PNG_SIZE),
                         ("gif", lambda b: Image.open(io.BytesIO(b)).n_frames > 2),
                         ("config", lambda b: b'"distribution"' in b)):
         with page.expect_download() as info:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from .conftest import ROOT
-from .helpers import FAKE, REAL, samples, wait_until
+from .helpers import FAKE, REAL, open_files, samples, wait_until
 from .notebook import Notebook, iteration, output_text, problems, write_notebook
 
 pytestmark = [pytest.mark.notebook, pytest.mark.timeout(420)]
@@ -61,7 +61,7 @@ def test_play_trains_live_and_pause_holds_the_page_and_the_trainer(live):
     playing_at = number(live.run("lab.trainer.iteration"))
     assert playing_at > start
     click(live, "ganlab-play")
-    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text().strip() == "Play")
     stopped = iteration(live.counter)
     time.sleep(2.0)
     assert iteration(live.counter) == stopped >= playing_at          # nothing goes back, nothing goes on
@@ -85,7 +85,7 @@ def test_a_slow_browser_gets_frames_as_fast_as_it_takes_them(live):
         time.sleep(4.0)
         made, published = eval(live.run(timings))
         click(live, "ganlab-play")
-        wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play", timeout=30)
+        wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text().strip() == "Play", timeout=30)
     finally:
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
         cdp.detach()
@@ -109,7 +109,7 @@ def test_code_changes_reach_the_widgets_and_views_while_playing(live):
     wait_until(lambda: legend.get_attribute("data-output") == "critic")
     wait_until(lambda: iteration(live.counter) > start + 100, timeout=30)   # hot changes: training went on
     click(live, "ganlab-play")
-    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text().strip() == "Play")
     live.run("lab.config.loss = 'log'")                          # paused: it shows at once
     wait_until(lambda: legend.get_attribute("data-output") == "probability")
     click(live, "ganlab-edit")
@@ -140,7 +140,7 @@ def test_training_and_rewinding_from_code_show_in_the_page(live):
     resume.click()                                              # resume from there, from the page
     wait_until(lambda: iteration(live.counter) > target + 50, timeout=30)
     click(live, "ganlab-play")
-    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text() == "Play")
+    wait_until(lambda: live.page.locator(".ganlab-play button").first.inner_text().strip() == "Play")
     stopped = iteration(live.counter)
     assert number(live.run("lab.trainer.iteration")) == stopped
     assert live.run("lab.history.rewound").strip() == "False"
@@ -180,6 +180,7 @@ def test_slow_motion_data_layers_drawing_and_files_behave_as_served(live, tmp_pa
     page.locator(".ganlab-layer-fake input").first.click()
     wait_until(lambda: len(samples(page, FAKE)) == 150)
     # a download: the settings as the kernel has them
+    open_files(page)
     with page.expect_download() as info:
         page.locator(".ganlab-export-config button, .ganlab-export-config a").first.click()
     assert json.loads(Path(info.value.path()).read_text())["distribution"] == "line"
@@ -239,7 +240,7 @@ def test_the_app_plays_in_notebook_7_too(browser, jupyterlab):
         click(nb, "ganlab-play")
         wait_until(lambda: iteration(counter) > 10_200, timeout=30)
         click(nb, "ganlab-play")
-        wait_until(lambda: nb.page.locator(".ganlab-play button").first.inner_text() == "Play")
+        wait_until(lambda: nb.page.locator(".ganlab-play button").first.inner_text().strip() == "Play")
         stopped = iteration(counter)
         assert number(nb.run("lab.trainer.iteration")) == stopped
     finally:

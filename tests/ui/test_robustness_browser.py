@@ -76,7 +76,7 @@ def test_divergence_pauses_tells_the_user_and_reset_recovers(browser, app_url):
         click(page, "ganlab-play")
         wait_until(lambda: "diverged" in message(page), timeout=60)
         assert page.locator(".ganlab-message").get_attribute("data-level") == "danger"
-        wait_until(lambda: page.locator(".ganlab-play button").inner_text() == "Play")
+        wait_until(lambda: page.locator(".ganlab-play button").inner_text().strip() == "Play")
         stopped = iteration(page)
         time.sleep(1.0)
         assert iteration(page) == stopped > 0
