@@ -69,7 +69,7 @@ def measure(nb: Notebook, seconds: float) -> dict:
                answer_time(nb, "lab.config.d_lr")]
     t0 = time.perf_counter()
     page.locator(".ganlab-play button").last.click()
-    while page.locator(".ganlab-play button").last.inner_text() != "Play":
+    while page.locator(".ganlab-play button").last.inner_text().strip() != "Play":
         time.sleep(0.02)
     pause_shown = time.perf_counter() - t0
     time.sleep(1.0)

@@ -72,7 +72,7 @@ def concurrent(browser, server: Server, n: int, seconds: float) -> dict:
     cpu = 100 * (cpu_seconds(server.pid) - cpu0) / wall
     rss = rss_mb(server.pid)
     errors = [e for p in pages for e in p.errors]
-    playing = [p.locator(".ganlab-play button").inner_text() == "Pause" for p in pages]
+    playing = [p.locator(".ganlab-play button").inner_text().strip() == "Pause" for p in pages]
     for page in pages:
         page.locator(".ganlab-play button").click()
         page.context.close()

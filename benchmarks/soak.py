@@ -54,7 +54,7 @@ def main(argv=None) -> int:
             last_t, last_it = now, it
             if now - start >= args.minutes * 60:
                 break
-        playing = page.locator(".ganlab-play button").inner_text() == "Pause"
+        playing = page.locator(".ganlab-play button").inner_text().strip() == "Pause"
         page.locator(".ganlab-play button").click()
         errors = page.errors
         browser.close()

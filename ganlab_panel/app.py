@@ -70,9 +70,13 @@ COLUMN_STYLES = {
     "side": {"flex": "0 0 clamp(230px, 17cqw, 340px)", "min-width": "0"},
 }
 
+#: what a visitor to the served app reads first (it goes once training starts)
+INTRO = ("GAN Lab: press ▶ Play to watch a generator learn to fake the real data (green dots) with its own "
+         "(purple), while a discriminator learns to tell the two apart. Point at a button to see what it does.")
+
 #: shown or hidden, keeping its place and size in the page
-SHOWN = {"visibility": "visible", "pointer-events": "auto"}
-HIDDEN = {"visibility": "hidden", "pointer-events": "none"}
+SHOWN = {"visibility": "visible", "opacity": "1", "pointer-events": "auto"}
+HIDDEN = {"visibility": "hidden", "opacity": "0", "pointer-events": "none"}
 DRAWING_STYLES = {"position": "absolute", "top": "0", "bottom": "0", "left": "0", "right": "0", "z-index": "5",
                   "background": style.PANEL_BG}
 
@@ -268,6 +272,8 @@ class GANLab(Viewer):
             lab._attempt("Cannot apply the address's settings", lambda: lab.config.param.update(**hot))
         if problems:
             lab.notify("Ignored from the page address: " + "; ".join(str(p) for p in problems) + ".", "warning")
+        elif not lab.message:
+            lab.notify(INTRO, "info")
         return lab
 
     # ---------------------------------------------------------- session
@@ -447,7 +453,7 @@ class GANLab(Viewer):
                             layers=self._export_layers(layers), size=size)
 
     def _export_frames(self, kind: str) -> list[Frame]:
-        if kind.lstrip(".") == "gif":
+        if kind.lstrip(".") in ("gif", "screen"):   # the run's record: a film, or the charts of a screen
             return self.history.frames
         return [self._scene.frame] if self._scene is not None else []
 

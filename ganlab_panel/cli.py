@@ -34,6 +34,7 @@ DEFAULT_ITERATIONS = 5000
 CLI_EXPORTS = {
     "gif": ("training.gif", "a film of the run's layered view, ~100 frames"),
     "png": ("final.png", "the layered view at the end"),
+    "screen": ("screen.png", "the overview graph, the layered view and the run's charts, at the end"),
     "ganlab": ("ganlab_model.json", "the model in GAN Lab's format, with ganlab_model.weights.bin"),
 }
 
@@ -261,7 +262,7 @@ def cmd_train(args) -> int:
 
         for kind in dict.fromkeys(args.export):
             name = CLI_EXPORTS[kind][0]
-            written = write_export(out / name, trainer, frames if kind == "gif" else [frame], kind=kind)
+            written = write_export(out / name, trainer, frames if kind in ("gif", "screen") else [frame], kind=kind)
             print("wrote " + ", ".join(str(p) for p in written))
     if diverged:
         print(f"training diverged (NaN or infinity) at iteration {frame.iteration} and was stopped; "

@@ -29,15 +29,16 @@ from panel.viewable import Viewer
 
 from . import plots, style
 from .app import message_html, unwatch_all
-from .config import ExperimentConfig, parse_settings, setting_text
+from .config import CHOICE_LABELS, ExperimentConfig, parse_settings, setting_text
 from .data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from .errors import ConfigError, GANLabError
-from .runner import SPEEDS, Runner
+from .runner import LOCKSTEP_SLACK, SPEEDS, Runner
 from .scene import Scene
 from .trainer import Trainer
 from .views.controls import format_iteration, readout
 from .document import Root, batch, register_session_end, served_document
 from .views.layered import LayeredView
+from .views.menus import setting_widget
 
 SIDES = ("a", "b")
 SIDE_COLOURS = {"a": "#1f78b4", "b": "#e6550d"}
@@ -58,6 +59,9 @@ COMPARE_FPS = 20
 
 CHART_COLUMNS = ["iteration", "run", "d_loss", "g_loss", "js"]
 
+#: the charts: column -> title
+CHARTS = {"g_loss": "G loss", "d_loss": "D loss", "js": "JS (grid)"}
+
 COMPARE_CSS = """
 .ganlab-compare-table { border-collapse: collapse; font-size: 12px; }
 .ganlab-compare-table td, .ganlab-compare-table th { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; }
@@ -72,17 +76,23 @@ def _empty_rows() -> pd.DataFrame:
 def _value_text(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return CHOICE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def overlay_chart(data: pd.DataFrame, column: str, label: str) -> hv.Overlay:
-    """One metric of both runs against iteration, a curve each."""
+def overlay_chart(data: pd.DataFrame, column: str, label: str, losses: dict | None = None) -> hv.Overlay:
+    """One metric of both runs against iteration, a curve each. A loss of two
+    different kinds (``losses``: side -> loss name) is on two axes, one each,
+    since a log loss and a least-squares loss do not share a scale."""
+    losses = losses or {}
+    apart = column in ("d_loss", "g_loss") and len(set(losses.values())) > 1
     curves = []
     for side in SIDES:
         rows = data[data["run"] == side.upper()] if len(data) else data
-        curves.append(hv.Curve(rows, "iteration", column, label=f"{side.upper()}").opts(
-            color=SIDE_COLOURS[side], line_width=2))
-    return hv.Overlay(curves).opts(ylabel=label, legend_position="top_right", show_legend=True)
+        name = f"{column}_{side}" if apart else column
+        title = f"{label}, {side.upper()}: {CHOICE_LABELS.get(losses.get(side), '')}" if apart else label
+        curves.append(hv.Curve(rows.rename(columns={column: name}), "iteration", (name, title),
+                               label=side.upper()).opts(color=SIDE_COLOURS[side], line_width=2))
+    return hv.Overlay(curves).opts(legend_position="top", legend_cols=2, show_legend=True, multi_y=apart)
 
 
 class Side:
@@ -98,8 +108,9 @@ class Side:
         self.title = pn.pane.HTML(margin=(0, 5), css_classes=[f"ganlab-compare-title-{name}"])
         self.iteration = pn.pane.HTML(readout(f"ganlab-iteration-{name}", format_iteration(0)), margin=(0, 5),
                                       stylesheets=[":host { font-size: 20px; color: #666; }"])
-        self.editor = pn.Param(config, parameters=list(EDITABLE), show_name=False, width=250,
-                               css_classes=[f"ganlab-compare-editor-{name}"])
+        # the main page's menus (GAN Lab's learning rates, "Adam", "Log loss")
+        self.editor = pn.Column(*[setting_widget(config, setting, label=config.param[setting].label, width=230)
+                                  for setting in EDITABLE], margin=0, css_classes=[f"ganlab-compare-editor-{name}"])
         self.last_frame = None
 
     def close(self) -> None:
@@ -133,13 +144,10 @@ class CompareLab(Viewer):
             for name, cfg in zip(SIDES, (a, b))
         }
         self.buffer = hv.streams.Buffer(_empty_rows(), length=20_000, index=False)
-        opts = dict(**plots.CANVAS, width=330, height=200, toolbar=None, xlabel="iteration", framewise=True,
-                    fontsize={"legend": 9, "labels": 10, "ticks": 9})
         self.charts = {
-            column: pn.pane.HoloViews(hv.DynamicMap(lambda data, c=column, t=title: overlay_chart(data, c, t),
-                                                    streams=[self.buffer]).opts(**opts),
-                                      linked_axes=False, margin=0, css_classes=[f"ganlab-compare-{column}"])
-            for column, title in (("g_loss", "G loss"), ("d_loss", "D loss"), ("js", "JS (grid)"))
+            column: pn.pane.HoloViews(self._chart(column, title), linked_axes=False, margin=0,
+                                      css_classes=[f"ganlab-compare-{column}"])
+            for column, title in CHARTS.items()
         }
         self.table = pn.pane.HTML(stylesheets=[COMPARE_CSS], css_classes=["ganlab-compare-settings"], margin=5)
         self.play = pn.widgets.Button(label="Play both", color="primary", width=110, css_classes=["ganlab-play"])
@@ -157,6 +165,8 @@ class CompareLab(Viewer):
         self.step.on_click(lambda event: home.run(self.step_both))
         self.speed.param.watch(self._speed_changed, "value")
         self.data.param.watch(self._data_changed, "value")
+        # trained in step: neither side gets more than LOCKSTEP_SLACK iterations ahead
+        self.sides["a"].runner.partner, self.sides["b"].runner.partner = self.sides["b"].runner, self.sides["a"].runner
         self._watchers = []
         for side in self.sides.values():
             self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
@@ -169,6 +179,14 @@ class CompareLab(Viewer):
         register_session_end(self)
 
     # ------------------------------------------------------------ reading
+    def _chart(self, column: str, title: str) -> hv.DynamicMap:
+        """A chart of both runs, drawn for the sides' losses as they are now."""
+        losses = {name: side.config.loss for name, side in self.sides.items()}
+        opts = dict(**plots.CANVAS, width=330, height=200, toolbar=None, xlabel="iteration", framewise=True,
+                    fontsize={"legend": 9, "labels": 10, "ticks": 9})
+        return hv.DynamicMap(lambda data: overlay_chart(data, column, title, losses),
+                             streams=[self.buffer]).opts(**opts)
+
     @property
     def differences(self) -> dict:
         """``{setting: (A's value, B's value)}`` for every setting that differs."""
@@ -245,8 +263,24 @@ class CompareLab(Viewer):
             side.runner.play()
 
     def pause(self) -> None:
+        """Pause both, at the same iteration (the one behind trains the few it lacks)."""
         for side in self.sides.values():
             side.runner.pause()
+        self._even_up()
+
+    def _even_up(self) -> None:
+        """Paused: the side behind trains the few iterations it lacks, and both
+        show where they stand (training went on a little after their last frame)."""
+        sides = [s for s in self.sides.values() if s.trainer is not None]
+        if self._closed or len(sides) < 2 or any(s.trainer.diverged for s in sides):
+            return
+        newest = max(s.trainer.iteration for s in sides)
+        for name, side in self.sides.items():
+            gap = newest - side.trainer.iteration
+            if 0 < gap <= 2 * LOCKSTEP_SLACK:   # only a lockstep's slack: a rebuilt side starts over
+                side.trainer.train(gap)
+            self._publish(name, side.runner.scene(force=True))
+        self._update_charts(force=True)
 
     async def reset_both(self) -> None:
         for side in self.sides.values():
@@ -333,6 +367,9 @@ class CompareLab(Viewer):
         if self._closed:
             return
         self._show_settings()
+        if any(e.name == "loss" for e in events):   # the loss charts' axes follow the kinds of loss
+            for column, title in CHARTS.items():
+                self.charts[column].object = self._chart(column, title)
         if any(ExperimentConfig.is_structural(e.name) for e in events):
             # a rebuilt side starts over: pause both, so the runs stay comparable
             self.pause()

@@ -32,6 +32,18 @@ from .losses import LOSSES
 #: GAN Lab's optimizers, then RMSprop
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 
+#: what the menus show for each choice (the settings keep the short names)
+CHOICE_LABELS = {
+    "sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop",
+    "uniform": "Uniform", "gaussian": "Gaussian",
+    **{name: loss.label for name, loss in LOSSES.items()},
+}
+
+
+def _labelled(names) -> dict:
+    """A Selector's objects as menus show them: label -> name."""
+    return {CHOICE_LABELS.get(name, name): name for name in names}
+
 #: the most noise dimensions; the manifold views need 1 or 2
 MAX_NOISE_DIM = 16
 
@@ -77,7 +89,7 @@ class ExperimentConfig(param.Parameterized):
         default=None,
         doc="The user's points, an (n, 2) array in the unit square, used when distribution is 'drawing'.")
     noise_type = param.Selector(
-        default="uniform", objects=list(NOISE_TYPES),
+        default="uniform", objects=_labelled(NOISE_TYPES),
         doc="Generator input: uniform on [0, 1], or Gaussian (mean 0.5, std 0.25, truncated at 2 std).")
     noise_dim = _Int(
         default=2, bounds=(1, MAX_NOISE_DIM), softbounds=(1, 2),
@@ -109,10 +121,10 @@ class ExperimentConfig(param.Parameterized):
         default=0.1, bounds=(0, 10), inclusive_bounds=(False, True), softbounds=(0.001, 1.0),
         doc="Generator learning rate (GAN Lab offers 0.001 to 1.0).")
     d_optimizer = param.Selector(
-        default="sgd", objects=list(OPTIMIZERS),
+        default="sgd", objects=_labelled(OPTIMIZERS),
         doc="Discriminator optimizer: SGD, Adam (betas below) or RMSprop (alpha 0.99).")
     g_optimizer = param.Selector(
-        default="sgd", objects=list(OPTIMIZERS),
+        default="sgd", objects=_labelled(OPTIMIZERS),
         doc="Generator optimizer: SGD, Adam (betas below) or RMSprop (alpha 0.99).")
     adam_beta1 = param.Number(
         default=0.9, bounds=(0, 1), inclusive_bounds=(True, False),
@@ -129,7 +141,7 @@ class ExperimentConfig(param.Parameterized):
         default=0, bounds=(0, 10_000_000),
         doc="Iterations at the full learning rates before the half-life applies (used with lr_half_life).")
     loss = param.Selector(
-        default="log", objects=list(LOSSES),
+        default="log", objects=_labelled(LOSSES),
         doc="'log': GAN Lab's log loss (non-saturating G, 0.95 label smoothing on real); 'minimax': the "
             "original saturating game; 'least_squares': GAN Lab's LeastSq loss; 'wgan_gp': Wasserstein "
             "with gradient penalty (D is a critic, no sigmoid); 'hinge': hinge loss (D is a critic).")

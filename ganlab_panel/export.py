@@ -4,7 +4,8 @@
 kind       what                                   files
 ========== ===================================== ===========================
 png        the layered view at this moment        NAME.png (600 px; ``size=`` sets it)
-png2x      the same at twice the size              NAME@2x.png
+png2x      the same at twice the size             NAME@2x.png
+screen     the graph, layered view and charts     NAME.png
 gif        the recorded training, as a film       NAME.gif
 config     the settings (``ExperimentConfig``)    NAME.json
 checkpoint the whole training state (ours)        NAME.pt
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .errors import GANLabError
 
-KINDS = ("png", "png2x", "gif", "config", "checkpoint", "ganlab")
+KINDS = ("png", "png2x", "screen", "gif", "config", "checkpoint", "ganlab")
 
 #: the pictures' size (px): the layered view's side; a film's frames are smaller
 PNG_SIZE = 600
@@ -52,6 +53,11 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
         frame = frames[-1] if len(frames) else trainer.snapshot()
         scale, name = (2, f"{stem}@2x.png") if kind == "png2x" else (1, f"{stem}.png")
         return {name: render.png_bytes(render.layered_image(frame, size=size * scale, layers=layers))}
+    if kind == "screen":
+        from .screen_picture import screen_image
+
+        history = list(frames) if len(frames) else [trainer.snapshot()]
+        return {f"{stem}.png": render.png_bytes(screen_image(history, layers=layers))}
     if kind == "gif":
         if len(frames) < 2:
             raise GANLabError("nothing to animate yet: train first, so that the record holds moments to show")

@@ -99,6 +99,9 @@ POLL_MS = 10
 #: before it trains on (the event loop is busy with other sessions).
 MAX_PUBLISH_WAIT = 0.5
 
+#: how far (iterations) a runner may get ahead of its partner while both play
+LOCKSTEP_SLACK = 64
+
 #: the slow-motion sub-steps of each step button: D's half, G's half, both
 SLOW_RANGES = {"d": (1, 5), "g": (6, 10), "both": (1, 10)}
 
@@ -151,6 +154,9 @@ class Runner(param.Parameterized):
         self._callback = None
         self._closed = False
         self._stepping = False  # a slow-motion step is playing its sub-steps
+        #: another runner to train in step with (Compare's other side): never
+        #: more than LOCKSTEP_SLACK iterations ahead of it while both play
+        self.partner: Runner | None = None
         self._lock: asyncio.Lock | None = None
         self._recent: list[tuple[float, int]] = []  # (time, iteration) of recent frames
         self._thread: threading.Thread | None = None
@@ -286,6 +292,12 @@ class Runner(param.Parameterized):
                         if time.perf_counter() - start >= interval * TRAIN_SHARE:
                             break
                         n = self._chunk
+                    n = self._in_step(n)
+                    if n == 0:                  # ahead of the partner: let it catch up
+                        if time.perf_counter() - start >= interval * TRAIN_SHARE:
+                            break
+                        stop.wait(0.002)
+                        continue
                     self._train_chunk(n)
                     done += n
                 t0 = time.perf_counter()
@@ -315,6 +327,15 @@ class Runner(param.Parameterized):
                 stop.wait(wait)
             else:
                 next_frame = time.perf_counter()
+
+    def _in_step(self, n: int) -> int:
+        """How many of ``n`` iterations may be trained now: all of them, or,
+        in step with a ``partner`` runner, no more than LOCKSTEP_SLACK ahead of it."""
+        partner = self.partner
+        if partner is None or partner.trainer is None or not partner.playing:
+            return n
+        ahead = self.trainer.iteration - partner.trainer.iteration
+        return max(0, min(n, LOCKSTEP_SLACK - ahead))
 
     def _train_chunk(self, n: int) -> float:
         """Train ``n`` iterations; the seconds it took."""

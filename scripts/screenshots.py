@@ -2,6 +2,7 @@
 
     python scripts/screenshots.py                      # docs/screenshot-1366x768.png and -1920x1080.png
     python scripts/screenshots.py --sizes 1280x800 --out /tmp/shots --play 3
+    python scripts/screenshots.py --click ganlab-edit --out /tmp/shots   # the model editor open
 
 It serves ``apps/ganlab.py`` on a free loopback port (or uses ``--url``),
 opens one page a size, trains the ring for ``--play`` seconds and saves
@@ -49,7 +50,7 @@ def _serve() -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the app did not start at {url}")
 
 
-def shoot(browser, url: str, width: int, height: int, path: Path, play: float) -> None:
+def shoot(browser, url: str, width: int, height: int, path: Path, play: float, clicks=()) -> None:
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
     page.wait_for_selector(".ganlab-iteration", timeout=60_000)
@@ -61,6 +62,11 @@ def shoot(browser, url: str, width: int, height: int, path: Path, play: float) -
         time.sleep(play)
         page.locator(".ganlab-play button").first.click()
         time.sleep(1.5)
+    for hook in clicks:
+        page.locator(f".{hook} button").first.click()
+        time.sleep(1.5)
+    page.mouse.move(width - 2, height - 2)   # no button's tooltip in the picture
+    time.sleep(0.5)
     page.screenshot(path=str(path))
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     print(f"{path}: {width}x{height}" + (f", {overflow} px wider than the window" if overflow > 0 else ""))
@@ -73,6 +79,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--url", help="an app already served (default: serve apps/ganlab.py)")
     parser.add_argument("--play", type=float, default=4.0, help="seconds of training before each picture")
+    parser.add_argument("--click", nargs="*", default=[], metavar="HOOK",
+                        help="buttons to press after training, by their ganlab-... class (e.g. ganlab-edit)")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -84,7 +92,8 @@ def main(argv=None) -> None:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             for size in args.sizes:
                 width, height = (int(v) for v in size.lower().split("x"))
-                shoot(browser, url, width, height, args.out / f"screenshot-{width}x{height}.png", args.play)
+                shoot(browser, url, width, height, args.out / f"screenshot-{width}x{height}.png", args.play,
+                      args.click)
             browser.close()
     finally:
         if proc is not None:

@@ -51,7 +51,7 @@ def test_training_from_code_and_refresh(lab):
 
 def test_hot_widgets_keep_the_experiment_and_structural_ones_rebuild(lab):
     lab.trainer.train(5)
-    selects = {cls: w for group in lab.overview.widgets for row in group for w in row if hasattr(w, "css_classes")
+    selects = {cls: w for group in lab.overview.widgets for w in group.select(pn.widgets.Widget)
                for cls in w.css_classes}
     selects["ganlab-d-lr"].value = 0.03
     assert lab.config.d_lr == 0.03 and lab.trainer.iteration == 5

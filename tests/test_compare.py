@@ -6,6 +6,7 @@ import pytest
 from bokeh.document import Document
 
 from ganlab_panel import CompareLab, ExperimentConfig
+from ganlab_panel.runner import LOCKSTEP_SLACK
 
 
 @pytest.fixture
@@ -85,3 +86,40 @@ def test_the_address_holds_both_runs():
         assert "Ignored from the page address" in bad.message and "d_lr" in bad.message
     finally:
         bad.close()
+
+
+def test_the_sides_train_in_step_and_pause_at_the_same_iteration(cmp):
+    import time
+
+    a, b = cmp.runs
+    b.config.g_neurons = 64               # B is slower per iteration: left alone it would fall behind
+    a.runner.iterations_per_frame = b.runner.iterations_per_frame = 0
+    gaps = []
+
+    async def scenario():
+        import asyncio
+
+        cmp.play_both()
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            gaps.append(abs(a.trainer.iteration - b.trainer.iteration))
+            await asyncio.sleep(0.05)
+        cmp.pause()
+
+    import asyncio
+    asyncio.run(scenario())
+    assert a.trainer.iteration > 100
+    assert max(gaps) <= 2 * LOCKSTEP_SLACK                     # in step while playing...
+    assert a.trainer.iteration == b.trainer.iteration           # ...and level after Pause
+
+
+def test_two_kinds_of_loss_are_charted_on_two_axes(cmp):
+    from bokeh.models import LinearAxis
+
+    cmp.train(100)
+    assert len(list(cmp.charts["g_loss"].get_root(Document()).select({"type": LinearAxis}))) == 2   # x, one y
+    cmp.sides["b"].config.loss = "least_squares"
+    cmp.train(100)
+    root = cmp.charts["g_loss"].get_root(Document())
+    labels = sorted(ax.axis_label for ax in root.select({"type": LinearAxis}) if ax.axis_label != "iteration")
+    assert labels == ["G loss, A: Log loss", "G loss, B: Least squares loss"]

@@ -11,7 +11,7 @@ import param
 import pytest
 from PIL import Image
 
-from ganlab_panel import ExperimentConfig, GANLab, kernels, render
+from ganlab_panel import ExperimentConfig, GANLab, kernels, plots, render, style
 from ganlab_panel.checkpoint import load_checkpoint, load_ganlab_model
 from ganlab_panel.errors import GANLabError
 from ganlab_panel.export import GIF_MAX_FRAMES, GIF_SIZE, PNG_SIZE
@@ -180,13 +180,15 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     kernels.warm_up(wait=True)
     out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",
                           "--iterations", "600", "--seed", "1", "--out", str(tmp_path), "--quiet",
-                          "--export", "gif", "--export", "png", "--export", "ganlab"],
+                          "--export", "gif", "--export", "png", "--export", "ganlab", "--export", "screen"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     with Image.open(tmp_path / "training.gif") as im:
-        assert im.n_frames >= 50 and im.size[0] == 320
+        assert im.n_frames >= 50 and im.size[0] == GIF_SIZE
     with Image.open(tmp_path / "final.png") as im:
-        assert im.size == (400, 400 + render.CAPTION_HEIGHT)
+        assert im.size == (PNG_SIZE, PNG_SIZE + render.CAPTION_HEIGHT)
+    with Image.open(tmp_path / "screen.png") as im:
+        assert im.width > 1600
     assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 600
     assert "training.gif" in out.stdout
     bad = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring8",
@@ -201,4 +203,10 @@ def test_download_buffers_are_readable_images(lab):
     assert Image.open(io.BytesIO(lab.download("png").getvalue())).format == "PNG"
     with Image.open(lab.download("png2x")) as im:            # twice the size, for slides
         assert im.size == (2 * PNG_SIZE, 2 * PNG_SIZE + render.CAPTION_HEIGHT)
+    with Image.open(lab.download("screen")) as im:           # the graph, the layered view, the charts
+        assert im.format == "PNG" and im.width > 1600 and im.height > 500
+        pixels = np.asarray(im.convert("RGB")).astype(int)
+        graph = pixels[:, :plots.OVERVIEW_W]
+        purple = (abs(graph - np.array(style.hex_to_rgb(style.G_PURPLE))).sum(-1) < 30).sum()
+        assert purple > 400                                  # the generator's frame and G's loss bar
     assert Image.open(io.BytesIO(lab.download("gif").getvalue())).format == "GIF"

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel.app import INTRO
 from ganlab_panel.checkpoint import (
     checkpoint_bytes,
     ganlab_model_files,
@@ -210,7 +211,7 @@ def test_url_settings_apply_and_bad_ones_are_named():
         assert lab.config.loss == "least_squares"
         # refused: the pretrained model's values stay
         assert (lab.config.k_d, lab.config.g_lr) == (plain.config.k_d, plain.config.g_lr)
-        assert plain.message == ""
+        assert plain.message == INTRO and plain.message_level == "info"   # nothing to report: the welcome
         assert lab.message_level == "warning"
         for name in ("k_d", "g_lr", "nonsense"):
             assert name in lab.message
@@ -300,6 +301,6 @@ def test_bokehs_own_url_arguments_are_not_reported_as_settings():
     lab = GANLab.from_url({"bokeh-autoload-element": [b"p1002"], "bokeh-absolute-url": [b"http://x/ganlab"],
                            "d_lr": [b"0.03"]}, use_pretrained=False)
     try:
-        assert lab.config.d_lr == 0.03 and lab.message == ""
+        assert lab.config.d_lr == 0.03 and lab.message == INTRO
     finally:
         lab.close()

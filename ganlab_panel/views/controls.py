@@ -175,6 +175,8 @@ class ControlsView(Viewer):
         self.export_png = export("png", "Picture (PNG)", "ganlab.png", "The layered view as it shows")
         self.export_png2x = export("png2x", "Picture, 2× (PNG)", "ganlab@2x.png",
                                    "The layered view at twice the size, for slides and high-DPI screens")
+        self.export_screen = export("screen", "Whole screen (PNG)", "ganlab-screen.png",
+                                    "The overview graph, the layered view and the charts in one picture")
         self.export_gif = export("gif", "Training film (GIF)", "ganlab.gif", "The recorded run, as a film")
         self.export_config = export("config", "Settings (.json)", "ganlab-config.json",
                                     "The settings; load them again, or put them in a sweep")
@@ -188,7 +190,7 @@ class ControlsView(Viewer):
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Save</span>", margin=0),
             self.save, self.save_ganlab, self.export_config,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Export</span>", margin=(6, 0, 0, 0)),
-            self.export_png, self.export_png2x, self.export_gif,
+            self.export_png, self.export_png2x, self.export_screen, self.export_gif,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
             self.upload,
             pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.pt; GAN Lab's .json with its .bin, "

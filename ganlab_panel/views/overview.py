@@ -16,11 +16,12 @@ import param
 from panel.viewable import Viewer
 
 from .. import plots, style
-from ..config import LEARNING_RATE_CHOICES, ExperimentConfig
+from ..config import ExperimentConfig
 from ..frames import manifold_noise, manifold_opacity
 from ..runner import SubStep
 from ..scene import THUMB_SIZE, Scene, rasterize_manifold
 from .direct import FastPipe, image_columns, point_columns, segment_columns
+from .menus import setting_widget
 
 H = plots.OVERVIEW_H
 
@@ -59,14 +60,11 @@ def tooltip_place(components) -> tuple[int, int]:
     return int(left), int(max(top, 0))
 
 
-def _lr_options(value: float) -> list[float]:
-    """GAN Lab's learning-rate menu, plus the current value if it is another."""
-    return sorted(set(LEARNING_RATE_CHOICES) | {float(value)})
-
-
-def _row(label: str, widget) -> pn.Row:
-    return pn.Row(pn.pane.HTML(f"<span style='font-size:11px;color:#666'>{label}</span>", width=78, margin=(4, 0)),
-                  widget, margin=0)
+def _line(*parts) -> pn.Row:
+    """One line of the model editor: widgets with words between them, as GAN
+    Lab writes "2 hidden layer(s) · 11 neuron(s)" under a network."""
+    return pn.Row(*[pn.pane.HTML(f"<span style='font-size:12px;color:#555;white-space:nowrap'>{p}</span>",
+                                 margin=(5, 4, 0, 4)) if isinstance(p, str) else p for p in parts], margin=0)
 
 
 class OverviewGraph(Viewer):
@@ -100,40 +98,33 @@ class OverviewGraph(Viewer):
         c = self.config
         kw = dict(stylesheets=[WIDGET_CSS], margin=(1, 0), height=26)
 
-        def sel(name, width=72):
-            return pn.widgets.Select.from_param(c.param[name], label="", width=width,
-                                                css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
+        def sel(name, width=84):
+            return setting_widget(c, name, width=width, **kw)
 
-        def num(name):
-            return pn.widgets.IntInput.from_param(c.param[name], label="", width=60,
-                                                  css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
+        def num(name, width=52):
+            return setting_widget(c, name, width=width, **kw)
 
         def lr_sel(name):
-            value = getattr(c, name)
-            widget = pn.widgets.Select(label="", value=value, width=72, options=_lr_options(value),
-                                       css_classes=[f"ganlab-{name.replace('_', '-')}"], **kw)
-            widget.link(c, value=name)
-
-            def follow(event, wd=widget):
-                wd.options = _lr_options(event.new)
-                wd.value = event.new
-            c.param.watch(follow, name)
-            return widget
+            return setting_widget(c, name, width=72, **kw)
 
         column = lambda *rows: pn.Column(*rows, margin=0)  # noqa: E731
+        # where GAN Lab puts them: each network's shape under it, each
+        # optimizer on its update loop, the updates per iteration by the loops
         groups = [
-            # left edge, under the noise: the noise, then the generator's structure and optimizer
-            _at(column(_row("noise type", sel("noise_type")), _row("noise dim", num("noise_dim"))), 0, 312),
-            _at(column(_row("G layers", num("g_layers")), _row("G neurons", num("g_neurons")),
-                       _row("G optimizer", sel("g_optimizer")), _row("G learn. rate", lr_sel("g_lr")),
-                       _row("G updates / it.", num("k_g"))), 0, 375),
-            # under the discriminator: its structure
-            _at(column(_row("D layers", num("d_layers")), _row("D neurons", num("d_neurons"))), 470, 365),
-            # above the discriminator's update path: its optimizer
-            _at(column(_row("D optimizer", sel("d_optimizer")), _row("D learn. rate", lr_sel("d_lr")),
-                       _row("D updates / it.", num("k_d"))), 650, 2),
-            # below the generator's update path: the loss
-            _at(column(_row("loss", sel("loss", width=110))), 650, 462),
+            # above the noise, left of the generator
+            _at(column(_line("Noise"), sel("noise_type", width=92), _line(num("noise_dim", width=46), "dim(s)")),
+                0, 120),
+            # under each network: its shape
+            _at(_line(num("g_layers", width=46), "hidden layer(s)", num("g_neurons"), "neuron(s)"), 96, 364),
+            _at(_line(num("d_layers", width=46), "hidden layer(s)", num("d_neurons"), "neuron(s)"), 436, 364),
+            # on the generator's update loop (below), and its updates per iteration
+            _at(column(_line("Optimizer", sel("g_optimizer")), _line("Learning rate", lr_sel("g_lr"))), 150, 396),
+            _at(_line(num("k_g", width=46), "G update(s) per iteration"), 450, 490),
+            # on the discriminator's update loop (above), and its updates per iteration
+            _at(column(_line("Optimizer", sel("d_optimizer")), _line("Learning rate", lr_sel("d_lr")),
+                       _line(num("k_d", width=46), "D update(s) per iteration")), 620, 0),
+            # the loss, by the two losses
+            _at(_line("Loss", sel("loss", width=150)), 650, 398),
         ]
         for g in groups:
             g.visible = self.edit_mode

@@ -190,7 +190,7 @@ def test_switching_loss_and_data_mid_session(page, server_log):
     legend = page.locator(".ganlab-legend-d")
     assert legend.get_attribute("data-output") == "probability"
     loss, before = play_with_setting_in_view(page, "ganlab-loss")
-    loss.select_option("hinge")                           # a critic now, while training runs
+    loss.select_option(label="Hinge loss")                         # a critic now, while training runs
     wait_until(lambda: legend.get_attribute("data-output") == "critic")
     wait_until(lambda: iteration(page) > before + 12)     # the loss is hot: training went on
     heat = heatmap(page)
@@ -205,7 +205,7 @@ def test_switching_loss_and_data_mid_session(page, server_log):
     # a number, not the "–" shown before the first measurement
     wait_until(lambda: modes.count() > 0 and re.fullmatch(r"\d+/8", modes.inner_text()))
     assert "%" in page.locator(".ganlab-hq").inner_text()
-    assert loss.input_value() == "hinge"                  # the data changed, the loss stayed
+    assert loss.input_value() == "Hinge loss"                # the data changed, the loss stayed
     click(page, "ganlab-play")
     real = samples(page, REAL)
     radius = np.hypot(real[:, 0] - 0.5, real[:, 1] - 0.5)

@@ -106,7 +106,7 @@ def test_a_copied_link_opens_the_same_setup(browser, app_url):
         click(page, "ganlab-edit")
         select = page.locator(".ganlab-g-optimizer select")
         select.wait_for(state="visible")
-        select.select_option("adam")
+        select.select_option(label="Adam")
         wait_until(lambda: "g_optimizer=adam" in page.evaluate("() => window.location.search"))
         query = parse_qs(page.evaluate("() => window.location.search")[1:])
         assert query["distribution"] == ["ring"] and query["d_lr"] == ["0.03"]
@@ -120,7 +120,7 @@ def test_a_copied_link_opens_the_same_setup(browser, app_url):
         click(other, "ganlab-edit")
         select = other.locator(".ganlab-g-optimizer select")
         select.wait_for(state="visible")
-        assert select.input_value() == "adam"
+        assert select.input_value() == "Adam"
         assert other.locator(".ganlab-d-lr select").input_value() == "0.03"
         assert other.errors == []
     finally:
@@ -140,12 +140,14 @@ def test_compare_trains_both_runs_and_shows_what_differs(browser, app_url):
                                timeout=60_000)
         time.sleep(0.5)
         diff = page.locator(".ganlab-compare-settings tr.ganlab-diff")
-        assert diff.count() == 1 and "least_squares" in diff.inner_text()
+        assert diff.count() == 1 and "Least squares" in diff.inner_text()
         counters = [page.locator(f".ganlab-iteration-{s}") for s in "ab"]
         count = lambda c: int(re.sub(r"\D", "", c.inner_text()) or 0)  # noqa: E731
         click(page, "ganlab-play")
         wait_until(lambda: all(count(c) > 500 for c in counters))
         click(page, "ganlab-play")
+        # trained in step: after Pause both stand at the same iteration
+        wait_until(lambda: count(counters[0]) == count(counters[1]) > 500)
         # both runs drawn, each with its own fake samples
         fakes = page.evaluate("""() => {
           const out = [];

@@ -62,7 +62,7 @@ def test_url_settings_apply_and_bad_values_are_named(browser, app_url):
         # the good settings are in the model's editor
         click(page, "ganlab-edit")
         wait_until(lambda: page.locator(".ganlab-g-optimizer select").count() > 0)
-        assert page.locator(".ganlab-g-optimizer select").input_value() == "adam"
+        assert page.locator(".ganlab-g-optimizer select").input_value() == "Adam"
         click(page, "ganlab-play")
         wait_until(lambda: iteration(page) > 0)
         assert page.errors == []
