@@ -513,6 +513,20 @@ class GANLab(Viewer):
         else:
             self.overview.set_flow(self.runner.playing, self.runner.current_substep)
 
+    @param.depends("use_pretrained", watch=True)
+    def _pretrained_changed(self) -> None:
+        """Ticked: an untrained experiment on GAN Lab's data takes its
+        pretrained model at once; one with training of its own is kept, and
+        the message says how to load the model instead."""
+        name = self.config.distribution
+        if self._closed or not self.use_pretrained or name not in DISTRIBUTIONS:
+            return
+        if self.trainer.iteration == 0 and not self.runner.playing:
+            self._load_pretrained(name)
+        else:
+            self.notify(f"The next data you choose loads its pre-trained model; your {self.trainer.iteration:,} "
+                        f"iterations stay until then (choose {name} again to load its model now).", "info")
+
     def _slow_changed(self, event) -> None:
         if event.new and not self.runner.playing:
             self.notify("Slow motion is on: press Play to watch each iteration as ten explained steps, or a step "

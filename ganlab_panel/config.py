@@ -350,9 +350,24 @@ def parse_settings(query: dict[str, Any]) -> tuple[dict[str, Any], list[ConfigEr
 
 
 def _check_field(cls: type[ExperimentConfig], name: str, value: Any) -> None:
-    """Validate one value with the parameter's own rules; raise ConfigError naming it."""
+    """Validate one value with the parameter's own rules; raise ConfigError
+    naming it, in words a user reads (not param's own message)."""
     parameter = cls.param[name]
     try:
         parameter._validate(value)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"invalid value for {name!r}: {exc}", name) from None
+        raise ConfigError(f"invalid value for {name!r}: {_plain(parameter, value, exc)}", name) from None
+
+
+def _plain(parameter, value, exc: Exception) -> str:
+    """What was wrong with ``value``, without param's class and parameter names."""
+    if isinstance(parameter, param.Selector):
+        return f"{value!r} is not one of {', '.join(map(str, parameter.objects))}"
+    if isinstance(parameter, param.Number) and isinstance(value, (int, float)) and parameter.bounds:
+        low, high = parameter.bounds
+        low_open, high_open = not parameter.inclusive_bounds[0], not parameter.inclusive_bounds[1]
+        if low is not None and (value < low or (low_open and value == low)):
+            return f"{value} is too small: it must be {'more than' if low_open else 'at least'} {low}"
+        if high is not None and (value > high or (high_open and value == high)):
+            return f"{value} is too large: it must be {'less than' if high_open else 'at most'} {high}"
+    return str(exc)

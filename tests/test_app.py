@@ -336,3 +336,18 @@ def test_a_step_says_what_it_trained(lab):
         assert lab.message == ""                                 # a whole iteration needs no word
 
     asyncio.run(scenario())
+
+
+def test_ticking_pretrained_loads_the_model_unless_it_would_replace_training():
+    lab = GANLab(ExperimentConfig(distribution="ring"), use_pretrained=False)
+    try:
+        assert lab.trainer.iteration == 0
+        lab.use_pretrained = True                                 # untrained: the model loads at once
+        assert lab.trainer.iteration > 0 and "pretrained on ring" in lab.message
+        lab.use_pretrained = False
+        lab.trainer.reset()
+        lab.train(20)
+        lab.use_pretrained = True                                 # trained: kept, and said how to load
+        assert lab.trainer.iteration == 20 and "choose ring again" in lab.message
+    finally:
+        lab.close()

@@ -215,6 +215,8 @@ def test_url_settings_apply_and_bad_ones_are_named():
         assert lab.message_level == "warning"
         for name in ("k_d", "g_lr", "nonsense"):
             assert name in lab.message
+        assert "it must be at most 10" in lab.message            # in words, not param's internals
+        assert "ExperimentConfig" not in lab.message and "Parameter" not in lab.message
         start = lab.trainer.iteration
         lab.trainer.train(3)
         assert lab.trainer.iteration == start + 3
