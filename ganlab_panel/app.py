@@ -70,6 +70,11 @@ COLUMN_STYLES = {
     "side": {"flex": "0 0 clamp(230px, 17cqw, 340px)", "min-width": "0"},
 }
 
+LAYERS_TIP = ("Switch each layer of plot B on or off. The heatmap is D's verdict on a 30×30 grid (green: real, "
+              "purple: fake), the high-resolution field the same at 200×200; the density shows where 40,000 "
+              "generated samples land, the manifold how the generator warps its noise; the arrows show where "
+              "each fake sample is pulled.")
+
 #: what a visitor to the served app reads first (it goes once training starts)
 INTRO = ("GAN Lab: press ▶ Play to watch a generator learn to fake the real data (green dots) with its own "
          "(purple), while a discriminator learns to tell the two apart. Point at a button to see what it does.")
@@ -685,6 +690,7 @@ class GANLab(Viewer):
                 pts = parse_points_csv(files[name])
                 self.config.param.update(distribution=DRAWING, drawn_points=pts)
             if self._attempt(f"Cannot use {name}", use_points):
+                self.controls.set_selected("")   # the data is the file's, not a drawing
                 self.notify(f"Training data: {len(self.config.drawn_points):,} points from {name}.", "success")
                 return True
             return False
@@ -744,10 +750,7 @@ class GANLab(Viewer):
 
     def __panel__(self):
         overview = pn.Column(
-            pn.Row(_title("Model overview graph", "A"),
-                   pn.widgets.Toggle.from_param(self.overview.param.edit_mode, label="✎ Edit model", width=110,
-                                                css_classes=["ganlab-edit"], align="center"),
-                   margin=0),
+            pn.Row(_title("Model overview graph", "A"), self.controls.edit, margin=0),
             Zoomed(object=self.overview, design_width=plots.OVERVIEW_W, max_zoom=1.8, sizing_mode="stretch_width",
                    margin=0),
             margin=(0, 10), styles=COLUMN_STYLES["overview"])
@@ -755,7 +758,9 @@ class GANLab(Viewer):
                             pn.Column(self._layered_box, self._drawing_box, margin=0, sizing_mode="stretch_width",
                                       styles={"position": "relative"}),
                             margin=(0, 10), styles=COLUMN_STYLES["layered"])
-        side = pn.Column(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)), self.layered.toggles,
+        layers = pn.Row(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)),
+                        pn.widgets.TooltipIcon(value=LAYERS_TIP, margin=(10, 4, 0, 4)), margin=0)
+        side = pn.Column(layers, self.layered.toggles,
                          pn.layout.Divider(margin=(4, 0)), self.charts, self.settings, margin=(0, 10),
                          styles=COLUMN_STYLES["side"])
         main = pn.FlexBox(overview, layered, side, flex_wrap="wrap", margin=0, sizing_mode="stretch_width",

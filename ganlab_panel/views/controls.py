@@ -183,6 +183,12 @@ class ControlsView(Viewer):
         self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
                                 accept=".pt,.json,.bin,.zip,.csv", width=200, css_classes=["ganlab-upload"],
                                 margin=(2, 0))
+        overview = app.overview
+        self.edit = B(label="✎ Edit model", width=110, align="center", css_classes=["ganlab-edit"],
+                      description="Show every setting of the model inside the graph, where it acts")
+        self.edit.on_click(lambda e: overview.param.update(edit_mode=not overview.edit_mode))
+        overview.param.watch(lambda e: self.edit.param.update(button_type="primary" if e.new else "default"),
+                             "edit_mode")
         self.files = icon_button(B, icons.FILES, "Save, export and load", "ganlab-files")
         self.files.param.update(label="Files", width=78, stylesheets=[ICON_CSS, ".bk-btn { border-radius: 19px; "
                                                                       "gap: 4px; font-size: 13px; }"])
