@@ -106,27 +106,24 @@ class ControlsView(Viewer):
         super().__init__(**params)
         self.app = app
         runner = app.runner
-        B = Button
 
-        def icon_button(kind, icon, tip, css, **kw):
-            return kind(label="", icon=icon, icon_size="20px", width=38, height=38, description=tip,
+        def icon_button(icon, tip, css, **kw):
+            return Button(label="", icon=icon, icon_size="20px", width=38, height=38, description=tip,
                         css_classes=[css], stylesheets=[ICON_CSS], margin=(0, 1), align="center", **kw)
 
-        self.reset = icon_button(B, icons.RESET, "Reset: start the experiment over from iteration 0", "ganlab-reset")
-        self.play = B(label="Play", icon=icons.PLAY, icon_size="18px", color="primary", width=104, height=44,
+        self.reset = icon_button(icons.RESET, "Reset: start the experiment over from iteration 0", "ganlab-reset")
+        self.play = Button(label="Play", icon=icons.PLAY, icon_size="18px", color="primary", width=104, height=44,
                       css_classes=["ganlab-play"], stylesheets=[PLAY_CSS], margin=(0, 4), align="center",
                       description="Play or pause training (GAN Lab's big button)")
-        self.slow = icon_button(B, icons.SLOW,
+        self.slow = icon_button(icons.SLOW,
                                 "Slow motion: while playing, each iteration is shown step by step, explained; "
                                 "with it on, the step buttons play their steps the same way", "ganlab-slow")
-        self.step = icon_button(B, icons.STEP, "One iteration: train D, then G, once (k updates each)",
+        self.step = icon_button(icons.STEP, "One iteration: train D, then G, once (k updates each)",
                                 "ganlab-step")
-        self.step_d = icon_button(B, icons.letter_step("D"), "Train D one step: update only the "
-                                  "discriminator (the counter moves on by one, as in GAN Lab)", "ganlab-step-d",
-                                  styles={"color": style.D_BLUE})
-        self.step_g = icon_button(B, icons.letter_step("G"), "Train G one step: update only the "
-                                  "generator (the counter moves on by one, as in GAN Lab)", "ganlab-step-g",
-                                  styles={"color": style.G_PURPLE})
+        self.step_d = icon_button(icons.letter_step("D", style.D_BLUE), "Train D one step: update only the "
+                                  "discriminator (the counter moves on by one, as in GAN Lab)", "ganlab-step-d")
+        self.step_g = icon_button(icons.letter_step("G", style.G_PURPLE), "Train G one step: update only the "
+                                  "generator (the counter moves on by one, as in GAN Lab)", "ganlab-step-g")
         self.iteration = pn.pane.HTML(readout("ganlab-iteration", format_iteration(0)),
                                       stylesheets=[COUNTER_CSS], margin=(0, 5))
         self.speed = pn.widgets.Select(options=SPEEDS, value=runner.iterations_per_frame, width=170, height=30,
@@ -138,7 +135,7 @@ class ControlsView(Viewer):
         self._rates_shown = 0.0
         runner.param.watch(self._rates_changed, "playing")
         self.distributions = [
-            B(label="", icon=distribution_icon(name), icon_size="34px", width=46, height=40,
+            Button(label="", icon=distribution_icon(name), icon_size="34px", width=46, height=40,
               css_classes=[f"ganlab-distribution-{name}"], color="light", margin=(0, 2),
               description=f"Train on GAN Lab's {name} data", stylesheets=[".bk-btn { padding: 2px; }"])
             for name in DISTRIBUTIONS
@@ -150,7 +147,7 @@ class ControlsView(Viewer):
                                            description="More data: mode-collapse benchmarks and other shapes")
         self._showing_selection = False
         self.more_data.param.watch(self._more_data_chosen, "value")
-        self.draw = B(label="✎", width=46, height=40, css_classes=["ganlab-draw"], color="light", margin=(0, 2),
+        self.draw = Button(label="✎", width=46, height=40, css_classes=["ganlab-draw"], color="light", margin=(0, 2),
                       description="Draw your own data: drag strokes or tap points on the plot",
                       stylesheets=[".bk-btn { font-size: 20px; padding: 0; }"])
         self.draw.on_click(lambda e: app.start_drawing())
@@ -184,12 +181,12 @@ class ControlsView(Viewer):
                                 accept=".pt,.json,.bin,.zip,.csv", width=200, css_classes=["ganlab-upload"],
                                 margin=(2, 0))
         overview = app.overview
-        self.edit = B(label="✎ Edit model", width=110, align="center", css_classes=["ganlab-edit"],
+        self.edit = Button(label="✎ Edit model", width=110, align="center", css_classes=["ganlab-edit"],
                       description="Show every setting of the model inside the graph, where it acts")
         self.edit.on_click(lambda e: overview.param.update(edit_mode=not overview.edit_mode))
         overview.param.watch(lambda e: self.edit.param.update(button_type="primary" if e.new else "default"),
                              "edit_mode")
-        self.files = icon_button(B, icons.FILES, "Save, export and load", "ganlab-files")
+        self.files = icon_button(icons.FILES, "Save, export and load", "ganlab-files")
         self.files.param.update(label="Files", width=78, stylesheets=[ICON_CSS, ".bk-btn { border-radius: 19px; "
                                                                       "gap: 4px; font-size: 13px; }"])
         self.files_menu = pn.Column(

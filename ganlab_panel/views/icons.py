@@ -24,7 +24,8 @@ STEP = _svg('<path d="M5 5v14l10-7z" fill="currentColor"/><path d="M18 5v14"/>')
 FILES = _svg('<path d="M4 15v4h16v-4"/><path d="M12 4v10"/><path d="M8 10l4 4 4-4"/>', size=18)
 
 
-def letter_step(letter: str) -> str:
-    """One step of one network: its letter before a step mark."""
-    return _svg(f'<text x="1" y="17" font-size="14" font-weight="700" fill="currentColor" stroke="none" '
-                f'font-family="Arial, sans-serif">{letter}</text><path d="M14 7v10l6-5z" fill="currentColor"/>')
+def letter_step(letter: str, colour: str) -> str:
+    """One step of one network: its letter before a step mark, in its colour."""
+    return _svg(f'<text x="1" y="17" font-size="14" font-weight="700" fill="{colour}" stroke="none" '
+                f'font-family="Arial, sans-serif">{letter}</text><path d="M14 7v10l6-5z" fill="{colour}" '
+                f'stroke="{colour}"/>')

@@ -40,7 +40,8 @@ class TimelineView(Viewer):
         self.label = pn.pane.HTML(readout("ganlab-timeline-label", ""), margin=(6, 5), sizing_mode="stretch_width",
                                   stylesheets=[TIMELINE_CSS])
         self.resume = pn.widgets.Button(label="▶ Resume from here", width=140, visible=False, margin=(2, 5),
-                                        css_classes=["ganlab-resume"])
+                                        css_classes=["ganlab-resume"],
+                                        description="Train on from the moment shown; the later moments are dropped")
         self.resume.on_click(lambda event: on_resume())
         self._syncing = False
         self.slider.param.watch(self._scrubbed, "value_throttled")
