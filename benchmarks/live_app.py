@@ -52,7 +52,8 @@ PROBE_JS = """() => {
 }"""
 
 
-def measure(seconds: float = 20.0, distribution: str = "ring", chromium: str = CHROMIUM) -> dict:
+def measure(seconds: float = 20.0, distribution: str = "ring", chromium: str = CHROMIUM,
+            window: tuple[int, int] = (1700, 1000)) -> dict:
     """Serve the app, play ``seconds`` in one Chromium session; the figures."""
     from playwright.sync_api import sync_playwright
 
@@ -62,7 +63,8 @@ def measure(seconds: float = 20.0, distribution: str = "ring", chromium: str = C
         base_rss = rss_mb(server.pid)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1700, "height": 1000})
+            # the window's size sets the layered plot's (a square sized to its column)
+            page = browser.new_page(viewport={"width": window[0], "height": window[1]})
             errors = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             t0 = time.perf_counter()
@@ -102,10 +104,12 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to play")
     parser.add_argument("--distribution", default="ring")
     parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--window", default="1700x1000", help="the browser window, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
-    m = measure(args.seconds, args.distribution, args.chromium)
-    print(f"# live_app: {args.distribution}, every GAN Lab layer on, one headless Chromium session, "
-          f"{args.seconds:.0f} s of play")
+    window = tuple(int(v) for v in args.window.lower().split("x"))
+    m = measure(args.seconds, args.distribution, args.chromium, window)
+    print(f"# live_app: {args.distribution}, every GAN Lab layer on, one headless Chromium session "
+          f"({window[0]}×{window[1]}), {args.seconds:.0f} s of play")
     print(f"frames/s (distinct, painted)  {m['fps']:8.1f}")
     print(f"iterations/s                  {m['its']:8.0f}")
     print(f"first paint (s)               {m['first_paint']:8.2f}")
