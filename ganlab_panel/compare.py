@@ -22,6 +22,7 @@ import time
 from urllib.parse import urlencode
 
 import holoviews as hv
+import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -92,7 +93,22 @@ def overlay_chart(data: pd.DataFrame, column: str, label: str, losses: dict | No
         title = f"{label}, {side.upper()}: {CHOICE_LABELS.get(losses.get(side), '')}" if apart else label
         curves.append(hv.Curve(rows.rename(columns={column: name}), "iteration", (name, title),
                                label=side.upper()).opts(color=SIDE_COLOURS[side], line_width=2))
-    return hv.Overlay(curves).opts(legend_position="top", legend_cols=2, show_legend=True, multi_y=apart)
+    return hv.Overlay(curves).opts(legend_position="top", legend_cols=2, show_legend=True, multi_y=apart,
+                                   hooks=[_fit_second_axis] if apart else [], **plots.iteration_axis())
+
+
+def _fit_second_axis(plot, element) -> None:
+    # HoloViews keeps a second y axis at the range it had when first drawn:
+    # on every update it follows its own curve here, as the first axis does
+    for curve in element:
+        name = curve.vdims[0].name
+        extra = plot.state.extra_y_ranges.get(name)
+        values = curve.dimension_values(name)
+        values = values[np.isfinite(values)] if len(values) else values
+        if extra is not None and len(values):
+            low, high = float(values.min()), float(values.max())
+            pad = 0.05 * (high - low) if high > low else max(abs(high) * 0.05, 1e-3)
+            extra.update(start=low - pad, end=high + pad)
 
 
 class Side:

@@ -174,15 +174,19 @@ def layered_overlay(layers: dict) -> hv.Overlay:
 # ----------------------------------------------------------------- charts
 
 
-def _chart_opts(ylabel: str, **opts) -> dict:
-    """What every chart shares: the legend above the plot (never over the
-    newest data), whole iterations on a few ticks (12,500)."""
+def iteration_axis() -> dict:
+    """An x axis of iterations: whole numbers on a few ticks (12,500)."""
     from bokeh.models import BasicTicker, NumeralTickFormatter
 
+    return dict(xticks=BasicTicker(desired_num_ticks=3, min_interval=1), xformatter=NumeralTickFormatter(format="0,0"))
+
+
+def _chart_opts(ylabel: str, **opts) -> dict:
+    """What every chart shares: the legend above the plot (never over the
+    newest data), the iteration axis."""
     return dict(legend_position="top", legend_cols=2, legend_opts={"label_text_font_size": "8pt", "spacing": 6,
                                                                    "padding": 0, "margin": 0},
-                xticks=BasicTicker(desired_num_ticks=3, min_interval=1),
-                xformatter=NumeralTickFormatter(format="0,0"), ylabel=ylabel, show_grid=True, **opts)
+                ylabel=ylabel, show_grid=True, **iteration_axis(), **opts)
 
 
 def loss_chart(data) -> hv.Overlay:

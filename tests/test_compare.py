@@ -123,3 +123,10 @@ def test_two_kinds_of_loss_are_charted_on_two_axes(cmp):
     root = cmp.charts["g_loss"].get_root(Document())
     labels = sorted(ax.axis_label for ax in root.select({"type": LinearAxis}) if ax.axis_label != "iteration")
     assert labels == ["G loss, A: Log loss", "G loss, B: Least squares loss"]
+    from bokeh.models import Plot
+
+    cmp.train(10)                                                  # the charts update as training goes on
+    second = next(iter(root.select({"type": Plot}))).extra_y_ranges["g_loss_b"]
+    b_losses = cmp.history.query("run == 'B'")["g_loss"].dropna()
+    assert second.start <= b_losses.min() and b_losses.max() <= second.end    # B's axis spans B's curve
+    assert second.end - second.start < 2 * (b_losses.max() - b_losses.min()) + 0.1
