@@ -22,7 +22,6 @@ import time
 from urllib.parse import urlencode
 
 import holoviews as hv
-import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -103,12 +102,9 @@ def _fit_second_axis(plot, element) -> None:
     for curve in element:
         name = curve.vdims[0].name
         extra = plot.state.extra_y_ranges.get(name)
-        values = curve.dimension_values(name)
-        values = values[np.isfinite(values)] if len(values) else values
-        if extra is not None and len(values):
-            low, high = float(values.min()), float(values.max())
-            pad = 0.05 * (high - low) if high > low else max(abs(high) * 0.05, 1e-3)
-            extra.update(start=low - pad, end=high + pad)
+        span = plots.padded_range(curve.dimension_values(name))
+        if extra is not None and span is not None:
+            extra.update(start=span[0], end=span[1])
 
 
 class Side:

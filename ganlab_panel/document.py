@@ -12,6 +12,11 @@ message. ``batch`` therefore collects a frame's changes and sends them as one
 message; without it a frame would reach the notebook late, in pieces, or not
 until something else changed. The kernel's event loop is woken from the
 training thread with ``wake``, as the server's is.
+
+Also here, for the same reason: BokehJS taught to skip CSS lookups nobody
+needs and to measure zoomed elements in their own pixels, and two of Panel's
+widgets (a button whose explanation shows below it, a download that may be
+refused).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Callable
 import panel as pn
 from bokeh.core.serialization import BytesRep, Serializer
 from bokeh.model import Model
+from bokeh.models import Tooltip
 from panel.io.state import state
 
 
@@ -716,3 +722,34 @@ def register_session_end(obj) -> None:
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "Home", "Root", "Waker", "batch", "editable_source", "notebook_root", "push",
            "quiet_closed_connections", "register_session_end", "served_document"]
+
+
+# ------------------------------------------------------------- widgets
+# Two of Panel's widgets, changed where Panel has no public switch: Panel
+# builds a widget's hover explanation (its Bokeh ``Tooltip``) always to the
+# right, and a download button always sends what its callback returns.
+
+
+class _TipBelow:
+    """A widget whose ``description`` shows below it, not to its right (where
+    it would cover the bar's next control)."""
+
+    def _process_param_change(self, params):
+        params = super()._process_param_change(params)
+        for name in ("description", "tooltip"):   # a button's model calls it its tooltip
+            if isinstance(params.get(name), Tooltip):
+                params[name].position = "bottom"
+        return params
+
+
+class Button(_TipBelow, pn.widgets.Button):
+    """Panel's button, its explanation below it."""
+
+
+class Download(_TipBelow, pn.widgets.FileDownload):
+    """A download button whose callback may refuse: given None, nothing
+    downloads (the app has said why in its message area)."""
+
+    def _sync_data(self, fileobj):
+        if fileobj is not None:
+            super()._sync_data(fileobj)

@@ -181,6 +181,18 @@ def iteration_axis() -> dict:
     return dict(xticks=BasicTicker(desired_num_ticks=3, min_interval=1), xformatter=NumeralTickFormatter(format="0,0"))
 
 
+def padded_range(values) -> tuple[float, float] | None:
+    """A chart axis's range for ``values``: their finite span and 5 % more
+    (a flat line gets a little room too); None without a finite value."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return None
+    low, high = float(v.min()), float(v.max())
+    pad = 0.05 * (high - low) if high > low else max(abs(high) * 0.05, 1e-3)
+    return low - pad, high + pad
+
+
 def _chart_opts(ylabel: str, **opts) -> dict:
     """What every chart shares: the legend above the plot (never over the
     newest data), the iteration axis."""

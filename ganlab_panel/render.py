@@ -76,7 +76,8 @@ def _dots(draw: ImageDraw.ImageDraw, points: np.ndarray, size: int, colour: str,
             draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
 
 
-def _font(size: int):
+def font(size: int):
+    """Pillow's default font at ``size`` px (its one bitmap size on an old Pillow)."""
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow before 10.1: one bitmap size
@@ -134,7 +135,7 @@ def layered_image(frame: Frame, size: int = 400, layers: Iterable[str] = DEFAULT
         return out
     framed = Image.new("RGB", (size, size + CAPTION_HEIGHT), style.hex_to_rgb(style.PANEL_BG))
     framed.paste(out, (0, 0))
-    ImageDraw.Draw(framed).text((6, size + 4), caption_text(frame), fill=(60, 60, 60), font=_font(12))
+    ImageDraw.Draw(framed).text((6, size + 4), caption_text(frame), fill=(60, 60, 60), font=font(12))
     return framed
 
 
@@ -168,4 +169,4 @@ def film(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] = DEFAU
     return [layered_image(f, size=size, layers=layers) for f in frames]
 
 
-__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film", "gif_bytes", "layered_image", "png_bytes"]
+__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film", "font", "gif_bytes", "layered_image", "png_bytes"]

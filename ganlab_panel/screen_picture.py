@@ -71,9 +71,9 @@ def graph_image(frame: Frame) -> Image.Image:
         box = plots.BOXES[name]
         draw.rectangle([box.x0, _flip(box.y1), box.x0 + 20, _flip(box.y0)], fill=style.hex_to_rgb(colour))
         draw.text((box.x0, _flip(box.y1) - 16), "–" if not np.isfinite(loss) else f"{loss:.3f}",
-                  fill=(60, 60, 60), font=render._font(12))
+                  fill=(60, 60, 60), font=render.font(12))
     for x, y, text in plots.LABELS.values():
-        font = render._font(13)
+        font = render.font(13)
         width = draw.textlength(text, font=font)
         draw.text((x - width / 2, _flip(y) - 7), text, fill=(40, 40, 40), font=font)
     return image
@@ -83,17 +83,16 @@ def chart_image(frames: Sequence[Frame], curves: Iterable[tuple[str, str, str]],
     """A line chart against iteration: ``curves`` are (Frame attribute, label, colour)."""
     image = Image.new("RGB", (CHART_W, CHART_H), (255, 255, 255))
     draw = ImageDraw.Draw(image)
-    font = render._font(11)
+    font = render.font(11)
     left, top, right, bottom = 44, 24, CHART_W - 10, CHART_H - 24
     draw.rectangle([left, top, right, bottom], outline=(200, 200, 200))
     curves = list(curves)
     its = np.array([f.iteration for f in frames], float)
     values = {attr: np.array([getattr(f, attr) for f in frames], float) for attr, _, _ in curves}
-    finite = np.concatenate([v[np.isfinite(v)] for v in values.values()]) if values else np.empty(0)
-    if len(its) and len(finite):
+    span = plots.padded_range(np.concatenate(list(values.values()))) if values else None
+    if len(its) and span is not None:
         x0, x1 = its.min(), max(its.max(), its.min() + 1)
-        y0, y1 = finite.min(), finite.max()
-        y0, y1 = (y0 - 0.5, y1 + 0.5) if y1 - y0 < 1e-9 else (y0, y1)
+        y0, y1 = span
         for attr, _, colour in curves:
             v = values[attr]
             keep = np.isfinite(v)

@@ -9,10 +9,10 @@ import time
 
 import numpy as np
 import panel as pn
-from bokeh.models import Tooltip
 from panel.viewable import Viewer
 
 from .. import plots, style
+from ..document import Button, Download
 from ..data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from ..runner import SPEEDS
 from . import icons
@@ -72,31 +72,6 @@ def readout(css_class: str, text: str, style_: str = "") -> str:
 def format_iteration(n: int) -> str:
     """GAN Lab's counter: zero-padded to six digits, with thousands commas."""
     return f"{n:06d}"[:-3] + "," + f"{n:06d}"[-3:] if n < 1_000_000 else f"{n:,}"
-
-
-class _TipBelow:
-    """A widget whose ``description`` shows below it, not to its right (where
-    it would cover the bar's next control)."""
-
-    def _process_param_change(self, params):
-        params = super()._process_param_change(params)
-        for name in ("description", "tooltip"):   # a button's model calls it its tooltip
-            if isinstance(params.get(name), Tooltip):
-                params[name].position = "bottom"
-        return params
-
-
-class Button(_TipBelow, pn.widgets.Button):
-    pass
-
-
-class Download(_TipBelow, pn.widgets.FileDownload):
-    """A download button whose callback may refuse: given None, nothing
-    downloads (the app has said why in its message area)."""
-
-    def _sync_data(self, fileobj):
-        if fileobj is not None:
-            super()._sync_data(fileobj)
 
 
 class ControlsView(Viewer):
