@@ -19,7 +19,7 @@ app: setup
 test: setup browser
 	@# compile the training kernel once (cached beside the package): the test
 	@# processes then load it instead of each compiling it at the same time
-	$(BIN)/python -c "from ganlab_panel import kernels; kernels.warm_up(wait=True)"
+	$(BIN)/python -c "from ganlab_panel.engine.backends import compiled; compiled.warm_up(wait=True)"
 	$(BIN)/python -m pytest -m "" -n 2 --dist loadfile --durations=10
 
 setup: $(STAMP)

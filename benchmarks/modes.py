@@ -32,7 +32,7 @@ PUBLISHED = {
 
 def run(preset: str, distribution: str, seed: int, iterations: int, overrides: dict) -> dict:
     from ganlab_panel import ExperimentConfig, Trainer
-    from ganlab_panel.presets import apply_preset
+    from ganlab_panel.engine.presets import apply_preset
 
     config = ExperimentConfig(distribution=distribution, seed=seed)
     apply_preset(config, preset)
@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     # well (set before anything imports NumPy; the runs inherit it)
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    from ganlab_panel.presets import PRESETS
+    from ganlab_panel.engine.presets import PRESETS
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="mode-coverage", choices=list(PRESETS))
@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change one of the preset's settings (repeatable)")
     args = parser.parse_args(argv)
-    from ganlab_panel.config import setting_from_text
+    from ganlab_panel.engine.config import setting_from_text
 
     if args.iterations is None:
         args.iterations = PRESETS[args.preset].iterations or 120_000

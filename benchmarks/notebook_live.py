@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from common import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 import live_app  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
 from live_app import PROBE_JS  # noqa: E402
 
 from tests.ui.notebook import JupyterLab, Notebook, iteration, write_notebook  # noqa: E402

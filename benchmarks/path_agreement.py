@@ -19,7 +19,7 @@ import statistics
 import sys
 
 from ganlab_panel import ExperimentConfig, Trainer
-from ganlab_panel.device import configure_threads
+from ganlab_panel.engine.device import configure_threads
 
 
 def final_js(seed: int, iterations: int, **path) -> float:

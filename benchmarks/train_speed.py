@@ -22,7 +22,7 @@ import time
 import torch
 
 from ganlab_panel import ExperimentConfig, Trainer
-from ganlab_panel.device import configure_threads
+from ganlab_panel.engine.device import configure_threads
 
 CONFIGS = {
     "GAN Lab default (ring)": dict(distribution="ring"),

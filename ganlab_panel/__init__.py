@@ -1,8 +1,14 @@
 """ganlab-panel: GAN Lab's interactive GAN playground on PyTorch and HoloViz.
 
-The engine (config, data, models, losses, trainer, frames, metrics,
-checkpoint) needs only param, NumPy and torch; importing this package does not
-import Panel, HoloViews or Bokeh.
+The package is laid out by layer, and imports run one way, top to bottom:
+
+    ui/      the app: plots, views, the lab, compare, the runner (Panel, HoloViews, Bokeh)
+    files/   GAN Lab's model format, pictures, exports (Pillow)
+    live/    the Scene (Datashader rasters), drawing geometry and colours, history
+    engine/  config, data, models, losses, metrics, presets, Trainer, backends, Frame
+
+The engine needs only param, NumPy and torch; importing this package does not
+import Panel, HoloViews or Bokeh. See docs/architecture.md.
 
     from ganlab_panel import ExperimentConfig, Trainer
     tr = Trainer(ExperimentConfig(distribution="ring", seed=0))
@@ -10,25 +16,36 @@ import Panel, HoloViews or Bokeh.
     frame = tr.snapshot()
 """
 
-from .checkpoint import load_ganlab_model, save_ganlab_model
-from .config import ExperimentConfig
-from .data import DISTRIBUTIONS
-from .errors import ConfigError, DataError, GANLabError, ModelFileError
-from .frames import Frame
-from .trainer import Trainer
+import sys
+
+from ganlab_panel.engine import data, presets
+from ganlab_panel.engine.config import ExperimentConfig
+from ganlab_panel.engine.data import DISTRIBUTIONS
+from ganlab_panel.engine.errors import ConfigError, DataError, GANLabError, ModelFileError
+from ganlab_panel.engine.frames import Frame
+from ganlab_panel.engine.trainer import Trainer
+from ganlab_panel.files.ganlab_format import load_ganlab_model, save_ganlab_model
 
 __version__ = "0.1.0"
+
+# The README's module names for the data and the presets stay importable
+# (``from ganlab_panel.presets import PRESETS``); they are the engine's modules.
+sys.modules[__name__ + ".data"] = data
+sys.modules[__name__ + ".presets"] = presets
 
 
 def __getattr__(name):
     # The app needs Panel and HoloViews; import it only when asked for, so the
     # engine stays importable (and light) without them.
     if name == "GANLab":
-        from .app import GANLab
+        from ganlab_panel.ui.lab import GANLab
         return GANLab
     if name == "CompareLab":
-        from .compare import CompareLab
+        from ganlab_panel.ui.compare import CompareLab
         return CompareLab
+    if name == "plots":
+        from ganlab_panel.ui import plots
+        return plots
     raise AttributeError(f"module 'ganlab_panel' has no attribute {name!r}")
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import param
 
-from .config import ExperimentConfig, setting_from_text
-from .data import parse_points_csv
-from .errors import GANLabError
-from .presets import PRESETS, preset_settings
+from ganlab_panel.engine.config import ExperimentConfig, setting_from_text
+from ganlab_panel.engine.data import parse_points_csv
+from ganlab_panel.engine.errors import GANLabError
+from ganlab_panel.engine.presets import PRESETS, preset_settings
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
@@ -114,9 +114,9 @@ def cmd_serve(args) -> int:
 
     import panel as pn
 
-    from .app import GANLab
-    from .compare import CompareLab
-    from .scene import warm_up
+    from ganlab_panel.live.scene import warm_up
+    from ganlab_panel.ui.compare import CompareLab
+    from ganlab_panel.ui.lab import GANLab
 
     pn.extension(notifications=False)
     threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
@@ -165,8 +165,8 @@ def _config_from_args(args) -> ExperimentConfig:
 
 
 def _make_trainer(args):
-    from .checkpoint import load_ganlab_model
-    from .trainer import Trainer
+    from ganlab_panel.engine.trainer import Trainer
+    from ganlab_panel.files.ganlab_format import load_ganlab_model
 
     if args.resume is None:
         return Trainer(_config_from_args(args))
@@ -258,7 +258,7 @@ def cmd_train(args) -> int:
     print(summary)
     print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")
     if args.export:
-        from .export import write_export
+        from ganlab_panel.files.export import write_export
 
         for kind in dict.fromkeys(args.export):
             name = CLI_EXPORTS[kind][0]

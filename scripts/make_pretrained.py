@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ganlab_panel import ExperimentConfig, Trainer
-from ganlab_panel.data import DISTRIBUTIONS
+from ganlab_panel.engine.data import DISTRIBUTIONS
 
 OUT = Path(__file__).resolve().parents[1] / "ganlab_panel" / "pretrained"
 

@@ -13,10 +13,12 @@ import panel as pn
 import pytest
 from bokeh.document import Document
 
-from ganlab_panel import ExperimentConfig, GANLab, Trainer, plots
-from ganlab_panel.app import pretrained_path
-from ganlab_panel.checkpoint import checkpoint_bytes, ganlab_model_files
-from ganlab_panel.views.controls import format_iteration
+from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel.engine.checkpoint import checkpoint_bytes
+from ganlab_panel.files.ganlab_format import ganlab_model_files
+from ganlab_panel.ui import plots
+from ganlab_panel.ui.lab import pretrained_path
+from ganlab_panel.ui.views.controls import format_iteration
 
 
 def shown(lab, group):
@@ -124,10 +126,9 @@ def test_uploads_load_models_and_points_and_refuse_junk(lab):
 
 
 def test_downloads(lab):
-    from ganlab_panel.checkpoint import load_checkpoint
 
     lab.trainer.train(4)
-    assert load_checkpoint(lab.download("checkpoint").getvalue()).iteration == 4
+    assert Trainer.load(lab.download("checkpoint").getvalue()).iteration == 4
     with zipfile.ZipFile(lab.download("ganlab", stem="ganlab_trained_model")) as zf:
         names = sorted(zf.namelist())
         doc = json.loads(zf.read("ganlab_trained_model.json"))
@@ -178,7 +179,7 @@ def test_every_control_has_its_hook(lab):
 
 
 def test_generator_animation_morphs_the_noise_grid_into_the_manifold(lab):
-    from ganlab_panel.frames import manifold_noise
+    from ganlab_panel.engine.frames import manifold_noise
 
     frames = lab.overview.generator_animation_frames(steps=5)
     assert len(frames) == 5
@@ -188,7 +189,7 @@ def test_generator_animation_morphs_the_noise_grid_into_the_manifold(lab):
 
 
 def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
-    from ganlab_panel.runner import SLOW_STEPS
+    from ganlab_panel.ui.runner import SLOW_STEPS
 
     ov = lab.overview
     ov.set_flow(True)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganlab_panel import ExperimentConfig, Trainer, load_ganlab_model, save_ganlab_model
-from ganlab_panel.errors import ConfigError, ModelFileError
+from ganlab_panel.engine.errors import ConfigError, ModelFileError
 
 
 def numpy_forward(x, weights, out):

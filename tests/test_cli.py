@@ -117,7 +117,7 @@ def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
 
 
 def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, capsys):
-    from ganlab_panel.presets import PRESETS
+    from ganlab_panel.engine.presets import PRESETS
 
     assert main(["presets"]) == 0
     listing = capsys.readouterr().out
@@ -142,7 +142,7 @@ def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, c
 def test_a_preset_trains_its_own_length_unless_iterations_is_given(tmp_path, capsys, monkeypatch):
     import dataclasses
 
-    from ganlab_panel.presets import PRESETS
+    from ganlab_panel.engine.presets import PRESETS
 
     # the mode-coverage recipe is meant to be trained 120,000 iterations; shortened here to 7
     assert PRESETS["mode-coverage"].iterations >= 100_000

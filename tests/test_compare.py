@@ -6,7 +6,7 @@ import pytest
 from bokeh.document import Document
 
 from ganlab_panel import CompareLab, ExperimentConfig
-from ganlab_panel.runner import LOCKSTEP_SLACK
+from ganlab_panel.ui.runner import LOCKSTEP_SLACK
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ganlab_panel import ExperimentConfig
-from ganlab_panel.config import HOT_PARAMS
-from ganlab_panel.errors import ConfigError
+from ganlab_panel.engine.config import HOT_PARAMS
+from ganlab_panel.engine.errors import ConfigError
 
 GANLAB_DEFAULTS = dict(
     distribution="gaussians", noise_type="uniform", noise_dim=2, g_layers=1, g_neurons=8,

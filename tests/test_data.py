@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ganlab_panel import data
-from ganlab_panel.errors import DataError
+from ganlab_panel.engine import data
+from ganlab_panel.engine.errors import DataError
 
 N = 200_000
 

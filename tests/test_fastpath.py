@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab_panel import ExperimentConfig, Trainer, kernels
+from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.engine.backends import compiled as kernels
 
 PATHS = {"torch": dict(fast=False), "numpy": dict(compiled=False), "compiled": dict()}
 
@@ -104,8 +105,8 @@ def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
     # a fresh process with an empty Numba cache: the kernel takes seconds to compile
     code = (
         "import time\n"
-        "from ganlab_panel import Trainer, kernels\n"
-        "from ganlab_panel.runner import Runner\n"
+        "from ganlab_panel import Trainer\nfrom ganlab_panel.engine.backends import compiled as kernels\n"
+        "from ganlab_panel.ui.runner import Runner\n"
         "tr = Trainer(seed=0)\n"
         "runner = Runner(tr, publish=lambda scene: None)\n"
         "t0 = time.perf_counter()\n"

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab_panel import ExperimentConfig, Trainer, kernels
-from ganlab_panel.history import History
+from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.engine.backends import compiled as kernels
+from ganlab_panel.live.history import History
 
 ADAM = dict(distribution="ring", seed=4, d_optimizer="adam", g_optimizer="adam", d_lr=0.01, g_lr=0.01,
             lr_half_life=300, lr_decay_start=200)

@@ -1,7 +1,8 @@
 import subprocess
 import sys
 
-CORE = ["config", "data", "models", "losses", "trainer", "frames", "metrics", "checkpoint", "device", "errors", "cli"]
+CORE = ["engine.config", "engine.data", "engine.models", "engine.losses", "engine.trainer", "engine.frames",
+        "engine.metrics", "engine.checkpoint", "engine.device", "engine.errors", "cli"]
 
 
 def test_core_modules_import_no_ui_library():

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from ganlab_panel.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
+from ganlab_panel.engine.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
 
 
 def sig(a):

@@ -1,12 +1,7 @@
 import numpy as np
 import pytest
 
-from ganlab_panel.metrics import (
-    grid_divergences,
-    grid_histogram,
-    js_divergence,
-    kl_divergence,
-)
+from ganlab_panel.engine.metrics import grid_divergences, grid_histogram, js_divergence, kl_divergence
 
 
 def test_histogram_puts_points_in_gan_lab_cells():
@@ -75,8 +70,8 @@ def test_nan_points_are_ignored_and_an_empty_sample_gives_zeros():
 
 
 def test_mode_metrics_on_constructed_samples():
-    from ganlab_panel.data import MIXTURES
-    from ganlab_panel.metrics import mode_metrics
+    from ganlab_panel.engine.data import MIXTURES
+    from ganlab_panel.engine.metrics import mode_metrics
 
     ring8 = MIXTURES["ring8"]
     c, s = ring8.centres, ring8.sigma

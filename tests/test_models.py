@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlab_panel.models import Discriminator, Generator
+from ganlab_panel.engine.models import Discriminator, Generator
 
 
 @pytest.mark.parametrize("noise_dim, layers, neurons", [(1, 0, 1), (2, 1, 8), (2, 5, 100)])

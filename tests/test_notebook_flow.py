@@ -14,9 +14,10 @@ import pytest
 from bokeh.document import Document
 from bokeh.models import ColumnDataSource, Slider
 
-from ganlab_panel import ExperimentConfig, GANLab, Trainer, document
-from ganlab_panel.document import EDITABLE, Home, Root
-from ganlab_panel.runner import Runner
+from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel.ui import document
+from ganlab_panel.ui.document import EDITABLE, Home, Root
+from ganlab_panel.ui.runner import Runner
 
 
 def rendered_root(**params):

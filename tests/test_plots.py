@@ -2,8 +2,10 @@ import holoviews as hv
 import numpy as np
 import pytest
 
-from ganlab_panel import Trainer, plots, style
-from ganlab_panel.scene import compute_scene, density_image, rasterize_manifold
+from ganlab_panel import Trainer
+from ganlab_panel.live import style
+from ganlab_panel.live.scene import compute_scene, density_image, rasterize_manifold
+from ganlab_panel.ui import plots
 
 
 @pytest.fixture(scope="module")

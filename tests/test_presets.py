@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from ganlab_panel import ExperimentConfig, Trainer
-from ganlab_panel.errors import ConfigError
-from ganlab_panel.presets import KEPT, PRESETS, apply_preset, matching_preset, preset_settings
+from ganlab_panel.engine.errors import ConfigError
+from ganlab_panel.engine.presets import KEPT, PRESETS, apply_preset, matching_preset, preset_settings
 
 
 def test_a_preset_sets_every_setting_but_the_data_seed_and_device():

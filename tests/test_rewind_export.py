@@ -11,10 +11,14 @@ import param
 import pytest
 from PIL import Image
 
-from ganlab_panel import ExperimentConfig, GANLab, kernels, plots, render, style
-from ganlab_panel.checkpoint import load_checkpoint, load_ganlab_model
-from ganlab_panel.errors import GANLabError
-from ganlab_panel.export import GIF_MAX_FRAMES, GIF_SIZE, PNG_SIZE
+from ganlab_panel import ExperimentConfig, GANLab, Trainer
+from ganlab_panel.engine.backends import compiled as kernels
+from ganlab_panel.engine.errors import GANLabError
+from ganlab_panel.files import pictures as render
+from ganlab_panel.files.export import GIF_MAX_FRAMES, GIF_SIZE, PNG_SIZE
+from ganlab_panel.files.ganlab_format import load_ganlab_model
+from ganlab_panel.live import style
+from ganlab_panel.ui import plots
 
 
 def test_train_records_a_moment_every_fifty_iterations_and_draws_the_last(lab):
@@ -114,7 +118,7 @@ def test_exports_from_python(lab, tmp_path):
     cfg, = lab.export(tmp_path / "settings.json")
     assert ExperimentConfig.from_json(cfg.read_text()).to_dict() == lab.config.to_dict()
     pt, = lab.export(tmp_path / "model.pt")
-    assert load_checkpoint(pt).iteration == 400
+    assert Trainer.load(pt).iteration == 400
     pair = lab.export(tmp_path / "ganlab_model.json", kind="ganlab")
     assert sorted(p.name for p in pair) == ["ganlab_model.json", "ganlab_model.weights.bin"]
     assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 400

@@ -20,16 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ganlab_panel import ExperimentConfig, GANLab, Trainer
-from ganlab_panel.app import INTRO
-from ganlab_panel.checkpoint import (
-    checkpoint_bytes,
-    ganlab_model_files,
-    load_checkpoint,
-)
-from ganlab_panel.config import TEXT_SETTINGS, parse_setting, parse_settings
-from ganlab_panel.data import MAX_USER_POINTS, parse_points_csv, validate_points
-from ganlab_panel.errors import ConfigError, DataError, GANLabError, ModelFileError
-from ganlab_panel.views.upload import MAX_UPLOAD_BYTES, UploadBox
+from ganlab_panel.engine.checkpoint import checkpoint_bytes
+from ganlab_panel.engine.config import TEXT_SETTINGS, parse_setting, parse_settings
+from ganlab_panel.engine.data import MAX_USER_POINTS, parse_points_csv, validate_points
+from ganlab_panel.engine.errors import ConfigError, DataError, GANLabError, ModelFileError
+from ganlab_panel.files.ganlab_format import ganlab_model_files
+from ganlab_panel.ui.lab import INTRO
+from ganlab_panel.ui.views.upload import MAX_UPLOAD_BYTES, UploadBox
 
 #: SGD at the largest learning rate on the largest nets: NaN within a few dozen iterations
 DIVERGING = dict(d_lr=10.0, g_lr=10.0, d_layers=5, d_neurons=100, g_layers=5, g_neurons=100)
@@ -183,7 +180,7 @@ def test_bad_model_files_are_refused_and_the_experiment_stays(lab):
         before = state_of(lab)
     for name in ("truncated.pt", "corrupt.pt", "shape.pt", "nan.pt"):
         with pytest.raises(ModelFileError):
-            load_checkpoint(cases[name][0])
+            Trainer.load(cases[name][0])
 
 
 # --------------------------------------------------------------- settings

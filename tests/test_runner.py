@@ -3,7 +3,7 @@ import asyncio
 import torch
 
 from ganlab_panel import Trainer
-from ganlab_panel.runner import SLOW_STEPS, SPEEDS, Runner
+from ganlab_panel.ui.runner import SLOW_STEPS, SPEEDS, Runner
 
 
 def make(**settings):

@@ -15,7 +15,7 @@ from pathlib import Path
 import panel as pn
 import pytest
 
-from ganlab_panel.app import GANLab
+from ganlab_panel.ui.lab import GANLab
 
 pytestmark = pytest.mark.slow   # scripts, servers and browsers, run end to end
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from ganlab_panel import ExperimentConfig, Trainer
-from ganlab_panel.errors import DataError
-from ganlab_panel.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
+from ganlab_panel.engine.errors import DataError
+from ganlab_panel.engine.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
 
 
 def params(tr):

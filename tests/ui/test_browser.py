@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .helpers import (FAKE, REAL, click, heatmap, iteration, message, play_with_setting_in_view, samples,
-                      wait_until)
+from .helpers import FAKE, REAL, click, heatmap, iteration, message, play_with_setting_in_view, samples, wait_until
 
 pytestmark = pytest.mark.timeout(240)
 

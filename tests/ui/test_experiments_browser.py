@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlab_panel.export import PNG_SIZE
+from ganlab_panel.files.export import PNG_SIZE
 
 from .conftest import open_page
 from .helpers import FAKE, click, iteration, message, open_files, samples, wait_until

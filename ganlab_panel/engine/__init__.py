@@ -1,0 +1,7 @@
+"""The engine: everything that trains a GAN and describes a moment of it.
+
+Config, data, models, losses, metrics, presets, the Trainer and its training
+paths (``backends``), the Frame a moment becomes, and the engine's own
+checkpoints. Needs only param, NumPy and torch (and numba for the compiled
+path): no Panel, HoloViews, Bokeh, Datashader or Pillow.
+"""

@@ -1,0 +1,98 @@
+"""Presets: named recipes of settings, the same in the app, the CLI and the API.
+
+A preset sets every model and training setting: those it names take its
+values, the others GAN Lab's defaults. The data, the user's drawing, the seed
+and the device are the user's and stay as they are, so one recipe can be tried
+on any data:
+
+    ganlab train --preset mode-coverage --distribution ring8
+
+(a preset with a length of its own trains that long unless ``--iterations``
+says otherwise).
+
+>>> apply_preset(config, "wgan-gp")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ganlab_panel.engine.config import ExperimentConfig
+from ganlab_panel.engine.errors import ConfigError
+
+#: settings a preset never changes: what the experiment is trained on, and where
+KEPT = ("distribution", "drawn_points", "seed", "device")
+
+
+@dataclass(frozen=True)
+class Preset:
+    title: str
+    description: str
+    settings: dict = field(default_factory=dict)
+    #: how many iterations the recipe is meant to train (None: no length of its own)
+    iterations: int | None = None
+
+
+PRESETS: dict[str, Preset] = {
+    "ganlab": Preset(
+        "GAN Lab's defaults",
+        "GAN Lab's model and training: one hidden layer of 8 neurons in each network, SGD at 0.1, log loss, "
+        "two D updates per iteration, batch 150."),
+    "mode-coverage": Preset(
+        "Mode coverage (ring8, grid25)",
+        "For the mode-collapse benchmarks: three hidden layers in each network (128 neurons in G, 64 in D), "
+        "Adam (lr 0.001, β1 0.5), batch 256, 4-D Gaussian noise, one D update per iteration, an R1 penalty "
+        "(γ 0.1) that keeps D from forgetting modes, full learning rates for 60,000 iterations, then halving "
+        "every 15,000, and the generator shown and measured as the moving average of its weights (β 0.999). "
+        "It trains 120,000 iterations: about six minutes on one core. BENCHMARKS.md has its measured modes "
+        "and quality.",
+        dict(g_layers=2, g_neurons=128, d_layers=2, d_neurons=64, d_optimizer="adam", g_optimizer="adam",
+             d_lr=0.001, g_lr=0.001, adam_beta1=0.5, batch_size=256, noise_dim=4, noise_type="gaussian",
+             k_d=1, k_g=1, r1_gamma=0.1, lr_decay_start=60_000, lr_half_life=15_000, g_ema=0.999),
+        iterations=120_000),
+    "wgan-gp": Preset(
+        "Wasserstein GAN with gradient penalty",
+        "Gulrajani et al.'s recipe: a critic (no sigmoid) with λ = 10, five critic updates per generator update, "
+        "Adam at 0.0001 with β = (0.5, 0.9), three hidden layers of 64.",
+        dict(loss="wgan_gp", gp_weight=10.0, k_d=5, k_g=1, d_optimizer="adam", g_optimizer="adam",
+             d_lr=0.0001, g_lr=0.0001, adam_beta1=0.5, adam_beta2=0.9, g_layers=2, g_neurons=64,
+             d_layers=2, d_neurons=64, batch_size=256)),
+    "hinge-sn": Preset(
+        "Hinge loss with spectral normalisation",
+        "Miyato et al.'s recipe: hinge loss, spectrally normalised critic, Adam at 0.0002 with β = (0.5, 0.999), "
+        "three hidden layers of 64.",
+        dict(loss="hinge", d_spectral_norm=True, d_optimizer="adam", g_optimizer="adam", d_lr=0.0002,
+             g_lr=0.0002, adam_beta1=0.5, k_d=1, g_layers=2, g_neurons=64, d_layers=2, d_neurons=64,
+             batch_size=256)),
+    "least-squares": Preset(
+        "Least squares (LSGAN)",
+        "Mao et al.'s least-squares loss with Adam at 0.001 (β1 0.5), two hidden layers of 32.",
+        dict(loss="least_squares", d_optimizer="adam", g_optimizer="adam", d_lr=0.001, g_lr=0.001,
+             adam_beta1=0.5, k_d=1, g_layers=1, g_neurons=32, d_layers=1, d_neurons=32)),
+    "saturating": Preset(
+        "Minimax (saturating) game",
+        "GAN Lab's model with the original minimax loss, whose generator gradient vanishes while D is sure: "
+        "compare it with GAN Lab's defaults to see why the non-saturating loss is used.",
+        dict(loss="minimax")),
+}
+
+
+def preset_settings(name: str) -> dict:
+    """Every setting a preset fixes (GAN Lab's defaults, then the preset's own)."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}", "preset")
+    defaults = {n: ExperimentConfig.param[n].default for n in ExperimentConfig._field_names() if n not in KEPT}
+    return {**defaults, **PRESETS[name].settings}
+
+
+def apply_preset(config: ExperimentConfig, name: str) -> None:
+    """Set ``config`` to a preset in one update (the experiment rebuilds once)."""
+    config.param.update(**preset_settings(name))
+
+
+def matching_preset(config: ExperimentConfig) -> str | None:
+    """The preset whose settings ``config`` has now, if any."""
+    for name in PRESETS:
+        if all(getattr(config, k) == v for k, v in preset_settings(name).items()):
+            return name
+    return None

@@ -1,0 +1,453 @@
+"""Compare: two experiments side by side on the same data, trained together.
+
+Each side (A and B) has its own config, trainer, runner and layered view;
+Play, Reset and the speed drive both. The settings that differ are
+highlighted in a table (and in each side's title), and the charts overlay the
+two runs' losses and grid JS against iteration.
+
+    >>> cmp = CompareLab(ExperimentConfig(distribution="ring"), loss="least_squares")   # B: A with changes
+    >>> cmp                        # in a notebook: the live comparison
+    >>> cmp.train(1000)            # both runs, from code
+    >>> cmp.differences            # {'loss': ('log', 'least_squares')}
+
+Served at ``/compare`` by ``ganlab serve`` (``panel serve apps/`` too); its
+address holds the settings, shared ones plain and a side's own prefixed:
+``/compare?distribution=ring&b.loss=least_squares&b.d_lr=0.03``.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from urllib.parse import urlencode
+
+import holoviews as hv
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from ganlab_panel.engine.config import CHOICE_LABELS, ExperimentConfig, parse_settings, setting_text
+from ganlab_panel.engine.data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
+from ganlab_panel.engine.errors import ConfigError, GANLabError
+from ganlab_panel.engine.trainer import Trainer
+from ganlab_panel.live import style
+from ganlab_panel.live.scene import Scene
+from ganlab_panel.ui import plots
+from ganlab_panel.ui.document import Root, batch, register_session_end, served_document
+from ganlab_panel.ui.lab import message_html, unwatch_all
+from ganlab_panel.ui.runner import LOCKSTEP_SLACK, SPEEDS, Runner
+from ganlab_panel.ui.views.controls import format_iteration, readout
+from ganlab_panel.ui.views.layered import LayeredView
+from ganlab_panel.ui.views.menus import setting_widget
+
+SIDES = ("a", "b")
+SIDE_COLOURS = {"a": "#1f78b4", "b": "#e6550d"}
+
+#: the settings each side's editor offers (the data is shared)
+EDITABLE = ("loss", "d_lr", "g_lr", "d_optimizer", "g_optimizer", "k_d", "k_g", "d_layers", "d_neurons",
+            "g_layers", "g_neurons", "noise_dim", "noise_type", "batch_size", "seed", "d_spectral_norm",
+            "r1_gamma", "gp_weight", "lr_half_life")
+
+#: the settings both sides always share
+SHARED = ("distribution", "drawn_points", "device")
+
+#: least time (s) between two chart updates while playing
+CHART_INTERVAL = 0.5
+
+#: frames per second each side publishes (two plots to paint)
+COMPARE_FPS = 20
+
+CHART_COLUMNS = ["iteration", "run", "d_loss", "g_loss", "js"]
+
+#: the charts: column -> title
+CHARTS = {"g_loss": "G loss", "d_loss": "D loss", "js": "JS (grid)"}
+
+COMPARE_CSS = """
+.ganlab-compare-table { border-collapse: collapse; font-size: 12px; }
+.ganlab-compare-table td, .ganlab-compare-table th { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; }
+.ganlab-compare-table tr.ganlab-diff td { background: #fff2b3; font-weight: bold; }
+"""
+
+
+def _empty_rows() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c == "run" else float) for c in CHART_COLUMNS})
+
+
+def _value_text(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return CHOICE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def overlay_chart(data: pd.DataFrame, column: str, label: str, losses: dict | None = None) -> hv.Overlay:
+    """One metric of both runs against iteration, a curve each. A loss of two
+    different kinds (``losses``: side -> loss name) is on two axes, one each,
+    since a log loss and a least-squares loss do not share a scale."""
+    losses = losses or {}
+    apart = column in ("d_loss", "g_loss") and len(set(losses.values())) > 1
+    curves = []
+    for side in SIDES:
+        rows = data[data["run"] == side.upper()] if len(data) else data
+        name = f"{column}_{side}" if apart else column
+        title = f"{label}, {side.upper()}: {CHOICE_LABELS.get(losses.get(side), '')}" if apart else label
+        curves.append(hv.Curve(rows.rename(columns={column: name}), "iteration", (name, title),
+                               label=side.upper()).opts(color=SIDE_COLOURS[side], line_width=2))
+    return hv.Overlay(curves).opts(legend_position="top", legend_cols=2, show_legend=True, multi_y=apart,
+                                   hooks=[_fit_second_axis] if apart else [], **plots.iteration_axis())
+
+
+def _fit_second_axis(plot, element) -> None:
+    # HoloViews keeps a second y axis at the range it had when first drawn:
+    # on every update it follows its own curve here, as the first axis does
+    for curve in element:
+        name = curve.vdims[0].name
+        extra = plot.state.extra_y_ranges.get(name)
+        span = plots.padded_range(curve.dimension_values(name))
+        if extra is not None and span is not None:
+            extra.update(start=span[0], end=span[1])
+
+
+class Side:
+    """One of the two experiments: its config, trainer, runner and layered view."""
+
+    def __init__(self, name: str, config: ExperimentConfig, publish, notify, size: int):
+        self.name = name
+        self.config = config
+        self.trainer = Trainer(config)
+        self.layered = LayeredView(size=size)
+        self.runner = Runner(self.trainer, publish=publish, scene_options=lambda: self.layered.wants,
+                             notify=notify, fps=COMPARE_FPS)
+        self.title = pn.pane.HTML(margin=(0, 5), css_classes=[f"ganlab-compare-title-{name}"])
+        self.iteration = pn.pane.HTML(readout(f"ganlab-iteration-{name}", format_iteration(0)), margin=(0, 5),
+                                      stylesheets=[":host { font-size: 20px; color: #666; }"])
+        # the main page's menus (GAN Lab's learning rates, "Adam", "Log loss")
+        self.editor = pn.Column(*[setting_widget(config, setting, label=config.param[setting].label, width=230)
+                                  for setting in EDITABLE], margin=0, css_classes=[f"ganlab-compare-editor-{name}"])
+        self.last_frame = None
+
+    def close(self) -> None:
+        self.runner.close()
+        self.layered.clear()
+        self.trainer.close()
+        self.runner.trainer = None
+
+
+class CompareLab(Viewer):
+    """Two experiments side by side, trained together (see the module docstring)."""
+
+    message = param.String(default="", doc="The latest notice or problem.")
+
+    def __init__(self, a: ExperimentConfig | None = None, b: ExperimentConfig | None = None, size: int = 340,
+                 **b_changes):
+        super().__init__()
+        a = a if a is not None else ExperimentConfig(distribution="ring")
+        if b is None:
+            b = a.copy(**(b_changes or {"loss": "least_squares"}))
+        elif b_changes:
+            b = b.copy(**b_changes)
+        if a.differences(b).keys() & {"distribution", "drawn_points"}:  # the same data for both
+            b.param.update(distribution=a.distribution, drawn_points=a.drawn_points)
+        self._closed = False
+        self._last_charts = 0.0
+        self.message_pane = pn.pane.HTML(margin=(4, 10), sizing_mode="stretch_width")
+        self.sides = {
+            name: Side(name, cfg, publish=lambda scene, name=name: self._publish(name, scene),
+                       notify=self.notify, size=size)
+            for name, cfg in zip(SIDES, (a, b))
+        }
+        self.buffer = hv.streams.Buffer(_empty_rows(), length=20_000, index=False)
+        self.charts = {
+            column: pn.pane.HoloViews(self._chart(column, title), linked_axes=False, margin=0,
+                                      css_classes=[f"ganlab-compare-{column}"])
+            for column, title in CHARTS.items()
+        }
+        self.table = pn.pane.HTML(stylesheets=[COMPARE_CSS], css_classes=["ganlab-compare-settings"], margin=5)
+        self.play = pn.widgets.Button(label="Play both", color="primary", width=110, css_classes=["ganlab-play"])
+        self.reset = pn.widgets.Button(label="↺ Reset both", width=110, css_classes=["ganlab-reset"])
+        self.step = pn.widgets.Button(label="One iteration each", width=150, css_classes=["ganlab-step"])
+        self.speed = pn.widgets.Select(label="Speed", options=SPEEDS, value=0, width=230,
+                                       css_classes=["ganlab-speed"])
+        data_options = list(DISTRIBUTIONS) + [n for n in EXTRA_DISTRIBUTIONS]
+        self.data = pn.widgets.Select(label="Data (both)", options=data_options,
+                                      value=a.distribution if a.distribution in data_options else data_options[0],
+                                      width=180, css_classes=["ganlab-compare-data"])
+        self.play.on_click(lambda event: self.toggle())
+        home = self.sides["a"].runner.home   # a click may arrive on another thread (a notebook's comm)
+        self.reset.on_click(lambda event: home.run(self.reset_both))
+        self.step.on_click(lambda event: home.run(self.step_both))
+        self.speed.param.watch(self._speed_changed, "value")
+        self.data.param.watch(self._data_changed, "value")
+        # trained in step: neither side gets more than LOCKSTEP_SLACK iterations ahead
+        self.sides["a"].runner.partner, self.sides["b"].runner.partner = self.sides["b"].runner, self.sides["a"].runner
+        self._watchers = []
+        for side in self.sides.values():
+            self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
+            self._watchers.append(side.runner.param.watch(self._playing_changed, "playing"))
+        self._location = pn.state.location if served_document() is not None else None
+        self._show_settings()
+        for name in SIDES:
+            self._publish(name, self.sides[name].runner.scene())
+        self._update_charts(force=True)
+        register_session_end(self)
+
+    # ------------------------------------------------------------ reading
+    def _chart(self, column: str, title: str) -> hv.DynamicMap:
+        """A chart of both runs, drawn for the sides' losses as they are now."""
+        losses = {name: side.config.loss for name, side in self.sides.items()}
+        opts = dict(**plots.CANVAS, width=330, height=200, toolbar=None, xlabel="iteration", framewise=True,
+                    fontsize={"legend": 9, "labels": 10, "ticks": 9})
+        return hv.DynamicMap(lambda data: overlay_chart(data, column, title, losses),
+                             streams=[self.buffer]).opts(**opts)
+
+    @property
+    def differences(self) -> dict:
+        """``{setting: (A's value, B's value)}`` for every setting that differs."""
+        a, b = self.sides["a"].config, self.sides["b"].config
+        return {k: v for k, v in a.differences(b).items() if k not in SHARED}
+
+    @property
+    def runs(self) -> tuple[Side, Side]:
+        return self.sides["a"], self.sides["b"]
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every charted point of both runs (columns iteration, run, d_loss, g_loss, js)."""
+        return self.buffer.data.copy()
+
+    # ------------------------------------------------------------ address
+    @classmethod
+    def from_url(cls, query: dict | None = None) -> "CompareLab":
+        """A comparison from the page's address: ``a.NAME`` / ``b.NAME`` set one
+        side, plain names both. Refused values are named in the message area."""
+        if query is None:
+            query = pn.state.session_args
+        per_side: dict[str, dict] = {"a": {}, "b": {}}
+        problems: list = []
+        for key, raw in query.items():
+            if key.startswith("bokeh-"):
+                continue
+            prefix, _, name = key.partition(".")
+            targets = [prefix] if name and prefix in SIDES else list(SIDES)
+            setting = name if name and prefix in SIDES else key
+            values, refused = parse_settings({setting: raw})
+            problems += refused
+            for side in targets:
+                per_side[side].update(values)
+        configs = []
+        for side in SIDES:
+            config = ExperimentConfig()   # GAN Lab's defaults, as the address leaves them out
+            try:
+                config.param.update(per_side[side])
+            except (ConfigError, ValueError) as exc:
+                problems.append(exc)
+            configs.append(config)
+        if query and not any(k.startswith("b.") for k in query) and not configs[0].differences(configs[1]):
+            configs[1] = configs[1].copy(loss="least_squares" if configs[0].loss != "least_squares" else "log")
+        lab = cls(*configs)
+        if problems:
+            lab.notify("Ignored from the page address: " + "; ".join(str(p) for p in problems) + ".", "warning")
+        return lab
+
+    def to_query(self) -> dict[str, str]:
+        """The address's settings: shared ones plain, a side's own prefixed."""
+        a, b = self.sides["a"].config, self.sides["b"].config
+        qa, qb = a.to_query(), b.to_query()
+        out = {}
+        for name in ExperimentConfig._field_names():
+            if name not in qa and name not in qb:
+                continue
+            if qa.get(name) == qb.get(name):
+                out[name] = qa[name]
+            else:
+                out[f"a.{name}"] = setting_text(getattr(a, name))
+                out[f"b.{name}"] = setting_text(getattr(b, name))
+        return out
+
+    # ------------------------------------------------------------ actions
+    def toggle(self) -> None:
+        if any(side.runner.playing for side in self.sides.values()):
+            self.pause()
+        else:
+            self.play_both()
+
+    def play_both(self) -> None:
+        for side in self.sides.values():
+            side.runner.play()
+
+    def pause(self) -> None:
+        """Pause both, at the same iteration (the one behind trains the few it lacks)."""
+        for side in self.sides.values():
+            side.runner.pause()
+        self._even_up()
+
+    def _even_up(self) -> None:
+        """Paused: the side behind trains the few iterations it lacks, and both
+        show where they stand (training went on a little after their last frame)."""
+        sides = [s for s in self.sides.values() if s.trainer is not None]
+        if self._closed or len(sides) < 2 or any(s.trainer.diverged for s in sides):
+            return
+        newest = max(s.trainer.iteration for s in sides)
+        for name, side in self.sides.items():
+            gap = newest - side.trainer.iteration
+            if 0 < gap <= 2 * LOCKSTEP_SLACK:   # only a lockstep's slack: a rebuilt side starts over
+                side.trainer.train(gap)
+            self._publish(name, side.runner.scene(force=True))
+        self._update_charts(force=True)
+
+    async def reset_both(self) -> None:
+        for side in self.sides.values():
+            await side.runner.reset()
+        self.buffer.clear()
+        self._update_charts(force=True)
+
+    async def step_both(self) -> None:
+        for side in self.sides.values():
+            await side.runner.step()
+        self._update_charts(force=True)
+
+    def train(self, iterations: int) -> None:
+        """Train both runs ``iterations`` iterations from code, then redraw."""
+        self.pause()
+        chunk = max(1, iterations // 20)
+        done = 0
+        while done < iterations:
+            n = min(chunk, iterations - done)
+            for side in self.sides.values():
+                side.trainer.train(n)
+                side.last_frame = side.trainer.snapshot()
+            done += n
+            self._update_charts(force=True)
+        self.refresh()
+
+    def refresh(self) -> None:
+        for name, side in self.sides.items():
+            self._publish(name, side.runner.scene())
+        self._update_charts(force=True)
+
+    # ------------------------------------------------------------ views
+    def _publish(self, name: str, scene: Scene) -> None:
+        if self._closed:
+            return
+        side = self.sides[name]
+        side.last_frame = scene.frame
+        with batch():
+            side.layered.update(scene)
+            side.iteration.object = readout(f"ganlab-iteration-{name}", format_iteration(scene.frame.iteration))
+            self._update_charts()
+
+    def _update_charts(self, force: bool = False) -> None:
+        """Append each run's newest point, at most every CHART_INTERVAL while playing."""
+        now = time.perf_counter()
+        if not force and now - self._last_charts < CHART_INTERVAL:
+            return
+        self._last_charts = now
+        data = self.buffer.data
+        rows = []
+        for name, side in self.sides.items():
+            frame = side.last_frame
+            if frame is None:
+                continue
+            run = name.upper()
+            mine = data[data["run"] == run] if len(data) else data
+            if len(mine) and mine["iteration"].iloc[-1] >= frame.iteration:
+                continue
+            rows.append({"iteration": float(frame.iteration), "run": run, "d_loss": frame.d_loss,
+                         "g_loss": frame.g_loss, "js": frame.js})
+        if rows:
+            self.buffer.send(pd.DataFrame(rows, columns=CHART_COLUMNS))
+
+    def _show_settings(self) -> None:
+        diff = self.differences
+        a, b = self.sides["a"].config, self.sides["b"].config
+        rows = []
+        for name in ExperimentConfig._field_names():
+            if name in ("drawn_points", "device"):
+                continue
+            cls = ' class="ganlab-diff"' if name in diff else ""
+            rows.append(f"<tr{cls}><td>{html.escape(name)}</td><td>{html.escape(_value_text(getattr(a, name)))}"
+                        f"</td><td>{html.escape(_value_text(getattr(b, name)))}</td></tr>")
+        self.table.object = (f'<table class="ganlab-compare-table"><tr><th>setting</th>'
+                             f'<th style="color:{SIDE_COLOURS["a"]}">A</th>'
+                             f'<th style="color:{SIDE_COLOURS["b"]}">B</th></tr>{"".join(rows)}</table>')
+        for name, side in self.sides.items():
+            own = ", ".join(f"{k} {_value_text(v[0 if name == 'a' else 1])}" for k, v in diff.items())
+            side.title.object = (f'<span style="font-size:16px;color:{SIDE_COLOURS[name]}"><b>{name.upper()}</b>'
+                                 f'</span> <span style="font-size:13px;color:#444">'
+                                 f'{html.escape(own) if own else "the same settings as the other"}</span>')
+
+    def _settings_changed(self, *events) -> None:
+        if self._closed:
+            return
+        self._show_settings()
+        if any(e.name == "loss" for e in events):   # the loss charts' axes follow the kinds of loss
+            for column, title in CHARTS.items():
+                self.charts[column].object = self._chart(column, title)
+        if any(ExperimentConfig.is_structural(e.name) for e in events):
+            # a rebuilt side starts over: pause both, so the runs stay comparable
+            self.pause()
+            run = next(n for n, s in self.sides.items() if s.config is events[0].obj).upper()
+            data = self.buffer.data
+            self.buffer.clear()
+            kept = data[data["run"] != run] if len(data) else data
+            if len(kept):
+                self.buffer.send(kept)
+            self.refresh()
+        if self._location is not None:
+            query = self.to_query()
+            search = "?" + urlencode(query) if query else ""
+            if self._location.search != search:
+                self._location.search = search
+
+    def _data_changed(self, event) -> None:
+        self.pause()
+        for side in self.sides.values():
+            try:
+                side.config.distribution = event.new
+            except (ConfigError, GANLabError, ValueError) as exc:
+                self.notify(f"Cannot switch to {event.new}: {exc}", "warning")
+                return
+        self.buffer.clear()
+        self.refresh()
+
+    def _speed_changed(self, event) -> None:
+        for side in self.sides.values():
+            side.runner.iterations_per_frame = event.new
+
+    def _playing_changed(self, event) -> None:
+        playing = any(side.runner.playing for side in self.sides.values())
+        self.play.label = "Pause both" if playing else "Play both"
+        self.play.color = "warning" if playing else "primary"
+        if not event.new:
+            self._update_charts(force=True)
+
+    def notify(self, text: str, level: str = "info") -> None:
+        self.message = text
+        self.message_pane.object = message_html(text, level)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        unwatch_all(self._watchers)
+        for side in self.sides.values():
+            side.close()
+        hv.streams.Stream.clear(self.buffer)
+
+    def __panel__(self):
+        bar = pn.Row(pn.pane.HTML("<span style='font-size:24px;color:#444'><b>GAN</b> Lab · compare</span>",
+                                  margin=(5, 20, 0, 5)),
+                     self.play, self.reset, self.step, self.speed, self.data, margin=0,
+                     styles={"background": "#eeeeee", "padding": "6px 12px"}, sizing_mode="stretch_width")
+        columns = []
+        for side in self.sides.values():
+            columns.append(pn.Column(pn.Row(side.title, side.iteration, margin=0), side.layered.plot,
+                                     pn.Card(side.editor, title="Settings", collapsed=True, width=340),
+                                     margin=(0, 10)))
+        charts = pn.Column(pn.pane.HTML("<b>Both runs</b>", margin=(0, 0, 4, 0)), *self.charts.values(),
+                           margin=(0, 10))
+        return Root(
+            bar, self.message_pane,
+            pn.FlexBox(*columns, charts, pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
+                       flex_wrap="wrap", margin=0),
+            margin=0, sizing_mode="stretch_width", styles={"background": style.PANEL_BG})

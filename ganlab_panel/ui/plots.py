@@ -1,0 +1,273 @@
+"""Pure functions from plain arrays (a Frame's, a Scene's) to HoloViews elements.
+
+Nothing here knows Panel or holds state: each function takes data and returns
+an element with its options, so views can build DynamicMaps around them and
+tests can check types, dimensions and bounds. Colours come from ``style``.
+
+Where things go (segments, arrows, the overview graph's boxes and paths) is
+in ``live.geometry``, shared with the pictures in ``files``.
+"""
+
+from __future__ import annotations
+
+import holoviews as hv
+import holoviews.plotting.bokeh  # noqa: F401  (registers the Bokeh options used below)
+import numpy as np
+
+from ganlab_panel.live import style
+from ganlab_panel.live.geometry import (  # noqa: F401  (the views and notebooks reach them here too)
+    BOUNDS,
+    BOXES,
+    D_UPDATE_PATHS,
+    FORWARD_PATHS,
+    G_UPDATE_PATHS,
+    LABELS,
+    OVERVIEW_H,
+    OVERVIEW_W,
+    Box,
+    arrow_segments,
+    flow_dots,
+    loss_bar_width,
+    loss_bars,
+    loss_labels,
+    manifold_segments,
+    padded_range,
+    segments_inside,
+    thumbnail_layers,
+    to_box,
+)
+
+
+def square(size: int | None = None) -> dict:
+    """HoloViews options of a square plot ``size`` px wide, or (``None``) as
+    wide as the column it is in."""
+    return dict(width=size, height=size) if size else dict(responsive=True, aspect=1, hooks=[_width_sets_height])
+
+
+def _width_sets_height(plot, element) -> None:
+    # HoloViews renders a responsive square "scale_both" when it draws it
+    # again, which needs a height from the page: the width is what it has
+    plot.state.sizing_mode = "scale_width"
+
+
+def square_pane(size: int | None = None) -> dict:
+    """The matching options of the Panel pane that shows it. (Unsized, the
+    plot takes its size when it is laid out: hide it with CSS
+    ``visibility``, not ``display``, or it comes back with no height.)"""
+    return dict(width=size, height=size, sizing_mode="fixed") if size else dict(sizing_mode="scale_width")
+
+
+#: draw on a 2D canvas, not WebGL: without a GPU (a laptop's integrated one
+#: aside, and any headless browser), WebGL is emulated in software and each
+#: frame costs several times more.
+CANVAS = {"backend_opts": {"plot.output_backend": "canvas"}}
+
+# ------------------------------------------------------------------ layered
+
+
+def alpha_bytes(raster: np.ndarray) -> np.ndarray:
+    """A 0..1 raster (NaN = empty) as 0..255 bytes: a quarter of the float data
+    to send each frame, and precise enough for an opacity."""
+    return (np.nan_to_num(np.asarray(raster, dtype=np.float32), nan=0.0).clip(0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def _image(values: np.ndarray | None, cmap, bounds=BOUNDS, vdim: str = "value", group: str = "Image",
+           clim: tuple = (0, 1)) -> hv.Image:
+    """An Image from a (rows, cols) array whose row 0 is at the bottom; no data
+    gives a fully transparent image. NaN cells are drawn transparent."""
+    hidden = values is None
+    arr = np.zeros((2, 2), dtype=np.float32) if hidden else np.asarray(values)
+    if not hidden and not np.isfinite(arr).any():
+        arr, hidden = np.zeros((2, 2), dtype=np.float32), True
+    img = hv.Image(np.flipud(arr), bounds=bounds, kdims=["x", "y"], vdims=[vdim], group=group)
+    return img.opts(cmap=cmap, clim=clim, visible=not hidden, clipping_colors={"NaN": "transparent"},
+                    colorbar=False, tools=[])
+
+
+def d_heatmap(values: np.ndarray | None, bounds=BOUNDS, group: str = "Heatmap") -> hv.Image:
+    """D's output on a grid (GAN Lab's 30×30 cells, or a finer field), PRGn."""
+    return _image(values, style.D_CMAP, bounds, vdim="D(x)", group=group)
+
+
+def manifold_image(raster: np.ndarray | None, bounds=BOUNDS, group: str = "Manifold") -> hv.Image:
+    """The manifold raster: purple with GAN Lab's per-quad opacity (as bytes, 0 = none)."""
+    return _image(None if raster is None else alpha_bytes(raster), style.MANIFOLD_CMAP, bounds,
+                  vdim="opacity", group=group, clim=(0, 255))
+
+
+def density_image(raster: np.ndarray | None) -> hv.Image:
+    """The generator's density from many samples (0 = none)."""
+    return _image(None if raster is None else alpha_bytes(raster), style.DENSITY_CMAP, vdim="density",
+                  group="Density", clim=(0, 255))
+
+
+def manifold_lines(segments: np.ndarray | None, group: str = "ManifoldLines") -> hv.Segments:
+    """The manifold's grid lines, thin grey (see :func:`manifold_segments`)."""
+    segs = np.empty((0, 4)) if segments is None else segments
+    return hv.Segments(segs, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
+        color=style.MANIFOLD_EDGE, alpha=0.6, line_width=1)
+
+
+def samples(points: np.ndarray | None, colour: str, group: str, size: float = 4, hover: bool = True) -> hv.Points:
+    """Real or fake samples as dots; hovering shows their coordinates."""
+    pts = np.empty((0, 2)) if points is None else np.asarray(points)
+    return hv.Points(pts, kdims=["x", "y"], group=group).opts(
+        color=colour, size=size, alpha=style.POINT_ALPHA, line_alpha=0,
+        tools=["hover"] if hover else [], muted_alpha=0)
+
+
+def gradients(segments: np.ndarray | None, line_width: float = 1.5, group: str = "Gradients") -> hv.Segments:
+    """Generator gradients as pink arrows (see :func:`arrow_segments`)."""
+    segments = np.empty((0, 4)) if segments is None else segments
+    return hv.Segments(segments, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
+        color=style.GRADIENT, alpha=style.GRADIENT_ALPHA, line_width=line_width)
+
+
+def drawn_points(points: np.ndarray | None) -> hv.Points:
+    """The user's drawing: the points training will sample around."""
+    return samples(points, style.REAL, "Drawn", size=6)
+
+
+def layered_overlay(layers: dict) -> hv.Overlay:
+    """The layered distributions view from a dict of layer data (missing or
+    ``None`` = hidden): heatmap, d_field, density, manifold (raster),
+    manifold_lines (segments), real, fake, gradients (segments). Every layer is
+    always present, so the overlay keeps one structure from frame to frame."""
+    get = layers.get
+    return (d_heatmap(get("heatmap")) * d_heatmap(get("d_field"), group="DField") * density_image(get("density"))
+            * manifold_image(get("manifold")) * manifold_lines(get("manifold_lines"))
+            * samples(get("real"), style.REAL, "Real") * samples(get("fake"), style.FAKE, "Fake")
+            * gradients(get("gradients")))
+
+
+# ----------------------------------------------------------------- charts
+
+
+def iteration_axis() -> dict:
+    """An x axis of iterations: whole numbers on a few ticks (12,500)."""
+    from bokeh.models import BasicTicker, NumeralTickFormatter
+
+    return dict(xticks=BasicTicker(desired_num_ticks=3, min_interval=1), xformatter=NumeralTickFormatter(format="0,0"))
+
+
+def _chart_opts(ylabel: str, **opts) -> dict:
+    """What every chart shares: the legend above the plot (never over the
+    newest data), the iteration axis."""
+    return dict(legend_position="top", legend_cols=2, legend_opts={"label_text_font_size": "8pt", "spacing": 6,
+                                                                   "padding": 0, "margin": 0},
+                ylabel=ylabel, show_grid=True, **iteration_axis(), **opts)
+
+
+def loss_chart(data) -> hv.Overlay:
+    """D loss and G loss against iteration."""
+    d = hv.Curve(data, "iteration", "d_loss", group="DLoss", label="D loss").opts(color=style.D_BLUE, line_width=2)
+    g = hv.Curve(data, "iteration", "g_loss", group="GLoss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
+    return (d * g).opts(**_chart_opts("loss"))
+
+
+def divergence_chart(data) -> hv.Overlay:
+    """Grid KL and JS divergence (bits) against iteration."""
+    kl = hv.Curve(data, "iteration", "kl", group="KL", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
+    js = hv.Curve(data, "iteration", "js", group="JS", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
+    return (kl * js).opts(**_chart_opts("bits"))
+
+
+def modes_chart(data) -> hv.Overlay:
+    """For mixture data: the share of modes captured and of high-quality
+    samples (the published protocol), in percent, against iteration."""
+    m = hv.Curve(data, "iteration", "modes_pct", group="Modes", label="modes captured").opts(
+        color=style.MODES_COLOUR, line_width=2)
+    q = hv.Curve(data, "iteration", "hq_pct", group="HQ", label="high-quality samples").opts(
+        color=style.HQ_COLOUR, line_width=2)
+    return (m * q).opts(**_chart_opts("%", ylim=(0, 105)))
+
+
+# --------------------------------------------------------- overview graph
+
+def overview_static() -> hv.Overlay:
+    """What never changes in the overview: thumbnail frames, paths and labels."""
+    frames = [(b.x0, b.y0, b.x1, b.y1) for k, b in BOXES.items() if k not in ("d_loss", "g_loss", "d_grad")]
+    boxes = hv.Rectangles(frames).opts(fill_color="white", line_color="#dddddd", line_width=1)
+    big = hv.Rectangles([BOXES["generator"].bounds]).opts(fill_alpha=0, line_color=style.G_PURPLE, line_width=3) * \
+        hv.Rectangles([BOXES["discriminator"].bounds]).opts(fill_alpha=0, line_color=style.D_BLUE, line_width=3)
+    fwd = hv.Path([np.array(p) for p in FORWARD_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    dup = hv.Path([np.array(p) for p in D_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    gup = hv.Path([np.array(p) for p in G_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
+    xs, ys, texts = zip(*LABELS.values())
+    labels = hv.Labels({"x": xs, "y": ys, "text": texts}, ["x", "y"], "text").opts(
+        text_font_size="12px", text_color="#333333", text_align="center", text_baseline="middle")
+    return fwd * dup * gup * boxes * big * labels
+
+
+def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
+    """Outlines around the components a slow-motion sub-step is about."""
+    rects = []
+    for key in components:
+        b = BOXES[key]
+        rects.append((b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4))
+    colour = style.D_BLUE if colour_for_d else style.G_PURPLE
+    return hv.Rectangles(rects if rects else np.empty((0, 4)), group="Highlight").opts(
+        fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3)
+
+
+def thumbnail_dots(layers: dict | None) -> hv.Overlay:
+    """The thumbnails' dots: noise, real, fake, and the predictions coloured by D."""
+    layers = layers if layers is not None else thumbnail_layers(None)
+    dots = dict(size=2.5, line_alpha=0, alpha=0.85, tools=[])
+    return (hv.Points(layers["noise"], kdims=["x", "y"], group="NoiseDots").opts(color=style.FAKE, **dots)
+            * hv.Points(layers["real"], kdims=["x", "y"], group="RealDots").opts(color=style.REAL, **dots)
+            * hv.Points(layers["fake"], kdims=["x", "y"], group="FakeDots").opts(color=style.FAKE, **dots)
+            * hv.Points(layers["pred"], kdims=["x", "y"], vdims=["score"], group="PredDots").opts(
+                color="score", cmap=style.D_CMAP, clim=(0, 1), colorbar=False, **dots))
+
+
+def loss_bar_rects(rects: dict | None) -> hv.Rectangles:
+    rects = rects if rects is not None else loss_bars(None)
+    return hv.Rectangles(rects, vdims=["color"], group="LossBars").opts(color="color", line_alpha=0)
+
+
+def loss_text(data: dict | None) -> hv.Labels:
+    return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text", group="LossText").opts(
+        text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444")
+
+
+def flow(data: np.ndarray | None, colour: str, group: str) -> hv.Points:
+    """Dots travelling along one kind of path (forward, D's update or G's)."""
+    pts = np.empty((0, 2)) if data is None else np.asarray(data).reshape(-1, 2)
+    return hv.Points(pts, kdims=["x", "y"], group=group).opts(color=colour, size=5, line_alpha=0, tools=[])
+
+
+def overview_overlay(data: dict) -> hv.Overlay:
+    """The overview's changing parts from a dict: d_image, gen_raster,
+    gen_lines (segments), points (thumbnail dots), g_grad (segments), bars,
+    bar_text, flow, flow_d, flow_g (dots on the paths) and highlight
+    ((components, for_d) or None)."""
+    get = data.get
+    gbox, dbox = BOXES["generator"].bounds, BOXES["discriminator"].bounds
+    components, for_d = get("highlight") or ((), True)
+    return (d_heatmap(get("d_image"), bounds=dbox, group="DThumb")
+            * manifold_image(get("gen_raster"), bounds=gbox, group="GThumb")
+            * manifold_lines(get("gen_lines"), group="GThumbLines") * thumbnail_dots(get("points"))
+            * gradients(get("g_grad"), 1, group="GGrad")
+            * loss_bar_rects(get("bars")) * loss_text(get("bar_text"))
+            * flow(get("flow"), style.PATH_GREY, "Flow") * flow(get("flow_d"), style.D_BLUE, "FlowD")
+            * flow(get("flow_g"), style.G_PURPLE, "FlowG")
+            * highlight_rects(list(components), for_d))
+
+
+def overview_opts() -> dict:
+    return dict(**CANVAS, width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
+                xaxis=None, yaxis=None, toolbar=None, show_frame=False, border=0,
+                bgcolor=style.PANEL_BG, default_tools=[], active_tools=[], show_legend=False)
+
+
+# -------------------------------------------------------------- thumbnails
+
+
+def points_svg(points: np.ndarray, colour: str = style.REAL, size: int = 36, radius: float = 0.9) -> str:
+    """A small square SVG of points in the unit square (distribution thumbnails)."""
+    pts = np.asarray(points, dtype=float)
+    pts = pts[((pts >= 0) & (pts <= 1)).all(axis=1)]
+    circles = "".join(f'<circle cx="{x * size:.1f}" cy="{(1 - y) * size:.1f}" r="{radius}"/>' for x, y in pts)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}">'
+            f'<rect width="{size}" height="{size}" fill="white"/><g fill="{colour}" fill-opacity="0.8">{circles}</g></svg>')
