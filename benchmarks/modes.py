@@ -42,7 +42,7 @@ def run(preset: str, distribution: str, seed: int, iterations: int, overrides: d
     trainer.train(iterations)
     seconds = time.perf_counter() - start
     modes, high_quality = trainer.mode_metrics()
-    return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer._mixture.centres),
+    return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer.experiment.mixture.centres),
             "hq": 100.0 * high_quality, "seconds": seconds, "finite": not trainer.diverged}
 
 

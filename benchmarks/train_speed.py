@@ -28,6 +28,7 @@ CONFIGS = {
     "GAN Lab default (ring)": dict(distribution="ring"),
     "default, Adam": dict(distribution="ring", d_optimizer="adam", g_optimizer="adam", d_lr=0.01, g_lr=0.01),
     "3 layers x 32 neurons": dict(distribution="ring", g_layers=3, d_layers=3, g_neurons=32, d_neurons=32),
+    "3 layers x 64 neurons": dict(distribution="ring", g_layers=3, d_layers=3, g_neurons=64, d_neurons=64),
     "5 layers x 100, batch 4096": dict(distribution="ring", g_layers=5, d_layers=5, g_neurons=100,
                                       d_neurons=100, batch_size=4096),
 }

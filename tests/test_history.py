@@ -20,7 +20,7 @@ def compiled_kernel():
 
 
 def params(tr):
-    return [p.detach().numpy().copy() for p in tr._g_params + tr._d_params]
+    return [p.detach().numpy().copy() for p in tr.state.g_params + tr.state.d_params]
 
 
 def train_recording(tr, history, iterations, every=50):
@@ -82,8 +82,8 @@ def test_resuming_from_a_moment_continues_as_if_the_run_had_never_gone_further(e
         np.testing.assert_array_equal(a, b)
     assert rewound.learning_rates() == straight.learning_rates()
     np.testing.assert_array_equal(rewound.sample(100), straight.sample(100))  # the random streams too
-    if rewound._g_average is not None:
-        for a, b in zip(rewound._g_average.parameters(), straight._g_average.parameters()):
+    if rewound.state.g_average is not None:
+        for a, b in zip(rewound.state.g_average.parameters(), straight.state.g_average.parameters()):
             assert torch.equal(a, b)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.engine import trainer as trainer_module
 from ganlab_panel.engine.errors import ConfigError
 from ganlab_panel.engine.presets import KEPT, PRESETS, apply_preset, matching_preset, preset_settings
 
@@ -34,11 +35,11 @@ def test_an_unknown_preset_is_a_config_error_naming_the_choices():
         preset_settings("best")
 
 
-def test_applying_a_preset_rebuilds_the_experiment_once():
+def test_applying_a_preset_rebuilds_the_experiment_once(monkeypatch):
     trainer = Trainer(distribution="ring8")
     rebuilt = []
-    original = trainer._install
-    trainer._install = lambda exp: (rebuilt.append(1), original(exp))
+    build = trainer_module.Experiment
+    monkeypatch.setattr(trainer_module, "Experiment", lambda cfg: (rebuilt.append(1), build(cfg))[1])
     apply_preset(trainer.config, "mode-coverage")
     assert len(rebuilt) == 1
     recipe = PRESETS["mode-coverage"].settings

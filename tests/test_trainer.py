@@ -465,21 +465,21 @@ def test_the_generators_moving_average_is_what_is_shown_and_measured(fast):
     tr = Trainer(distribution="ring8", seed=3, g_ema=0.9, d_optimizer="adam", g_optimizer="adam",
                  d_lr=0.01, g_lr=0.01, fast=fast)
     assert tr.path == ("numpy" if fast else "torch")
-    expected = [p.detach().clone() for p in tr._g_params]     # the average starts as G itself
+    expected = [p.detach().clone() for p in tr.state.g_params]     # the average starts as G itself
     for _ in range(20):
         tr.train(1)                                            # k_G = 1: one G update an iteration
-        expected = [0.9 * e + 0.1 * p.detach() for e, p in zip(expected, tr._g_params)]
-    for avg, e in zip(tr._g_average.ordered_parameters(), expected):
+        expected = [0.9 * e + 0.1 * p.detach() for e, p in zip(expected, tr.state.g_params)]
+    for avg, e in zip(tr.state.g_average.ordered_parameters(), expected):
         torch.testing.assert_close(avg, e, rtol=1e-5, atol=1e-6)
     frame = tr.snapshot()
     with torch.no_grad():
-        shown = tr._g_average(tr._noise_atlas[:150]).double().numpy()
-        own = tr.generator(tr._noise_atlas[:150]).double().numpy()
+        shown = tr.state.g_average(tr.state.noise_atlas[:150]).double().numpy()
+        own = tr.generator(tr.state.noise_atlas[:150]).double().numpy()
     np.testing.assert_allclose(frame.fake, shown, atol=1e-6)
     assert not np.allclose(frame.fake, own, atol=1e-4)          # the average lags G itself
-    np.testing.assert_allclose(tr.generate(tr._noise_atlas[:5].numpy()), shown[:5], atol=1e-6)
+    np.testing.assert_allclose(tr.generate(tr.state.noise_atlas[:5].numpy()), shown[:5], atol=1e-6)
     tr.config.g_ema = 0.0                                       # off: G is shown again
     np.testing.assert_allclose(tr.snapshot().fake, own, atol=1e-6)
     tr.config.g_ema = 0.5                                       # on again: it starts from G as it is now
-    for avg, p in zip(tr._g_average.ordered_parameters(), tr._g_params):
+    for avg, p in zip(tr.state.g_average.ordered_parameters(), tr.state.g_params):
         torch.testing.assert_close(avg, p.detach())

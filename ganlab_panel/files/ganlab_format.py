@@ -193,8 +193,8 @@ def ganlab_model_files(trainer: Trainer, stem: str = "ganlab_trained_model") -> 
     shape = cfg.distribution
     bin_name = f"{stem}.weights.bin"
     with trainer.lock:
-        named = [(f"d-{i}", p) for i, p in enumerate(trainer._d_params)]
-        named += [(f"g-{i}", p) for i, p in enumerate(trainer._g_params)]
+        named = [(f"d-{i}", p) for i, p in enumerate(trainer.discriminator.ordered_parameters())]
+        named += [(f"g-{i}", p) for i, p in enumerate(trainer.generator.ordered_parameters())]
         arrays = [(n, p.detach().cpu().numpy().astype("<f4")) for n, p in named]
         iteration = trainer.iteration
     doc = {

@@ -7,10 +7,16 @@ generator updates, with the same batches, formulas, learning-rate schedule and
 SGD / Adam updates) run as plain loops compiled by Numba, in place on the
 trainer's own parameter and optimizer-state memory, without the GIL.
 
+The batches, learning-rate schedule, loss gradients and values, and the
+SGD, Adam and moving-average steps are :mod:`.formulas`' functions, compiled
+here with ``numba.njit`` (a compiled function calls only compiled ones); the
+layer loops and activations are this module's own. Which settings the kernel
+takes is its row of the support table (``support.py``).
+
 Compilation takes seconds the first time and is cached on disk afterwards
 (``cache=True``). :func:`warm_up` compiles in a background thread;
-:func:`ready` says whether it is done. Loops beat BLAS only for small layers,
-so :func:`suits` keeps large models on the NumPy path.
+:func:`ready` says whether it is done; :func:`train` runs the kernel on a
+training state.
 """
 
 from __future__ import annotations
@@ -21,10 +27,9 @@ import numba
 import numpy as np
 from numba.typed import List
 
-#: the largest layer (neurons) and batch this path takes; bigger models run
-#: faster on the NumPy path, whose matrix products go to BLAS.
-MAX_NEURONS = 48
-MAX_BATCH = 1024
+from ganlab_panel.engine.backends import formulas
+from ganlab_panel.engine.backends.support import MAX_BATCH, MAX_NEURONS  # noqa: F401  (the kernel's limits)
+from ganlab_panel.engine.losses import REAL_LABEL_SMOOTHING
 
 _compiled = threading.Event()
 _failed: list[BaseException] = []
@@ -36,6 +41,16 @@ _usable = False
 #: differs, as between any two correct implementations); no other fast-math
 #: flags, so NaN and infinity behave as in NumPy and divergence is seen.
 jit = numba.njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract", "nsz"})
+
+batch_start = jit(formulas.batch_start)
+lr_factor = jit(formulas.lr_factor)
+loss_scales = jit(formulas.loss_scales)
+loss_gradient = jit(formulas.loss_gradient)
+d_loss_value = jit(formulas.d_loss_value)
+g_loss_value = jit(formulas.g_loss_value)
+adam_factors = jit(formulas.adam_factors)
+adam_update = jit(formulas.adam_update)
+sgd_update = jit(formulas.sgd_update)
 
 
 @jit
@@ -49,34 +64,6 @@ def tanh(a):
     """1 − 2 / (e^2a + 1): exact at ±∞, within float32 rounding elsewhere, and
     several times faster than the C library's tanhf."""
     return np.float32(1.0) - np.float32(2.0) / (np.exp(np.float32(2.0) * a) + np.float32(1.0))
-
-
-@jit
-def log_sigmoid(a):
-    return -(max(-a, np.float32(0.0)) + np.log1p(np.exp(-abs(a))))
-
-
-@jit
-def _loss(logits, size, log_loss, smoothing, discriminator):
-    """The loss GAN Lab reports: D's over real (first ``size``) and fake
-    logits, or G's over ``size`` fake logits."""
-    total = 0.0
-    if discriminator:
-        for i in range(2 * size):
-            z = logits[i]
-            if log_loss:
-                total -= smoothing * log_sigmoid(z) if i < size else log_sigmoid(-z)
-            else:
-                s = sigmoid(z)
-                total += (s - 1.0) ** 2 if i < size else s * s
-    else:
-        for i in range(size):
-            z = logits[i]
-            if log_loss:
-                total -= log_sigmoid(z)
-            else:
-                total += (sigmoid(z) - 1.0) ** 2
-    return total / size
 
 
 @jit
@@ -163,37 +150,30 @@ def backward(ws, acts, grads, gws, gbs, n, want_params):
 def step(ws, bs, gws, gbs, mws, mbs, vws, vbs, adam, lr, beta1, beta2, eps, t):
     """One optimizer step (SGD, or Adam at step count t) on every layer."""
     rate = np.float32(lr)
-    step_size = np.float32(lr / (1.0 - beta1 ** t))
-    c2 = np.float32((1.0 - beta2 ** t) ** 0.5)
-    b1, b2 = np.float32(1.0 - beta1), np.float32(beta2)
-    one_b2, e = np.float32(1.0 - beta2), np.float32(eps)
+    step_size, one_b1, b2, one_b2, c2, e = adam_factors(lr, beta1, beta2, eps, t)
     for layer in range(len(ws)):
         w, gw, b, gb = ws[layer], gws[layer], bs[layer], gbs[layer]
         if adam:
             mw, vw, mb, vb = mws[layer], vws[layer], mbs[layer], vbs[layer]
             for k in range(w.shape[0]):
                 for o in range(w.shape[1]):
-                    g = gw[k, o]
-                    mw[k, o] += (g - mw[k, o]) * b1
-                    vw[k, o] = vw[k, o] * b2 + one_b2 * g * g
-                    w[k, o] -= step_size * (mw[k, o] / (np.sqrt(vw[k, o]) / c2 + e))
+                    w[k, o], mw[k, o], vw[k, o] = adam_update(w[k, o], gw[k, o], mw[k, o], vw[k, o],
+                                                              step_size, one_b1, b2, one_b2, c2, e)
             for o in range(b.shape[0]):
-                g = gb[o]
-                mb[o] += (g - mb[o]) * b1
-                vb[o] = vb[o] * b2 + one_b2 * g * g
-                b[o] -= step_size * (mb[o] / (np.sqrt(vb[o]) / c2 + e))
+                b[o], mb[o], vb[o] = adam_update(b[o], gb[o], mb[o], vb[o], step_size, one_b1, b2, one_b2, c2, e)
         else:
             for k in range(w.shape[0]):
                 for o in range(w.shape[1]):
-                    w[k, o] -= rate * gw[k, o]
+                    w[k, o] = sgd_update(w[k, o], gw[k, o], rate)
             for o in range(b.shape[0]):
-                b[o] -= rate * gb[o]
+                b[o] = sgd_update(b[o], gb[o], rate)
+
 
 @jit
 def load_batch(dst, atlas, cursor, size, offset):
-    """Batch ``cursor`` of ``atlas`` (cycled) into columns offset.. of dst."""
+    """Batch ``cursor`` of ``atlas`` (see formulas.batch_start) into columns offset.. of dst."""
     n = atlas.shape[0]
-    row = (cursor * size) % n
+    row = batch_start(cursor, size, n)
     for i in range(size):
         for j in range(atlas.shape[1]):
             dst[j, offset + i] = atlas[row, j]
@@ -234,9 +214,7 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
     d_loss = g_loss = np.nan
     lr_d, lr_g = d_lr, g_lr
     last_d, last_g = len(dw), len(gw)
-    inv = np.float32(1.0 / size)
-    two_inv = np.float32(2.0 / size)
-    real_scale = np.float32(smoothing / size)
+    real_scale, fake_scale, g_scale = loss_scales(log_loss, size, smoothing)
     one = np.float32(1.0)
     g_in, d_in = ga[0], da[0]              # the networks' inputs, a column per sample
     g_out, d_out = ga[last_g], da[last_d]  # their pre-activation outputs
@@ -244,7 +222,7 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
     g_grad = gg[last_g]                    # d loss / d G's pre-activation output
     for it in range(iterations):
         if half_life > 0.0:
-            factor = 0.5 ** (max(0.0, iteration - start) / half_life)
+            factor = lr_factor(iteration, half_life, start)
             lr_d, lr_g = d_lr * factor, g_lr * factor
         last_iteration = it == iterations - 1
         # ----- discriminator updates: real samples in columns :size, fake ones after
@@ -258,14 +236,12 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
                 for i in range(size):
                     d_in[c, size + i] = tanh(g_out[c, i])
             forward(dw, db, da, 2 * size)
-            for i in range(2 * size):
-                s = sigmoid(d_out[0, i])
-                if i < size:
-                    d_grad[0, i] = (s - one) * real_scale if log_loss else (s - one) * s * (one - s) * two_inv
-                else:
-                    d_grad[0, i] = s * inv if log_loss else s * s * (one - s) * two_inv
+            for i in range(size):
+                d_grad[0, i] = loss_gradient(sigmoid(d_out[0, i]), True, log_loss, real_scale)
+            for i in range(size, 2 * size):
+                d_grad[0, i] = loss_gradient(sigmoid(d_out[0, i]), False, log_loss, fake_scale)
             if last_iteration and j == k_d - 1:
-                d_loss = _loss(d_out[0], size, log_loss, smoothing, True)
+                d_loss = d_loss_value(d_out[0, :size], d_out[0, size:2 * size], log_loss, smoothing)
             backward(dw, da, dg, dgw, dgb, 2 * size, True)
             t_d += 1.0
             step(dw, db, dgw, dgb, d_state[0], d_state[1], d_state[2], d_state[3],
@@ -280,10 +256,9 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
                     d_in[c, i] = tanh(g_out[c, i])
             forward(dw, db, da, size)
             for i in range(size):
-                s = sigmoid(d_out[0, i])
-                d_grad[0, i] = (s - one) * inv if log_loss else (s - one) * s * (one - s) * two_inv
+                d_grad[0, i] = loss_gradient(sigmoid(d_out[0, i]), True, log_loss, g_scale)
             if last_iteration and j == k_g - 1:
-                g_loss = _loss(d_out[0], size, log_loss, smoothing, False)
+                g_loss = g_loss_value(d_out[0, :size], log_loss)
             backward(dw, da, dg, dgw, dgb, size, False)
             for c in range(2):
                 for i in range(size):
@@ -298,6 +273,49 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
     return d_loss, g_loss, lr_d, lr_g
 
 
+def train(views, state, config, iterations: int, k_d: int, k_g: int, count_iterations: bool = True) -> None:
+    """Run the kernel on the training state bound to ``views`` (see :func:`run`),
+    then bring the state's counters, cursors, losses and the optimizers' rates
+    and step counts up to date."""
+    if views.derived is None:   # typed lists of the views, kept until they are rebound
+        def moments(opt, ws, bs):
+            if not opt.adam:  # SGD keeps no state: the weights stand in, untouched
+                return ws, bs, ws, bs
+            return as_list(opt.m[0::2]), as_list(opt.m[1::2]), as_list(opt.v[0::2]), as_list(opt.v[1::2])
+
+        gw, gb, dw, db = as_list(views.gw), as_list(views.gb), as_list(views.dw), as_list(views.db)
+        views.derived = (gw, gb, dw, db, moments(views.d_opt, dw, db), moments(views.g_opt, gw, gb))
+    gw, gb, dw, db, d_moments, g_moments = views.derived
+    d_opt, g_opt = views.d_opt, views.g_opt
+    betas = np.array([*d_opt.group.get("betas", (0.9, 0.999)), *g_opt.group.get("betas", (0.9, 0.999))])
+    eps = float(d_opt.group.get("eps", g_opt.group.get("eps", 1e-7)))
+    base_d, base_g = config.d_lr, config.g_lr
+    if config.lr_half_life:
+        schedule = np.array([float(config.lr_half_life), float(config.lr_decay_start)])
+    else:  # constant: the rates the optimizers hold
+        schedule = np.zeros(2)
+        base_d, base_g = d_opt.group["lr"], g_opt.group["lr"]
+    cursors = np.array([state.noise_cursor, state.real_cursor], dtype=np.int64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        d_loss, g_loss, lr_d, lr_g = run(
+            int(iterations), int(k_d), int(k_g), int(config.batch_size), config.loss == "log",
+            float(REAL_LABEL_SMOOTHING), gw, gb, dw, db, d_moments, g_moments, d_opt.adam, g_opt.adam,
+            float(base_d), float(base_g), betas, float(eps), schedule, int(state.iteration),
+            bool(count_iterations), d_opt.step_count, g_opt.step_count, views.noise, views.real, cursors)
+    state.noise_cursor, state.real_cursor = int(cursors[0]), int(cursors[1])
+    for opt, n in ((d_opt, iterations * k_d), (g_opt, iterations * k_g)):
+        if opt.adam:
+            opt.count_steps(n)
+    if config.lr_half_life and iterations:
+        d_opt.group["lr"], g_opt.group["lr"] = lr_d, lr_g
+    if count_iterations:
+        state.iteration += iterations
+    state.d_steps += iterations * k_d
+    state.g_steps += iterations * k_g
+    if iterations and k_d:
+        state.last_d_loss = float(d_loss)
+    if iterations and k_g:
+        state.last_g_loss = float(g_loss)
 
 
 def _compile() -> None:
@@ -356,10 +374,3 @@ def ready() -> bool:
 def failure() -> BaseException | None:
     """Why the kernel could not be compiled, if it could not."""
     return _failed[0] if _failed else None
-
-
-def suits(config) -> bool:
-    """Whether the kernel covers a model: small enough for loops to beat BLAS,
-    and without a moving average of G."""
-    return (max(config.g_neurons, config.d_neurons) <= MAX_NEURONS and config.batch_size <= MAX_BATCH
-            and config.g_ema == 0)  # the moving average of G is the NumPy path's

@@ -1,0 +1,74 @@
+"""Building an experiment: everything a structural config change rebuilds.
+
+:class:`Experiment` draws the atlases, the initial weights and the random
+streams from the config's seed; :func:`make_optimizer` builds an optimizer as
+GAN Lab configures it. The Trainer builds an Experiment completely before
+using it, so a failure (say, 'drawing' with no points) leaves the experiment it
+has untouched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ganlab_panel.engine import frames as F
+from ganlab_panel.engine.config import ExperimentConfig
+from ganlab_panel.engine.data import MIXTURES, get_sampler, sample_noise
+from ganlab_panel.engine.device import resolve_device
+from ganlab_panel.engine.errors import ConfigError
+from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES
+from ganlab_panel.engine.models import Discriminator, Generator
+
+#: real points and noise vectors drawn once per experiment (GAN Lab's atlas).
+ATLAS_SIZE = 12_000
+
+#: Adam's epsilon as TensorFlow.js (GAN Lab's engine) uses it in float32.
+ADAM_EPS = 1e-7
+ADAM_BETAS = (0.9, 0.999)
+
+
+def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> torch.optim.Optimizer:
+    """SGD or Adam as GAN Lab configures them (Adam's betas may differ), or RMSprop."""
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), eps=ADAM_EPS)
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=0.99, eps=ADAM_EPS)
+    raise ConfigError(f"unknown optimizer {kind!r}", "optimizer")
+
+
+class Experiment:
+    """The networks, atlases and fixed inputs of one experiment, drawn from its seed.
+
+    The seed is split into seven independent streams (noise atlas, real
+    atlas, G's weights, D's weights, sampling, penalties, evaluation noise), so
+    that changing one use of randomness leaves the others as they were.
+    """
+
+    def __init__(self, cfg: ExperimentConfig):
+        self.device = resolve_device(cfg.device)
+        noise_ss, data_ss, g_ss, d_ss, sample_ss, penalty_ss, eval_ss = np.random.SeedSequence(cfg.seed).spawn(7)
+        sampler = get_sampler(cfg.distribution, cfg.drawn_points)
+        noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
+        real = sampler(np.random.default_rng(data_ss), ATLAS_SIZE)
+        self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
+                                   np.random.default_rng(g_ss)).to(self.device)
+        self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
+                                           spectral_norm=cfg.d_spectral_norm, pack=cfg.d_pack).to(self.device)
+        #: the stream :meth:`Trainer.sample` draws fresh noise from (never used by training)
+        self.sample_rng = np.random.default_rng(sample_ss)
+        #: the stream of WGAN-GP's interpolation weights
+        self.penalty_rng = np.random.default_rng(penalty_ss)
+        #: for mixture data: the mixture, and the fixed noise its mode metrics are measured on
+        self.mixture = MIXTURES.get(cfg.distribution)
+        eval_noise = (sample_noise(np.random.default_rng(eval_ss), MODE_EVAL_SAMPLES, cfg.noise_dim, cfg.noise_type)
+                      if self.mixture is not None else None)
+        as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32, device=self.device)  # noqa: E731
+        self.noise_atlas = as_tensor(noise)
+        self.real_atlas = as_tensor(real)
+        #: the points D's heatmap is drawn at, and the noise G's manifold is drawn from (noise_dim <= 2)
+        self.grid = as_tensor(F.grid_points(GRID_CELLS))
+        self.manifold_noise = as_tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
+        self.eval_noise = as_tensor(eval_noise) if eval_noise is not None else None

@@ -1,0 +1,93 @@
+"""A trainer's moment as a Frame: everything the views draw, in NumPy.
+
+:func:`snapshot` reads the trainer's networks, experiment and training state
+and never changes training. The costliest measures (grid KL/JS, mode metrics)
+are kept in the trainer's :class:`Measures`, so live views may chart them less
+often than they draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ganlab_panel.engine import frames as F
+from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_metrics
+
+
+@dataclass
+class Measures:
+    """The last grid (KL, JS) and mode metrics measured, or None until measured."""
+
+    divergences: tuple[float, float] | None = None
+    modes: tuple[int, float] | None = None
+
+
+def measure_modes(generator, experiment) -> tuple[int, float] | None:
+    """Mode metrics of ``generator`` on the experiment's evaluation noise (mixture data only)."""
+    if experiment.mixture is None:
+        return None
+    with torch.no_grad():
+        samples = generator(experiment.eval_noise).double().cpu().numpy()
+    return mode_metrics(samples, experiment.mixture.centres, experiment.mixture.sigma)
+
+
+def d_output(logits: torch.Tensor, critic: bool) -> torch.Tensor:
+    """D's output as shown: a probability, or the critic's score."""
+    return logits if critic else torch.sigmoid(logits)
+
+
+def snapshot(trainer, divergences: bool = True) -> F.Frame:
+    """Everything the views draw, as NumPy; training state is not touched.
+
+    ``divergences=False`` skips the grid KL/JS (the costliest part: all
+    12,000 atlas samples through G and two histograms); the Frame then
+    carries the last values measured.
+    """
+    with trainer.lock, torch.no_grad():
+        G, D, cfg = trainer.shown_generator, trainer.discriminator, trainer.config
+        exp, state, measures, critic = trainer.experiment, trainer.state, trainer.measures, trainer.critic
+        noise = state.noise_atlas[: F.NUM_FAKE_VISUALIZED]
+        real = state.real_atlas[: F.NUM_REAL_VISUALIZED]
+        out = lambda x: d_output(D.logits(x), critic)  # noqa: E731
+        fake = G(noise)
+        d_real = out(real)
+        d_fake = out(fake)
+        d_grid = out(exp.grid).reshape(GRID_CELLS, GRID_CELLS)
+        with torch.enable_grad():
+            x = fake.detach().requires_grad_(True)
+            (gradients,) = torch.autograd.grad(out(x).sum(), x)
+        manifold = opacity = None
+        if exp.manifold_noise is not None:
+            m = G(exp.manifold_noise).double().cpu().numpy()
+            if cfg.noise_dim == 2:
+                side = F.MANIFOLD_CELLS + 1
+                manifold = m.reshape(side, side, 2)
+                opacity = F.manifold_opacity(manifold, cfg.noise_type)
+            else:
+                manifold = m
+        if divergences or measures.divergences is None:
+            measures.divergences = grid_divergences(state.real_atlas.cpu().numpy(),
+                                                    G(state.noise_atlas).cpu().numpy())
+            measures.modes = measure_modes(G, exp)
+        kl, js = measures.divergences
+        modes = measures.modes
+        np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
+        return F.Frame(
+            iteration=state.iteration,
+            real=np_(real), noise=np_(noise), fake=np_(fake),
+            d_real=np_(d_real), d_fake=np_(d_fake),
+            grid_centres=F.grid_centres(GRID_CELLS), d_grid=np_(d_grid),
+            manifold=manifold, manifold_opacity=opacity,
+            gradients=np_(gradients),
+            d_loss=float(state.last_d_loss) / 2 if state.last_d_loss is not None else float("nan"),
+            g_loss=float(state.last_g_loss) if state.last_g_loss is not None else float("nan"),
+            kl=kl, js=js, d_steps=state.d_steps, g_steps=state.g_steps,
+            finite=state.is_finite() and bool(torch.isfinite(fake).all()),
+            info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},
+            d_output="critic" if critic else "probability",
+            modes=modes[0] if modes else None,
+            modes_total=len(exp.mixture.centres) if exp.mixture is not None else None,
+            high_quality=modes[1] if modes else None,
+        )
