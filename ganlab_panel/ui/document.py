@@ -1,22 +1,34 @@
-"""How changes reach the browser, served or in a notebook: the one place that
-knows Panel's and Bokeh's internals beyond their public API.
+"""How changes reach the browser, served or in a notebook, and how work gets
+back to the event loop that shows an app: the one place, with the modules it
+names below, that knows Panel's and Bokeh's internals beyond their public API.
 
 Served (``panel serve``), a session's changes go out through Bokeh's server
-connection, and a training thread hands work to the session's event loop.
+connection, and a training thread hands work to the session's event loop
+(``Home``, ``Waker``: a document's next-tick callback, Tornado's
+``add_callback``; ``Periodic`` where nothing can be woken); a session's end
+closes what it showed (``register_session_end``).
 
 In a notebook (JupyterLab, Notebook 7), each displayed output is its own Bokeh
 document, permanently on hold: Panel sends the held changes over the output's
 comm whenever one of its own objects changes, one message per change. Changes
 made straight to Bokeh models (our per-frame data) wait for the next such
 message. ``batch`` therefore collects a frame's changes and sends them as one
-message; without it a frame would reach the notebook late, in pieces, or not
-until something else changed. The kernel's event loop is woken from the
-training thread with ``wake``, as the server's is.
+message (``push``: Panel's hold flag ``state._hold``, its rendered views
+``state._views``, Bokeh's held document events and its serializer); without
+it a frame would reach the notebook late, in pieces, or not until something
+else changed. The kernel's event loop is woken from the training thread with a
+``Waker``, as the server's is.
 
-Also here, for the same reason: BokehJS taught to skip CSS lookups nobody
-needs and to measure zoomed elements in their own pixels, and two of Panel's
-widgets (a button whose explanation shows below it, a download that may be
-refused).
+Elsewhere, for the same reason:
+
+- ``notebook_flow``: ``Root``, the app's top column, which paces a notebook
+  output to its browser and drops the browser's echoes;
+- ``bokehjs``: BokehJS taught to skip CSS lookups nobody needs and to measure
+  zoomed elements in their own pixels;
+- ``widgets``: two of Panel's widgets (a button whose explanation shows below
+  it, a download that may be refused).
+
+Every name of theirs that the app uses can be imported from here too.
 """
 
 from __future__ import annotations
@@ -26,23 +38,21 @@ import base64
 import contextlib
 import gzip
 import threading
-import time
 import weakref
 from typing import Callable
 
 import panel as pn
 from bokeh.core.serialization import BytesRep, Serializer
 from bokeh.model import Model
-from bokeh.models import Tooltip
 from panel.io.state import state
 
-#: Held by a notebook output's root while it applies a message from the
-#: browser, and by ``batch`` while it changes and sends a frame. JupyterLab
-#: hands widget messages to the kernel on threads of their own (one subshell
-#: per comm target), and applying one releases every change the document
-#: holds; without this lock a frame changed on the kernel's main thread could
-#: be released, and never sent, by a message applied halfway through it.
-DOCUMENT_LOCK = threading.RLock()
+from ganlab_panel.ui.bokehjs import ZOOM_AWARE_JS
+from ganlab_panel.ui.notebook_flow import DOCUMENT_LOCK, EDITABLE, Root, editable_source, notebook_root
+from ganlab_panel.ui.widgets import Button, Download
+
+__all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
+           "batch", "editable_source", "notebook_root", "push", "quiet_closed_connections", "register_session_end",
+           "served_document"]
 
 
 @contextlib.contextmanager
@@ -143,423 +153,6 @@ class _FrameSerializer(Serializer):
     def _encode_bytes(self, obj):
         data = obj.tobytes() if isinstance(obj, memoryview) else bytes(obj)
         return BytesRep(type="bytes", data=base64.b64encode(gzip.compress(data, compresslevel=0, mtime=1)).decode())
-
-
-#: the kinds of document events that change a ColumnDataSource's data
-_DATA_EVENTS = {"ColumnsPatched", "ColumnsStreamed", "ColumnDataChanged"}
-
-#: the tag of a data source that the browser edits (its changes are not echoes)
-EDITABLE = "ganlab-editable"
-
-#: the start of the tag that numbers the batches a notebook output was sent
-#: (``ganlab-sent:<number>:<kernel's clock, ms>``), and of the beacon's name
-#: with which the browser answers (``ganlab-applied:<number>:<late 0/1>:<count>``)
-_STAMP = "ganlab-sent:"
-_ANSWER = "ganlab-applied:"
-
-#: Runs in the browser whenever a batch's number arrives on a beacon.
-#:
-#: The first time, it quiets Panel's notebook code there, which otherwise sends
-#: the kernel back every change it applies from the kernel: whole data columns
-#: (~0.2 MB a frame for the app, more than the frames themselves), old values
-#: of widgets, and one message per frame that JupyterLab answers by redrawing
-#: its toolbar and status bar (the kernel is busy, then idle again), which
-#: alone halved the frames painted. From then on nothing the kernel sent goes
-#: back.
-#:
-#: Each time, it tells whether the batch came late: the kernel's clock and the
-#: page's differ by a constant, so the least difference of the last WINDOW_MS
-#: is the trip with no waiting, and what a batch took on top of that it waited
-#: behind others. The browser answers (on the beacon's name) only while
-#: batches come more than LATE_MS late, and once when they no longer do; at
-#: most once every ANSWER_GAP_MS, each answer naming the newest batch applied
-#: (every answer costs a slow browser the redraw of JupyterLab's toolbar).
-_FLOW_JS = """
-const doc = cb_obj.document;
-if (doc == null) return;
-let flow = doc.__ganlab_flow;
-if (flow == null) {
-  flow = doc.__ganlab_flow = {least: [], late: false, answers: 0, timer: null, answered: -Infinity};
-  for (const manager of doc.all_models) {
-    if (typeof manager.msg_handler !== "function" || typeof manager._document_changed !== "function") continue;
-    const handle = manager.msg_handler.bind(manager), changed = manager._document_changed.bind(manager);
-    let applying = 0;
-    manager.msg_handler = (msg) => { applying += 1; try { handle(msg); } finally { applying -= 1; } };
-    manager._document_changed = (event) => {
-      const answer = event.model === cb_obj && event.attr === "name";
-      if (applying && !answer) return;
-      changed(event);
-      if (answer) manager.process_events();   // at once: a timer would wait behind the batches queued up
-    };
-  }
-}
-const stamp = String(cb_obj.tags[0] || "").split(":");
-const number = Number(stamp[1]), now = performance.now(), trip = now - Number(stamp[2]);
-if (!Number.isFinite(trip)) return;
-const least = flow.least;   // the least trips of the window, oldest first, rising
-while (least.length && now - least[0][0] > WINDOW_MS) least.shift();
-while (least.length && least[least.length - 1][1] >= trip) least.pop();
-least.push([now, trip]);
-const late = trip - least[0][1] > LATE_MS;
-if (late || flow.late) {
-  flow.number = number;
-  flow.said = late;
-  const answer = () => {
-    flow.timer = null;
-    flow.answered = performance.now();
-    flow.answers += 1;
-    cb_obj.name = `ganlab-applied:${flow.number}:${flow.said ? 1 : 0}:${flow.answers}`;
-  };
-  if (flow.timer == null) {
-    const wait = flow.answered + ANSWER_GAP_MS - now;
-    if (wait <= 0) answer(); else flow.timer = setTimeout(answer, wait);
-  }
-}
-flow.late = late;
-"""
-
-#: Runs in the browser once the app's document is drawn (served) or its
-#: first batch arrives (a notebook). On each paint BokehJS asks the page's CSS
-#: for every line, fill and text style of every renderer (``--bk-line-color``
-#: and the like, one ``getComputedStyle`` each); nothing sets them for the
-#: app (Panel and Bokeh define none), and the lookups took 10-15 % of the
-#: browser's time while playing, the most in JupyterLab, whose page sets ~600
-#: CSS variables. For the app's documents they now answer "none set" at once;
-#: other Bokeh documents on the page keep the lookup.
-_PLAIN_VISUALS_JS = """
-const doc = cb_obj.document !== undefined ? cb_obj.document : cb_obj;
-if (doc == null || doc.__ganlab_plain) return;
-doc.__ganlab_plain = true;
-if (window.__ganlab_plain || !(window.Bokeh && Bokeh.index && Bokeh.index.all_views)) return;
-for (const view of Bokeh.index.all_views()) {
-  for (const visual of view.visuals || []) {
-    let proto = Object.getPrototypeOf(visual);
-    while (proto && !Object.prototype.hasOwnProperty.call(proto, "_get_css_value")) proto = Object.getPrototypeOf(proto);
-    if (proto == null) continue;
-    const lookup = proto._get_css_value;
-    proto._get_css_value = function (name) {
-      const model = this.obj && this.obj.model;
-      return model && model.document && model.document.__ganlab_plain ? "" : lookup.call(this, name);
-    };
-    window.__ganlab_plain = true;
-    return;
-  }
-}
-"""
-
-
-#: BokehJS measures where each element is and how large with
-#: ``getBoundingClientRect``, which gives a zoomed element's size as it looks,
-#: while Bokeh lays it out and draws it in its own (unzoomed) pixels: a plot
-#: inside an element with CSS ``zoom`` would be drawn zoomed twice, and
-#: clipped. This makes Bokeh read the sizes of elements under a zoom in their
-#: own pixels (``currentCSSZoom``; browsers without it are left as they are).
-#: It defines ``ganlabZoomAware()``, called by ``views.fit.Zoomed`` before it
-#: shows its child.
-ZOOM_AWARE_JS = """
-function ganlabZoomAware() {
-  const B = window.Bokeh
-  if (B == null || B.__ganlab_zoom_aware || typeof B.require !== "function") return
-  B.__ganlab_zoom_aware = true
-  const {UIElementView} = B.require("models/ui/ui_element")
-  const {BBox} = B.require("core/util/bbox")
-  const update = UIElementView.prototype._update_bbox
-  UIElementView.prototype._update_bbox = function () {
-    const before = this._bbox
-    const changed = update.call(this)
-    const zoom = this.el.currentCSSZoom ?? 1
-    if (zoom === 1 || !this._is_displayed) return changed
-    const b = this._bbox
-    this._bbox = new BBox({left: Math.round(b.left / zoom), top: Math.round(b.top / zoom),
-                           width: Math.floor(b.width / zoom), height: Math.floor(b.height / zoom)})
-    return !before.equals(this._bbox)
-  }
-}
-"""
-
-#: a batch that waited more than this (ms) behind others in the browser came
-#: late; the browser's longest tasks while drawing the app in JupyterLab take
-#: ~0.15 s, and a batch may wait behind one
-LATE_MS = 250
-
-#: the browser's memory (ms) of how quick a trip can be
-WINDOW_MS = 5000
-
-#: the least time (ms) between two answers of the browser
-ANSWER_GAP_MS = 100
-
-#: an output whose browser said it is late, and has not answered since for
-#: this long (s), is not waited for (it was closed, or its page is gone). A
-#: browser far behind answers only once it has worked through what is queued
-#: in front of its answer.
-STALE_AFTER = 10.0
-
-#: how long (ms) Panel's notebook code in the browser collects changes before
-#: sending them to the kernel (Panel's own default is 50), and the longest it
-#: waits for the kernel's answer to its last message before it sends the next
-#: (Panel's: 5 s). That answer travels behind every frame sent before it, so
-#: waiting for it would tie the browser's answers to how fast it draws.
-ECHO_DELAY = 10
-ECHO_WAIT = 40
-
-
-class Root(pn.Column):
-    """The column at the top of an app, wherever it is shown.
-
-    In a notebook output, Panel's code in the browser sends back every change
-    the kernel sends it, once it has applied it. ``Root`` stops that and
-    keeps the browser's pace another way:
-
-    - Every batch sent to an output carries a number and the time it went
-      (on a beacon, see ``stamp``). From the first one on, the browser sends
-      back nothing it applies (see ``_FLOW_JS``), and answers only while
-      batches reach it late, having waited behind others; ``caught_up`` is
-      then False until it has applied every batch sent or says they come in
-      time again. So frames go out only as fast as the browser takes them,
-      instead of piling up in front of it (and of every other message, a
-      cell's output included), with no message from the browser while it
-      keeps up. ``on_caught_up`` is called when it is caught up again.
-    - Echoes that still come (those of the first batch; a browser where
-      ``_FLOW_JS`` finds no Panel code to quiet) are dropped for the data of
-      the plots, which nobody edits in the browser: applying one would put an
-      old frame back into the kernel's copy, and for a replaced data column
-      Panel finds the source by walking the whole document (~0.2 s for the
-      app). A source the browser does edit (a drawing tool's) carries the tag
-      ``EDITABLE`` and keeps its messages.
-    - The browser's other messages are applied under ``DOCUMENT_LOCK``.
-    - Served or in a notebook, the browser skips looking up CSS styles that
-      nothing sets each time it paints (see ``_PLAIN_VISUALS_JS``).
-    - When a notebook output goes (its cell runs again, or Panel is told the
-      output was removed), ``on_closed`` is called: an app nobody sees any
-      more can stop training. Running a cell again clears its outputs in the
-      browser without a word to the kernel, so the kernel's own notice that a
-      cell starts (IPython's ``pre_run_cell``, with the cell's id) says it.
-
-    It also renders quickly with ``pn.extension(inline=True)``: inline, Panel
-    swaps every model's linked stylesheets for inline copies after the model
-    joins its document, and each swap recomputes the document's whole model
-    graph (~170 swaps of ~0.1 s for the app: 12-16 s a render). Swapped while
-    the freshly built models are still detached, the same work takes ~0.2 s
-    and Panel finds nothing left to swap.
-    """
-
-    def __init__(self, *objects, on_caught_up: Callable[[], None] | None = None,
-                 on_closed: Callable[[], None] | None = None, **params):
-        super().__init__(*objects, **params)
-        self._hooks.append(_swap_inline_stylesheets)
-        self._on_caught_up = on_caught_up
-        self._on_closed = on_closed
-        #: root model id -> what that notebook output was sent and has applied
-        self._flow: dict[str, _Output] = {}
-        #: beacon id -> root model id
-        self._beacons: dict[str, str] = {}
-        #: root model id -> the id of the notebook cell whose output shows it
-        self._cells: dict[str, str] = {}
-
-    def caught_up(self) -> bool:
-        """Whether every notebook output showing this root is close enough
-        behind what it was sent (always, served or not shown in a notebook)."""
-        now = time.monotonic()
-        return all(output.caught_up(now) for output in list(self._flow.values()))
-
-    @property
-    def shown(self) -> bool:
-        """Whether this root is rendered anywhere now (an output whose cell
-        ran again is not)."""
-        return any(ref not in self._cells or self._cells[ref] is not None for ref in list(self._models))
-
-    def get_root(self, doc=None, comm=None, preprocess=True):
-        model = super().get_root(doc, comm, preprocess)
-        if comm is None and doc is not None and doc.session_context is not None:   # served
-            from bokeh.models import CustomJS
-
-            doc.js_on_event("document_ready", CustomJS(code=_PLAIN_VISUALS_JS))
-        cell = _running_cell() if comm is not None else None
-        if cell is not None:
-            self._cells[model.ref["id"]] = cell
-            _watch_cells(self)
-        return model
-
-    def _cleanup(self, root=None) -> None:
-        super()._cleanup(root)
-        if root is not None:
-            self._flow.pop(root.ref["id"], None)
-            self._cells.pop(root.ref["id"], None)
-        self._outputs_went()
-
-    def _cell_runs(self, cell: str) -> bool:
-        """A notebook cell starts running: the outputs it showed are gone.
-        Whether this root lost any."""
-        gone = [ref for ref, shown_by in self._cells.items() if shown_by == cell]
-        for ref in gone:
-            self._cells[ref] = None
-            self._flow.pop(ref, None)
-        return bool(gone)
-
-    def _outputs_went(self) -> None:
-        if self._on_closed is not None:
-            self._on_closed()
-
-    def stamp(self, root):
-        """Number the batch about to be sent to the output of ``root`` (a root
-        model). The number goes on a beacon: a data source of its own, beside
-        the app in the output's document, which nothing draws (changing a
-        layout's own properties would make the browser lay it out again).
-        Returns the beacon."""
-        ref = root.ref["id"]
-        output = self._flow.get(ref)
-        if output is None:
-            from bokeh.models import ColumnDataSource, CustomJS
-
-            beacon = ColumnDataSource(data={}, name="ganlab-beacon")
-            flow = CustomJS(args={"LATE_MS": LATE_MS, "WINDOW_MS": WINDOW_MS, "ANSWER_GAP_MS": ANSWER_GAP_MS},
-                            code=_FLOW_JS)
-            beacon.js_on_change("tags", CustomJS(code=_PLAIN_VISUALS_JS), flow)
-            root.document.add_root(beacon)
-            self._beacons[beacon.id] = ref
-            output = self._flow[ref] = _Output(beacon)
-        output.sent += 1
-        output.beacon.tags = [f"{_STAMP}{output.sent}:{1000 * time.monotonic():.1f}"]
-        return output.beacon
-
-    def _on_msg(self, ref, manager, msg) -> None:
-        if getattr(manager, "debounce", ECHO_DELAY) != ECHO_DELAY:
-            manager.update(debounce=ECHO_DELAY, timeout=ECHO_WAIT)  # in the browser with the next batch
-        with DOCUMENT_LOCK:
-            answered = self.take_echoes(ref, msg)
-            events = _events(msg)
-            if events is None or events:  # nothing left to apply when all were echoes
-                super()._on_msg(ref, manager, msg)
-        if answered and self._on_caught_up is not None and self.caught_up():
-            self._on_caught_up()
-
-    def take_echoes(self, ref: str, msg) -> bool:
-        """Take the browser's answers about batches and the plots' data echoes
-        out of a browser's message; whether an answer said an output caught up."""
-        events = _events(msg)
-        view = state._views.get(ref)
-        if not events or view is None:
-            return False
-        doc = view[2]
-        caught_up = False
-        kept = []
-        for event in events:
-            kind = event.get("kind")
-            model_id = (event.get("model") or {}).get("id", "")
-            if kind == "ModelChanged" and model_id in self._beacons:
-                output = self._flow.get(self._beacons[model_id])
-                answer = event.get("new") if event.get("attr") == "name" else None
-                if output is not None and isinstance(answer, str) and answer.startswith(_ANSWER):
-                    number, late = answer[len(_ANSWER):].split(":")[:2]
-                    caught_up = output.answer(int(number), late == "1") or caught_up
-                continue
-            if kind in _DATA_EVENTS or (kind == "ModelChanged" and event.get("attr") == "data"):
-                model = doc.get_model_by_id(model_id)
-                if model is not None and EDITABLE not in model.tags:
-                    continue
-            kept.append(event)
-        msg["content"]["events"] = kept
-        return caught_up
-
-
-class _Output:
-    """What one notebook output of a Root was sent and what its browser said."""
-
-    def __init__(self, beacon):
-        self.beacon = beacon
-        self.sent = 0              # batches sent
-        self.applied = 0           # the newest batch the browser said it applied
-        self.late = False          # it said that batch came late
-        self.answered = 0.0        # when it said so (time.monotonic())
-
-    def answer(self, number: int, late: bool) -> bool:
-        """The browser applied batch ``number`` (``late``: after waiting behind
-        others); whether the output is caught up now."""
-        self.applied = max(self.applied, number)
-        self.late = late
-        self.answered = time.monotonic()
-        return self.caught_up(self.answered)
-
-    def caught_up(self, now: float) -> bool:
-        if not self.late or self.applied >= self.sent:
-            return True
-        return now - self.answered > STALE_AFTER   # no word for long: closed, or asleep in a hidden tab
-
-
-def _running_cell() -> str | None:
-    """The id of the notebook cell running now (JupyterLab and Notebook 7
-    send it with each execution), or None."""
-    try:
-        from IPython import get_ipython
-
-        kernel = getattr(get_ipython(), "kernel", None)
-        return (kernel.get_parent().get("metadata") or {}).get("cellId") if kernel is not None else None
-    except Exception:  # not in a kernel, or one that does not say
-        return None
-
-
-#: the Roots shown in this kernel's notebook outputs (a kernel has one user)
-_NOTEBOOK_ROOTS: weakref.WeakSet = weakref.WeakSet()
-
-
-def _watch_cells(root: Root) -> None:
-    """Tell ``root`` when a cell runs (one pair of hooks per kernel)."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    if shell is not None and _cell_started not in shell.events.callbacks["pre_run_cell"]:
-        shell.events.register("pre_run_cell", _cell_started)
-        shell.events.register("post_run_cell", _cell_finished)
-    _NOTEBOOK_ROOTS.add(root)
-
-
-#: the Roots that lost an output to the cell running now
-_LOST: weakref.WeakSet = weakref.WeakSet()
-
-
-def _cell_started(info) -> None:
-    cell = getattr(info, "cell_id", None)
-    if cell is not None:
-        for root in list(_NOTEBOOK_ROOTS):
-            if root._cell_runs(cell):
-                _LOST.add(root)
-
-
-def _cell_finished(result) -> None:
-    # after the cell, so that an app the cell shows again keeps playing
-    for root in list(_LOST):
-        _LOST.discard(root)
-        root._outputs_went()
-
-
-def _events(msg) -> list | None:
-    content = msg.get("content") if isinstance(msg, dict) else None
-    events = content.get("events") if isinstance(content, dict) else None
-    return events if isinstance(events, list) else None
-
-
-def editable_source(plot, element) -> None:
-    """A HoloViews hook: the browser edits this plot's data (a drawing tool),
-    so a notebook applies what it sends (see ``Root``)."""
-    source = plot.handles.get("source")
-    if source is not None and EDITABLE not in source.tags:
-        source.tags = [*source.tags, EDITABLE]
-
-
-def _swap_inline_stylesheets(viewable, root) -> None:
-    if not pn.config.inline or root.document is not None:
-        return
-    from bokeh.models import UIElement
-    from panel.io.notebook import patch_inline_stylesheets
-
-    for model in root.select({"type": UIElement}):
-        patch_inline_stylesheets(model)
-
-
-def notebook_root(ref: str) -> bool:
-    """Whether the rendered root ``ref`` is a notebook output (it has a comm)."""
-    view = state._views.get(ref)
-    return view is not None and view[3] is not None
 
 
 def served_document():
@@ -670,6 +263,49 @@ class Waker:
         self._callback()
 
 
+class Periodic:
+    """A periodic callback at home that runs only while it is needed.
+
+    ``period()`` says, when asked at home, how often (ms) the callback should
+    run now, or None while it should not; ``sync`` makes it so. Panel's
+    periodic callback does not reliably take a new period while it runs, so
+    it is stopped and started again.
+    """
+
+    def __init__(self, home: Home, callback: Callable, period: Callable[[], int | None]):
+        self._home = home
+        self._callback = callback
+        self._period = period
+        self._periodic = None
+
+    def sync(self) -> None:
+        """From any thread: start, retime or stop the callback as ``period()`` says."""
+        if not self._home.here:
+            self._home.run(self.sync)   # the callback runs on the home loop
+            return
+        period = self._period()
+        if self._periodic is None and period is None:
+            return
+        if self._periodic is None:
+            self._periodic = pn.state.add_periodic_callback(self._callback, period=period, start=False)
+        periodic = self._periodic
+        if periodic.running and periodic.period != period:
+            periodic.stop()
+        if period is not None:
+            periodic.period = period
+            if not periodic.running:
+                periodic.start()
+
+    def stop(self) -> None:
+        """Stop for good."""
+        periodic, self._periodic = self._periodic, None
+        if periodic is not None:
+            try:
+                periodic.stop()
+            except Exception:  # the session's loop may already be gone
+                pass
+
+
 def quiet_closed_connections() -> None:
     """Keep the server's log for real problems.
 
@@ -717,38 +353,3 @@ def register_session_end(obj) -> None:
     # Only with a live session: with none, Panel would register the
     # callback for every future session of the server.
     pn.state.on_session_destroyed(on_destroyed)
-
-
-__all__ = ["DOCUMENT_LOCK", "EDITABLE", "Home", "Root", "Waker", "batch", "editable_source", "notebook_root", "push",
-           "quiet_closed_connections", "register_session_end", "served_document"]
-
-
-# ------------------------------------------------------------- widgets
-# Two of Panel's widgets, changed where Panel has no public switch: Panel
-# builds a widget's hover explanation (its Bokeh ``Tooltip``) always to the
-# right, and a download button always sends what its callback returns.
-
-
-class _TipBelow:
-    """A widget whose ``description`` shows below it, not to its right (where
-    it would cover the bar's next control)."""
-
-    def _process_param_change(self, params):
-        params = super()._process_param_change(params)
-        for name in ("description", "tooltip"):   # a button's model calls it its tooltip
-            if isinstance(params.get(name), Tooltip):
-                params[name].position = "bottom"
-        return params
-
-
-class Button(_TipBelow, pn.widgets.Button):
-    """Panel's button, its explanation below it."""
-
-
-class Download(_TipBelow, pn.widgets.FileDownload):
-    """A download button whose callback may refuse: given None, nothing
-    downloads (the app has said why in its message area)."""
-
-    def _sync_data(self, fileobj):
-        if fileobj is not None:
-            super()._sync_data(fileobj)

@@ -1,0 +1,73 @@
+"""The app's code that BokehJS runs in the browser, besides the notebook's
+pacing (``notebook_flow``): Bokeh's own drawing code, taught two things.
+
+- Skip the CSS lookups nobody needs (``PLAIN_VISUALS_JS``): BokehJS reads a
+  CSS variable for every style of every renderer on each paint.
+- Measure zoomed elements in their own pixels (``ZOOM_AWARE_JS``): BokehJS
+  reads sizes as they look, and draws a plot under a CSS ``zoom`` zoomed twice.
+
+Both reach into BokehJS's internals (its views' visuals, ``UIElementView``),
+which no public API exposes: they are plain JavaScript strings here, run by a
+``CustomJS`` (``notebook_flow.Root``) or a page's script (``views.fit``).
+"""
+
+from __future__ import annotations
+
+#: Runs in the browser once the app's document is drawn (served) or its
+#: first batch arrives (a notebook). On each paint BokehJS asks the page's CSS
+#: for every line, fill and text style of every renderer (``--bk-line-color``
+#: and the like, one ``getComputedStyle`` each); nothing sets them for the
+#: app (Panel and Bokeh define none), and the lookups took 10-15 % of the
+#: browser's time while playing, the most in JupyterLab, whose page sets ~600
+#: CSS variables. For the app's documents they now answer "none set" at once;
+#: other Bokeh documents on the page keep the lookup.
+PLAIN_VISUALS_JS = """
+const doc = cb_obj.document !== undefined ? cb_obj.document : cb_obj;
+if (doc == null || doc.__ganlab_plain) return;
+doc.__ganlab_plain = true;
+if (window.__ganlab_plain || !(window.Bokeh && Bokeh.index && Bokeh.index.all_views)) return;
+for (const view of Bokeh.index.all_views()) {
+  for (const visual of view.visuals || []) {
+    let proto = Object.getPrototypeOf(visual);
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, "_get_css_value")) proto = Object.getPrototypeOf(proto);
+    if (proto == null) continue;
+    const lookup = proto._get_css_value;
+    proto._get_css_value = function (name) {
+      const model = this.obj && this.obj.model;
+      return model && model.document && model.document.__ganlab_plain ? "" : lookup.call(this, name);
+    };
+    window.__ganlab_plain = true;
+    return;
+  }
+}
+"""
+
+
+#: BokehJS measures where each element is and how large with
+#: ``getBoundingClientRect``, which gives a zoomed element's size as it looks,
+#: while Bokeh lays it out and draws it in its own (unzoomed) pixels: a plot
+#: inside an element with CSS ``zoom`` would be drawn zoomed twice, and
+#: clipped. This makes Bokeh read the sizes of elements under a zoom in their
+#: own pixels (``currentCSSZoom``; browsers without it are left as they are).
+#: It defines ``ganlabZoomAware()``, called by ``views.fit.Zoomed`` before it
+#: shows its child.
+ZOOM_AWARE_JS = """
+function ganlabZoomAware() {
+  const B = window.Bokeh
+  if (B == null || B.__ganlab_zoom_aware || typeof B.require !== "function") return
+  B.__ganlab_zoom_aware = true
+  const {UIElementView} = B.require("models/ui/ui_element")
+  const {BBox} = B.require("core/util/bbox")
+  const update = UIElementView.prototype._update_bbox
+  UIElementView.prototype._update_bbox = function () {
+    const before = this._bbox
+    const changed = update.call(this)
+    const zoom = this.el.currentCSSZoom ?? 1
+    if (zoom === 1 || !this._is_displayed) return changed
+    const b = this._bbox
+    this._bbox = new BBox({left: Math.round(b.left / zoom), top: Math.round(b.top / zoom),
+                           width: Math.floor(b.width / zoom), height: Math.floor(b.height / zoom)})
+    return !before.equals(this._bbox)
+  }
+}
+"""
