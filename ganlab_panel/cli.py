@@ -24,6 +24,7 @@ from ganlab_panel.engine.config import ExperimentConfig, setting_from_text
 from ganlab_panel.engine.data import parse_points_csv
 from ganlab_panel.engine.errors import GANLabError
 from ganlab_panel.engine.presets import PRESETS, preset_settings
+from ganlab_panel.engine.recording import train_in_moments
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
@@ -219,22 +220,20 @@ def cmd_train(args) -> int:
     history = [_metrics(first)]
     frames = [first] if "gif" in args.export else None   # the film's frames: one per chunk
     start = time.perf_counter()
-    done = 0
-    diverged = False
+    run = {"at": trainer.iteration, "diverged": False}   # where the bar stands; whether training stopped
     with tqdm(total=total, disable=args.quiet, unit="it", file=sys.stderr, mininterval=0.5) as bar:
-        while done < total:
-            n = min(chunk, total - done)
-            trainer.train(n)
-            done += n
+        def moment(trainer) -> bool:
             frame = trainer.snapshot()
             history.append(_metrics(frame))
             if frames is not None:
                 frames.append(frame)
-            bar.update(n)
+            bar.update(frame.iteration - run["at"])
+            run["at"] = frame.iteration
             bar.set_postfix(d_loss=f"{frame.d_loss:.3f}", g_loss=f"{frame.g_loss:.3f}", js=f"{frame.js:.3f}")
-            if frame.diverged:
-                diverged = True
-                break
+            run["diverged"] = frame.diverged
+            return frame.diverged
+        done = train_in_moments(trainer, total, chunk, moment)
+    diverged = run["diverged"]
     seconds = time.perf_counter() - start
     frame = trainer.snapshot()
     metrics = {

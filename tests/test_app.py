@@ -17,7 +17,7 @@ from ganlab_panel import ExperimentConfig, GANLab, Trainer
 from ganlab_panel.engine.checkpoint import checkpoint_bytes
 from ganlab_panel.files.ganlab_format import ganlab_model_files
 from ganlab_panel.ui import plots
-from ganlab_panel.ui.lab import pretrained_path
+from ganlab_panel.ui.pretrained import pretrained_path
 from ganlab_panel.ui.views.controls import format_iteration
 
 
@@ -193,12 +193,12 @@ def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
 
     ov = lab.overview
     ov.set_flow(True)
-    assert len(ov._data["flow"]) > 20 and len(ov._data["flow_d"]) > 5 and len(ov._data["flow_g"]) > 5
+    assert len(ov.shown["flow"]) > 20 and len(ov.shown["flow_d"]) > 5 and len(ov.shown["flow_g"]) > 5
     ov.set_flow(False)
-    assert ov._data["flow"] is None and not ov.tooltip.visible
+    assert ov.shown["flow"] is None and not ov.tooltip.visible
     ov.set_flow(True, SLOW_STEPS[2])
-    assert ov._data["highlight"] == (("d_loss",), True)
-    assert ov._data["flow_d"] is not None and ov._data["flow_g"] is None  # only D's half lights up
+    assert ov.shown["highlight"] == (("d_loss",), True)
+    assert ov.shown["flow_d"] is not None and ov.shown["flow_g"] is None  # only D's half lights up
     assert ov.tooltip.visible and "loss" in ov.tooltip.object and 'data-step="3"' in ov.tooltip.object
     drawn = plots.overview_overlay(ov.pipe.data)
     highlight = [e for e in drawn if isinstance(e, hv.Rectangles)][-1]
@@ -207,8 +207,7 @@ def test_overview_animates_while_playing_and_highlights_sub_steps(lab):
 
 def test_charts_start_over_on_reset_and_every_curve_keeps_its_own_columns(lab):
     def curves():   # the charts shown (the ring is no mixture: no modes chart)
-        return [{k: len(v) for k, v in source.data.items()}
-                for direct in lab.charts._direct.values() if direct.pane.visible for source in direct.all_sources()]
+        return [{k: len(v) for k, v in curve.items()} for curve in lab.charts.drawn_curves()]
 
     for _ in range(3):
         lab.trainer.train(2)
@@ -229,7 +228,7 @@ def test_closing_while_playing_touches_no_view():
     lab.runner.playing = True  # as if the tab closed mid-play
     sent = []
     lab.overview.set_flow = lambda *a, **k: sent.append(a)
-    lab._publish = lambda scene: sent.append(scene)
+    lab.layered.update = lambda scene: sent.append(scene)   # every frame published goes here
     lab.close()
     assert not lab.runner.playing and sent == []
 

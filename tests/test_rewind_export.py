@@ -39,8 +39,8 @@ def test_rewinding_shows_that_moment_everywhere_and_resuming_drops_what_came_aft
     np.testing.assert_array_equal(shown.fake, target.fake)
     np.testing.assert_array_equal(lab.layered.displayed("Fake")["x"], target.fake[:, 0].astype(np.float32))
     assert len(lab.charts.history) == chart_points     # the charts keep the whole run...
-    marks = [m for m in lab.charts._marks.values() if m.visible]
-    assert marks and all(m.location == target.iteration for m in marks)   # ...marking the moment shown
+    marks = lab.charts.marks()
+    assert marks and all(at == target.iteration for at in marks)   # ...marking the moment shown
     assert lab.timeline.resume.visible and lab.timeline.slider.value == 3
     assert f"{target.iteration:,}" in lab.timeline.label.object
     lab.train(100)                                      # resume from there

@@ -123,17 +123,17 @@ def test_the_upload_box_holds_back_what_is_too_large(lab):
     assert isinstance(box, UploadBox) and box.max_bytes == MAX_UPLOAD_BYTES
     before = state_of(lab)
     # what the browser sends when the picked files are too large: names and sizes only
-    box._handle_msg({"refused": [["huge.pt", 40 * 2**20]]})
+    box.receive({"refused": [["huge.pt", 40 * 2**20]]})
     assert "huge.pt" in lab.message and "Nothing was sent" in lab.message
     # a client that skipped the check is refused on the server too
     data = base64.b64encode(b"\0" * (MAX_UPLOAD_BYTES + 1)).decode()
-    box._handle_msg({"files": [{"name": "sneaky.pt", "data": data}]})
+    box.receive({"files": [{"name": "sneaky.pt", "data": data}]})
     assert "sneaky.pt" in lab.message
     assert_intact(lab, before)
     # what fits is loaded
     other = Trainer(distribution="line", seed=2)
     other.train(3)
-    box._handle_msg({"files": [{"name": "m.pt", "data": base64.b64encode(checkpoint_bytes(other)).decode()}]})
+    box.receive({"files": [{"name": "m.pt", "data": base64.b64encode(checkpoint_bytes(other)).decode()}]})
     assert lab.config.distribution == "line" and lab.trainer.iteration == 3
 
 

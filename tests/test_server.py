@@ -58,7 +58,7 @@ def listening_addresses(port: int) -> list[str] | None:
 
 def live_labs() -> list[GANLab]:
     gc.collect()
-    return [o for o in gc.get_objects() if type(o) is GANLab and not o._closed]
+    return [o for o in gc.get_objects() if type(o) is GANLab and not o.closed]
 
 
 def websocket_handshake(port: int, path: str, origin: str) -> int:
@@ -114,7 +114,7 @@ def test_sessions_build_their_own_app_and_closing_frees_the_trainer(server):
 
     def released():
         gc.collect()
-        return all(r() is None for r in refs) and all(lab() is None or lab()._closed for lab in closed)
+        return all(r() is None for r in refs) and all(lab() is None or lab().closed for lab in closed)
     wait_until(released)
 
 

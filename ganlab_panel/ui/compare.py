@@ -3,7 +3,7 @@
 Each side (A and B) has its own config, trainer, runner and layered view;
 Play, Reset and the speed drive both. The settings that differ are
 highlighted in a table (and in each side's title), and the charts overlay the
-two runs' losses and grid JS against iteration.
+two runs' losses and grid JS against iteration (``compare_charts``).
 
     >>> cmp = CompareLab(ExperimentConfig(distribution="ring"), loss="least_squares")   # B: A with changes
     >>> cmp                        # in a notebook: the live comparison
@@ -18,31 +18,25 @@ address holds the settings, shared ones plain and a side's own prefixed:
 from __future__ import annotations
 
 import html
-import time
-from urllib.parse import urlencode
 
-import holoviews as hv
 import pandas as pd
 import panel as pn
-import param
-from panel.viewable import Viewer
 
-from ganlab_panel.engine.config import CHOICE_LABELS, ExperimentConfig, parse_settings, setting_text
+from ganlab_panel.engine.config import CHOICE_LABELS, ExperimentConfig
 from ganlab_panel.engine.data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from ganlab_panel.engine.errors import ConfigError, GANLabError
+from ganlab_panel.engine.recording import train_in_moments
 from ganlab_panel.engine.trainer import Trainer
 from ganlab_panel.live import style
 from ganlab_panel.live.scene import Scene
-from ganlab_panel.ui import plots
-from ganlab_panel.ui.document import Root, batch, register_session_end, served_document
-from ganlab_panel.ui.lab import message_html, unwatch_all
+from ganlab_panel.ui import address
+from ganlab_panel.ui.compare_charts import SIDE_COLOURS, SIDES, CompareCharts
+from ganlab_panel.ui.document import Root, batch
 from ganlab_panel.ui.runner import LOCKSTEP_SLACK, SPEEDS, Runner
+from ganlab_panel.ui.session import Session
 from ganlab_panel.ui.views.controls import format_iteration, readout
 from ganlab_panel.ui.views.layered import LayeredView
 from ganlab_panel.ui.views.menus import setting_widget
-
-SIDES = ("a", "b")
-SIDE_COLOURS = {"a": "#1f78b4", "b": "#e6550d"}
 
 #: the settings each side's editor offers (the data is shared)
 EDITABLE = ("loss", "d_lr", "g_lr", "d_optimizer", "g_optimizer", "k_d", "k_g", "d_layers", "d_neurons",
@@ -52,16 +46,11 @@ EDITABLE = ("loss", "d_lr", "g_lr", "d_optimizer", "g_optimizer", "k_d", "k_g", 
 #: the settings both sides always share
 SHARED = ("distribution", "drawn_points", "device")
 
-#: least time (s) between two chart updates while playing
-CHART_INTERVAL = 0.5
-
 #: frames per second each side publishes (two plots to paint)
 COMPARE_FPS = 20
 
-CHART_COLUMNS = ["iteration", "run", "d_loss", "g_loss", "js"]
-
-#: the charts: column -> title
-CHARTS = {"g_loss": "G loss", "d_loss": "D loss", "js": "JS (grid)"}
+#: ``train`` charts both runs this many times (at most) on its way
+TRAIN_MOMENTS = 20
 
 COMPARE_CSS = """
 .ganlab-compare-table { border-collapse: collapse; font-size: 12px; }
@@ -70,42 +59,10 @@ COMPARE_CSS = """
 """
 
 
-def _empty_rows() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object if c == "run" else float) for c in CHART_COLUMNS})
-
-
 def _value_text(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return CHOICE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
-
-
-def overlay_chart(data: pd.DataFrame, column: str, label: str, losses: dict | None = None) -> hv.Overlay:
-    """One metric of both runs against iteration, a curve each. A loss of two
-    different kinds (``losses``: side -> loss name) is on two axes, one each,
-    since a log loss and a least-squares loss do not share a scale."""
-    losses = losses or {}
-    apart = column in ("d_loss", "g_loss") and len(set(losses.values())) > 1
-    curves = []
-    for side in SIDES:
-        rows = data[data["run"] == side.upper()] if len(data) else data
-        name = f"{column}_{side}" if apart else column
-        title = f"{label}, {side.upper()}: {CHOICE_LABELS.get(losses.get(side), '')}" if apart else label
-        curves.append(hv.Curve(rows.rename(columns={column: name}), "iteration", (name, title),
-                               label=side.upper()).opts(color=SIDE_COLOURS[side], line_width=2))
-    return hv.Overlay(curves).opts(legend_position="top", legend_cols=2, show_legend=True, multi_y=apart,
-                                   hooks=[_fit_second_axis] if apart else [], **plots.iteration_axis())
-
-
-def _fit_second_axis(plot, element) -> None:
-    # HoloViews keeps a second y axis at the range it had when first drawn:
-    # on every update it follows its own curve here, as the first axis does
-    for curve in element:
-        name = curve.vdims[0].name
-        extra = plot.state.extra_y_ranges.get(name)
-        span = plots.padded_range(curve.dimension_values(name))
-        if extra is not None and span is not None:
-            extra.update(start=span[0], end=span[1])
 
 
 class Side:
@@ -133,10 +90,8 @@ class Side:
         self.runner.trainer = None
 
 
-class CompareLab(Viewer):
+class CompareLab(Session):
     """Two experiments side by side, trained together (see the module docstring)."""
-
-    message = param.String(default="", doc="The latest notice or problem.")
 
     def __init__(self, a: ExperimentConfig | None = None, b: ExperimentConfig | None = None, size: int = 340,
                  **b_changes):
@@ -148,21 +103,31 @@ class CompareLab(Viewer):
             b = b.copy(**b_changes)
         if a.differences(b).keys() & {"distribution", "drawn_points"}:  # the same data for both
             b.param.update(distribution=a.distribution, drawn_points=a.drawn_points)
-        self._closed = False
-        self._last_charts = 0.0
-        self.message_pane = pn.pane.HTML(margin=(4, 10), sizing_mode="stretch_width")
         self.sides = {
             name: Side(name, cfg, publish=lambda scene, name=name: self._publish(name, scene),
                        notify=self.notify, size=size)
             for name, cfg in zip(SIDES, (a, b))
         }
-        self.buffer = hv.streams.Buffer(_empty_rows(), length=20_000, index=False)
-        self.charts = {
-            column: pn.pane.HoloViews(self._chart(column, title), linked_axes=False, margin=0,
-                                      css_classes=[f"ganlab-compare-{column}"])
-            for column, title in CHARTS.items()
-        }
+        #: the charts of both runs, and every point they show
+        self.both_runs = CompareCharts(losses=lambda: {name: side.config.loss for name, side in self.sides.items()})
+        #: column -> its chart of both runs
+        self.charts = self.both_runs.panes
         self.table = pn.pane.HTML(stylesheets=[COMPARE_CSS], css_classes=["ganlab-compare-settings"], margin=5)
+        self._make_bar(a)
+        # trained in step: neither side gets more than LOCKSTEP_SLACK iterations ahead
+        self.sides["a"].runner.partner, self.sides["b"].runner.partner = self.sides["b"].runner, self.sides["a"].runner
+        for side in self.sides.values():
+            self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
+            self._watchers.append(side.runner.param.watch(self._playing_changed, "playing"))
+        self._address = address.Address(self.to_query)
+        self._show_settings()
+        for name in SIDES:
+            self._publish(name, self.sides[name].runner.scene())
+        self._update_charts(force=True)
+        self._end_with_session()
+
+    def _make_bar(self, a: ExperimentConfig) -> None:
+        """The top bar's buttons and menus, which drive both sides."""
         self.play = pn.widgets.Button(label="Play both", color="primary", width=110, css_classes=["ganlab-play"])
         self.reset = pn.widgets.Button(label="↺ Reset both", width=110, css_classes=["ganlab-reset"])
         self.step = pn.widgets.Button(label="One iteration each", width=150, css_classes=["ganlab-step"])
@@ -178,28 +143,8 @@ class CompareLab(Viewer):
         self.step.on_click(lambda event: home.run(self.step_both))
         self.speed.param.watch(self._speed_changed, "value")
         self.data.param.watch(self._data_changed, "value")
-        # trained in step: neither side gets more than LOCKSTEP_SLACK iterations ahead
-        self.sides["a"].runner.partner, self.sides["b"].runner.partner = self.sides["b"].runner, self.sides["a"].runner
-        self._watchers = []
-        for side in self.sides.values():
-            self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
-            self._watchers.append(side.runner.param.watch(self._playing_changed, "playing"))
-        self._location = pn.state.location if served_document() is not None else None
-        self._show_settings()
-        for name in SIDES:
-            self._publish(name, self.sides[name].runner.scene())
-        self._update_charts(force=True)
-        register_session_end(self)
 
     # ------------------------------------------------------------ reading
-    def _chart(self, column: str, title: str) -> hv.DynamicMap:
-        """A chart of both runs, drawn for the sides' losses as they are now."""
-        losses = {name: side.config.loss for name, side in self.sides.items()}
-        opts = dict(**plots.CANVAS, width=330, height=200, toolbar=None, xlabel="iteration", framewise=True,
-                    fontsize={"legend": 9, "labels": 10, "ticks": 9})
-        return hv.DynamicMap(lambda data: overlay_chart(data, column, title, losses),
-                             streams=[self.buffer]).opts(**opts)
-
     @property
     def differences(self) -> dict:
         """``{setting: (A's value, B's value)}`` for every setting that differs."""
@@ -213,56 +158,22 @@ class CompareLab(Viewer):
     @property
     def history(self) -> pd.DataFrame:
         """Every charted point of both runs (columns iteration, run, d_loss, g_loss, js)."""
-        return self.buffer.data.copy()
+        return self.both_runs.history
 
     # ------------------------------------------------------------ address
     @classmethod
-    def from_url(cls, query: dict | None = None) -> "CompareLab":
+    def from_url(cls, query: dict | None = None) -> CompareLab:
         """A comparison from the page's address: ``a.NAME`` / ``b.NAME`` set one
         side, plain names both. Refused values are named in the message area."""
-        if query is None:
-            query = pn.state.session_args
-        per_side: dict[str, dict] = {"a": {}, "b": {}}
-        problems: list = []
-        for key, raw in query.items():
-            if key.startswith("bokeh-"):
-                continue
-            prefix, _, name = key.partition(".")
-            targets = [prefix] if name and prefix in SIDES else list(SIDES)
-            setting = name if name and prefix in SIDES else key
-            values, refused = parse_settings({setting: raw})
-            problems += refused
-            for side in targets:
-                per_side[side].update(values)
-        configs = []
-        for side in SIDES:
-            config = ExperimentConfig()   # GAN Lab's defaults, as the address leaves them out
-            try:
-                config.param.update(per_side[side])
-            except (ConfigError, ValueError) as exc:
-                problems.append(exc)
-            configs.append(config)
-        if query and not any(k.startswith("b.") for k in query) and not configs[0].differences(configs[1]):
-            configs[1] = configs[1].copy(loss="least_squares" if configs[0].loss != "least_squares" else "log")
+        configs, problems = address.compare_settings(address.page_query(query))
         lab = cls(*configs)
         if problems:
-            lab.notify("Ignored from the page address: " + "; ".join(str(p) for p in problems) + ".", "warning")
+            lab.notify(address.ignored(problems), "warning")
         return lab
 
     def to_query(self) -> dict[str, str]:
         """The address's settings: shared ones plain, a side's own prefixed."""
-        a, b = self.sides["a"].config, self.sides["b"].config
-        qa, qb = a.to_query(), b.to_query()
-        out = {}
-        for name in ExperimentConfig._field_names():
-            if name not in qa and name not in qb:
-                continue
-            if qa.get(name) == qb.get(name):
-                out[name] = qa[name]
-            else:
-                out[f"a.{name}"] = setting_text(getattr(a, name))
-                out[f"b.{name}"] = setting_text(getattr(b, name))
-        return out
+        return address.compare_query(self.sides["a"].config, self.sides["b"].config)
 
     # ------------------------------------------------------------ actions
     def toggle(self) -> None:
@@ -285,7 +196,7 @@ class CompareLab(Viewer):
         """Paused: the side behind trains the few iterations it lacks, and both
         show where they stand (training went on a little after their last frame)."""
         sides = [s for s in self.sides.values() if s.trainer is not None]
-        if self._closed or len(sides) < 2 or any(s.trainer.diverged for s in sides):
+        if self.closed or len(sides) < 2 or any(s.trainer.diverged for s in sides):
             return
         newest = max(s.trainer.iteration for s in sides)
         for name, side in self.sides.items():
@@ -298,7 +209,7 @@ class CompareLab(Viewer):
     async def reset_both(self) -> None:
         for side in self.sides.values():
             await side.runner.reset()
-        self.buffer.clear()
+        self.both_runs.clear()
         self._update_charts(force=True)
 
     async def step_both(self) -> None:
@@ -307,17 +218,16 @@ class CompareLab(Viewer):
         self._update_charts(force=True)
 
     def train(self, iterations: int) -> None:
-        """Train both runs ``iterations`` iterations from code, then redraw."""
+        """Train both runs ``iterations`` iterations from code, charting them
+        on the way (TRAIN_MOMENTS times), then redraw."""
         self.pause()
-        chunk = max(1, iterations // 20)
-        done = 0
-        while done < iterations:
-            n = min(chunk, iterations - done)
-            for side in self.sides.values():
-                side.trainer.train(n)
-                side.last_frame = side.trainer.snapshot()
-            done += n
+
+        def chart(trainers) -> None:
+            for side, trainer in zip(self.sides.values(), trainers):
+                side.last_frame = trainer.snapshot()
             self._update_charts(force=True)
+        train_in_moments([side.trainer for side in self.sides.values()], max(0, iterations),   # none: nothing
+                         max(1, iterations // TRAIN_MOMENTS), chart)
         self.refresh()
 
     def refresh(self) -> None:
@@ -327,7 +237,7 @@ class CompareLab(Viewer):
 
     # ------------------------------------------------------------ views
     def _publish(self, name: str, scene: Scene) -> None:
-        if self._closed:
+        if self.closed:
             return
         side = self.sides[name]
         side.last_frame = scene.frame
@@ -337,25 +247,8 @@ class CompareLab(Viewer):
             self._update_charts()
 
     def _update_charts(self, force: bool = False) -> None:
-        """Append each run's newest point, at most every CHART_INTERVAL while playing."""
-        now = time.perf_counter()
-        if not force and now - self._last_charts < CHART_INTERVAL:
-            return
-        self._last_charts = now
-        data = self.buffer.data
-        rows = []
-        for name, side in self.sides.items():
-            frame = side.last_frame
-            if frame is None:
-                continue
-            run = name.upper()
-            mine = data[data["run"] == run] if len(data) else data
-            if len(mine) and mine["iteration"].iloc[-1] >= frame.iteration:
-                continue
-            rows.append({"iteration": float(frame.iteration), "run": run, "d_loss": frame.d_loss,
-                         "g_loss": frame.g_loss, "js": frame.js})
-        if rows:
-            self.buffer.send(pd.DataFrame(rows, columns=CHART_COLUMNS))
+        """Chart each run's newest point, at most every CHART_INTERVAL while playing."""
+        self.both_runs.add({name: side.last_frame for name, side in self.sides.items()}, force=force)
 
     def _show_settings(self) -> None:
         diff = self.differences
@@ -377,27 +270,17 @@ class CompareLab(Viewer):
                                  f'{html.escape(own) if own else "the same settings as the other"}</span>')
 
     def _settings_changed(self, *events) -> None:
-        if self._closed:
+        if self.closed:
             return
         self._show_settings()
         if any(e.name == "loss" for e in events):   # the loss charts' axes follow the kinds of loss
-            for column, title in CHARTS.items():
-                self.charts[column].object = self._chart(column, title)
+            self.both_runs.redraw()
         if any(ExperimentConfig.is_structural(e.name) for e in events):
             # a rebuilt side starts over: pause both, so the runs stay comparable
             self.pause()
-            run = next(n for n, s in self.sides.items() if s.config is events[0].obj).upper()
-            data = self.buffer.data
-            self.buffer.clear()
-            kept = data[data["run"] != run] if len(data) else data
-            if len(kept):
-                self.buffer.send(kept)
+            self.both_runs.forget(next(n for n, s in self.sides.items() if s.config is events[0].obj))
             self.refresh()
-        if self._location is not None:
-            query = self.to_query()
-            search = "?" + urlencode(query) if query else ""
-            if self._location.search != search:
-                self._location.search = search
+        self._address.follow()
 
     def _data_changed(self, event) -> None:
         self.pause()
@@ -407,7 +290,7 @@ class CompareLab(Viewer):
             except (ConfigError, GANLabError, ValueError) as exc:
                 self.notify(f"Cannot switch to {event.new}: {exc}", "warning")
                 return
-        self.buffer.clear()
+        self.both_runs.clear()
         self.refresh()
 
     def _speed_changed(self, event) -> None:
@@ -421,18 +304,10 @@ class CompareLab(Viewer):
         if not event.new:
             self._update_charts(force=True)
 
-    def notify(self, text: str, level: str = "info") -> None:
-        self.message = text
-        self.message_pane.object = message_html(text, level)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        unwatch_all(self._watchers)
+    def _release(self) -> None:
         for side in self.sides.values():
             side.close()
-        hv.streams.Stream.clear(self.buffer)
+        self.both_runs.close()
 
     def __panel__(self):
         bar = pn.Row(pn.pane.HTML("<span style='font-size:24px;color:#444'><b>GAN</b> Lab · compare</span>",
@@ -444,10 +319,8 @@ class CompareLab(Viewer):
             columns.append(pn.Column(pn.Row(side.title, side.iteration, margin=0), side.layered.plot,
                                      pn.Card(side.editor, title="Settings", collapsed=True, width=340),
                                      margin=(0, 10)))
-        charts = pn.Column(pn.pane.HTML("<b>Both runs</b>", margin=(0, 0, 4, 0)), *self.charts.values(),
-                           margin=(0, 10))
         return Root(
-            bar, self.message_pane,
-            pn.FlexBox(*columns, charts, pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
+            bar, self.message_box,
+            pn.FlexBox(*columns, self.both_runs.column(), pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
                        flex_wrap="wrap", margin=0),
             margin=0, sizing_mode="stretch_width", styles={"background": style.PANEL_BG})

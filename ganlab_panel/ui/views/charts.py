@@ -130,6 +130,15 @@ class ChartsView(Viewer):
             figure.add_layout(span)
             self._marks[id(figure)] = span
 
+    def marks(self) -> list[float]:
+        """Where the dashed line of a rewound moment stands, on each chart that shows it."""
+        return [span.location for span in self._marks.values() if span.visible]
+
+    def drawn_curves(self) -> list[dict]:
+        """The columns of every curve of the charts shown, as sent to the browser."""
+        return [dict(source.data) for direct in self._direct.values() if direct.pane.visible
+                for source in direct.all_sources()]
+
     def mark(self, iteration: int | None) -> None:
         """A dashed line across each chart at ``iteration`` (None: no line)."""
         spans = list(self._marks.values())

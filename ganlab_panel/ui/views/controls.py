@@ -76,12 +76,23 @@ def format_iteration(n: int) -> str:
 
 
 class ControlsView(Viewer):
-    """Buttons and readouts; every one carries a ``ganlab-<name>`` CSS class."""
+    """Buttons and readouts; every one carries a ``ganlab-<name>`` CSS class.
 
-    def __init__(self, app, **params):
+    The bar shows ``runner``'s state (playing, slow motion, speed, rates) and
+    drives it (Play, the speed, slow motion); everything else it asks of the
+    app through its callbacks: ``on_reset``, ``on_step``, ``on_step_d`` and
+    ``on_step_g`` (coroutines, run on the runner's home), ``on_choose(name)``
+    (a distribution), ``on_draw()``, ``on_download(kind, stem)`` (a file's
+    content), ``on_files`` and ``on_refused`` (an upload, see ``UploadBox``),
+    ``on_edit()`` (the model editor on or off; ``show_editing`` shows which).
+    ``pretrained`` is the "pre-trained" box's first value.
+    """
+
+    def __init__(self, runner, *, on_reset, on_step, on_step_d, on_step_g, on_choose, on_draw, on_download,
+                 on_files, on_refused, on_edit, pretrained: bool = True, **params):
         super().__init__(**params)
-        self.app = app
-        runner = app.runner
+        self.runner = runner
+        self._on_choose = on_choose
 
         def icon_button(icon, tip, css, **kw):
             return Button(label="", icon=icon, icon_size="20px", width=38, height=38, description=tip,
@@ -126,13 +137,12 @@ class ControlsView(Viewer):
         self.draw = Button(label="✎", width=46, height=40, css_classes=["ganlab-draw"], color="light", margin=(0, 2),
                       description="Draw your own data: drag strokes or tap points on the plot",
                       stylesheets=[".bk-btn { font-size: 20px; padding: 0; }"])
-        self.draw.on_click(lambda e: app.start_drawing())
-        self.pretrained = pn.widgets.Checkbox(label="pre-trained", value=app.use_pretrained, margin=(6, 4, 0, 6),
+        self.draw.on_click(lambda e: on_draw())
+        self.pretrained = pn.widgets.Checkbox(label="pre-trained", value=pretrained, margin=(6, 4, 0, 6),
                                               css_classes=["ganlab-pretrained"])
-        self.pretrained.link(app, value="use_pretrained", bidirectional=True)
 
         def download(kind, label, filename, css, stem="ganlab", tip=""):
-            return Download(callback=lambda: app.download(kind, stem), filename=filename,
+            return Download(callback=lambda: on_download(kind, stem), filename=filename,
                                            label=label, color="light", width=200, css_classes=[css],
                                            description=tip or None, margin=(2, 0))
 
@@ -153,15 +163,12 @@ class ControlsView(Viewer):
         self.export_gif = export("gif", "Training film (GIF)", "ganlab.gif", "The recorded run, as a film")
         self.export_config = export("config", "Settings (.json)", "ganlab-config.json",
                                     "The settings; load them again, or put them in a sweep")
-        self.upload = UploadBox(on_files=app.load_files, on_refused=app.upload_refused,
+        self.upload = UploadBox(on_files=on_files, on_refused=on_refused,
                                 accept=".pt,.json,.bin,.zip,.csv", width=200, css_classes=["ganlab-upload"],
                                 margin=(2, 0))
-        overview = app.overview
         self.edit = Button(label="✎ Edit model", width=110, align="center", css_classes=["ganlab-edit"],
                       description="Show every setting of the model inside the graph, where it acts")
-        self.edit.on_click(lambda e: overview.param.update(edit_mode=not overview.edit_mode))
-        overview.param.watch(lambda e: self.edit.param.update(button_type="primary" if e.new else "default"),
-                             "edit_mode")
+        self.edit.on_click(lambda e: on_edit())
         self.files = icon_button(icons.FILES, "Save, export and load", "ganlab-files")
         self.files.param.update(label="Files", width=78, stylesheets=[ICON_CSS, ".bk-btn { border-radius: 19px; "
                                                                       "gap: 4px; font-size: 13px; }"])
@@ -179,11 +186,11 @@ class ControlsView(Viewer):
         self.files.on_click(lambda e: self.files_menu.param.update(visible=not self.files_menu.visible))
 
         home = runner.home   # a click may arrive on another thread (a notebook's comm)
-        self.reset.on_click(lambda e: home.run(app.reset))
+        self.reset.on_click(lambda e: home.run(on_reset))
         self.play.on_click(lambda e: runner.toggle())
-        self.step_d.on_click(lambda e: home.run(app.step_d))
-        self.step_g.on_click(lambda e: home.run(app.step_g))
-        self.step.on_click(lambda e: home.run(app.step))
+        self.step_d.on_click(lambda e: home.run(on_step_d))
+        self.step_g.on_click(lambda e: home.run(on_step_g))
+        self.step.on_click(lambda e: home.run(on_step))
         self.slow.on_click(lambda e: runner.param.update(slow=not runner.slow))
         runner.param.watch(self._slow_changed, "slow")
         runner.param.watch(self._playing_changed, "playing")
@@ -196,7 +203,7 @@ class ControlsView(Viewer):
         """The measured training and frame rates, at most twice a second (a
         readout to glance at), or nothing when paused."""
         now = time.perf_counter()
-        r = self.app.runner
+        r = self.runner
         if r.playing and now - self._rates_shown < 0.5:
             return
         self._rates_shown = now
@@ -205,11 +212,11 @@ class ControlsView(Viewer):
         self.rates.object = readout("ganlab-rates", text)
 
     def _choose(self, name, event=None):
-        self.app.choose_distribution(name)
+        self._on_choose(name)
 
     def _more_data_chosen(self, event):
         if event.new and not self._showing_selection:
-            self.app.choose_distribution(event.new)
+            self._on_choose(event.new)
 
     def _slow_changed(self, event):
         self.slow.button_type = "primary" if event.new else "default"
@@ -226,6 +233,10 @@ class ControlsView(Viewer):
             self.more_data.value = distribution if distribution in EXTRA_DISTRIBUTIONS else ""
         finally:
             self._showing_selection = False
+
+    def show_editing(self, editing: bool) -> None:
+        """The model editor is on (the Edit button lit) or off."""
+        self.edit.button_type = "primary" if editing else "default"
 
     def set_iteration(self, n: int) -> None:
         self.iteration.object = readout("ganlab-iteration", format_iteration(n))

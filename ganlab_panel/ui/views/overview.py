@@ -183,6 +183,13 @@ class OverviewGraph(Viewer):
                 d["flow_g"] = plots.flow_dots(plots.G_UPDATE_PATHS, self._phase)
         self._send()
 
+    @property
+    def shown(self) -> dict:
+        """What the graph shows now, by layer: the data, the flowing dots of
+        training (``flow``, ``flow_d``, ``flow_g``: None when still), the
+        sub-step lit up (``highlight``)..."""
+        return dict(self._data)
+
     def _send(self) -> None:
         data = dict(self._data)
         # only an image gaining or losing data changes how HoloViews must draw it

@@ -37,12 +37,12 @@ NO_PRESET = "Custom settings"
 
 class SettingsView(Viewer):
     """A collapsible card: a preset menu and the less common settings, each
-    linked both ways to the experiment's config."""
+    linked both ways to ``config``. A preset chosen goes to ``on_preset(name)``."""
 
-    def __init__(self, app, **params):
+    def __init__(self, config: ExperimentConfig, on_preset, **params):
         super().__init__(**params)
-        self.app = app
-        config: ExperimentConfig = app.config
+        self.config = config
+        self._on_preset = on_preset
         self.preset = pn.widgets.Select(
             label="Preset", options={NO_PRESET: "", **{p.title: name for name, p in PRESETS.items()}},
             value=matching_preset(config) or "", sizing_mode="stretch_width", css_classes=["ganlab-preset"])
@@ -68,11 +68,11 @@ class SettingsView(Viewer):
     def _preset_chosen(self, event) -> None:
         self._describe(event.new)
         if event.new and not self._following:
-            self.app.choose_preset(event.new)
+            self._on_preset(event.new)
 
     def _config_changed(self, *events) -> None:
         # a preset stays selected only while the settings are still its own
-        name = matching_preset(self.app.config) or ""
+        name = matching_preset(self.config) or ""
         if name != self.preset.value:
             self._following = True
             try:
@@ -85,7 +85,7 @@ class SettingsView(Viewer):
         self.preset_text.object = html.escape(text)
 
     def clear(self) -> None:
-        self.app.config.param.unwatch(self._watcher)
+        self.config.param.unwatch(self._watcher)
 
     def __panel__(self):
         return pn.Card(self.preset, self.preset_text, *self.widgets.values(), title="More settings",

@@ -66,6 +66,11 @@ class UploadBox(JSComponent):
         self._on_refused = on_refused
 
     def _handle_msg(self, data) -> None:
+        self.receive(data)
+
+    def receive(self, data) -> None:
+        """Take what the browser sent: ``{"files": [{"name", "data" (base64)}, ...]}``,
+        or ``{"refused": [[name, size], ...]}`` for files it held back."""
         if not isinstance(data, dict):
             return
         if "refused" in data:
