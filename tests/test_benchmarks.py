@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow   # scripts, servers and browsers, run end to end
+pytestmark = pytest.mark.benchmark   # each benchmark script run briefly, end to end
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -69,7 +69,7 @@ def test_resume_refuses_structural_changes(tmp_path, capsys):
     assert code == 2 and "--g-neurons" in capsys.readouterr().err
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_console_script_runs_with_a_progress_bar(tmp_path):
     script = Path(sys.executable).with_name("ganlab")
     assert script.is_file(), "the ganlab console script is not installed beside this Python"

@@ -167,7 +167,7 @@ def test_which_path_runs():
         assert Trainer(ExperimentConfig(device="cuda")).path == "torch"
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
     # a fresh process with an empty Numba cache: the kernel takes seconds to compile
     code = (

@@ -150,7 +150,7 @@ def test_a_picture_shows_the_layers_that_are_on(lab):
     assert np.abs(with_heat - img).sum() > 0 and heat_off >= 0
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_a_film_of_a_long_run_has_at_most_its_frame_limit(lab):
     lab.history.max_moments = 1000
     lab.train(GIF_MAX_FRAMES * 60, record_every=50)
@@ -179,7 +179,7 @@ def test_settings_travel_as_url_text():
     assert drawn.to_query() == {}                      # a drawing cannot travel in an address
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_cli_exports_a_film_and_a_picture(tmp_path):
     kernels.warm_up(wait=True)
     out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",

@@ -17,7 +17,7 @@ import pytest
 
 from ganlab_panel.ui.lab import GANLab
 
-pytestmark = pytest.mark.slow   # scripts, servers and browsers, run end to end
+pytestmark = pytest.mark.subprocess   # the app served by `panel serve` and `ganlab serve`, as processes
 
 
 def free_port() -> int:
