@@ -58,7 +58,7 @@ def _option(name: str) -> str:
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("experiment settings (defaults are GAN Lab's)")
-    for name in ExperimentConfig._field_names():
+    for name in ExperimentConfig.field_names():
         if name == "drawn_points":
             continue
         p = ExperimentConfig.param[name]
@@ -150,7 +150,7 @@ def _config_from_args(args) -> ExperimentConfig:
         values = ExperimentConfig.from_json(text).to_dict()
     if args.preset is not None:
         values.update(preset_settings(args.preset))
-    for name in ExperimentConfig._field_names():
+    for name in ExperimentConfig.field_names():
         given = getattr(args, name, None)
         if given is not None:
             values[name] = given
@@ -177,7 +177,7 @@ def _make_trainer(args):
         trainer = Trainer.load(args.resume)
     if args.preset is not None:
         raise GANLabError("--resume keeps the saved model's settings, so --preset cannot apply")
-    overrides = {n: getattr(args, n) for n in ExperimentConfig._field_names() if getattr(args, n, None) is not None}
+    overrides = {n: getattr(args, n) for n in ExperimentConfig.field_names() if getattr(args, n, None) is not None}
     structural = [n for n in overrides if ExperimentConfig.is_structural(n)]
     if structural:
         raise GANLabError(f"--resume keeps the saved model, so {', '.join(_option(n) for n in structural)} "

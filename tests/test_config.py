@@ -23,12 +23,12 @@ def test_defaults_are_gan_labs():
 
 
 def test_every_setting_is_documented():
-    for name in ExperimentConfig._field_names():
+    for name in ExperimentConfig.field_names():
         assert ExperimentConfig.param[name].doc, f"{name} has no doc"
 
 
 def test_structural_and_hot_params_partition_the_settings():
-    names = set(ExperimentConfig._field_names())
+    names = set(ExperimentConfig.field_names())
     hot = set(ExperimentConfig.hot_params())
     structural = set(ExperimentConfig.structural_params())
     assert hot == HOT_PARAMS

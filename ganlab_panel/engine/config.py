@@ -161,7 +161,7 @@ class ExperimentConfig(param.Parameterized):
         doc="Where to train: 'auto' (CUDA when present, else CPU), 'cpu' or 'cuda'.")
 
     def __init__(self, **params):
-        unknown = sorted(set(params) - set(self._field_names()))
+        unknown = sorted(set(params) - set(self.field_names()))
         if unknown:
             raise ConfigError(f"unknown setting {unknown[0]!r}", unknown[0])
         for name, value in params.items():
@@ -170,29 +170,30 @@ class ExperimentConfig(param.Parameterized):
 
     # ---- which changes rebuild --------------------------------------------
     @classmethod
-    def _field_names(cls) -> list[str]:
+    def field_names(cls) -> list[str]:
+        """Every setting's name, in the order they are declared."""
         return [name for name in cls.param if name != "name"]
 
     @classmethod
     def is_structural(cls, name: str) -> bool:
         """True when changing ``name`` means rebuilding the experiment."""
-        if name not in cls._field_names():
+        if name not in cls.field_names():
             raise ConfigError(f"unknown setting {name!r}", name)
         return name not in HOT_PARAMS
 
     @classmethod
     def structural_params(cls) -> list[str]:
-        return [n for n in cls._field_names() if n not in HOT_PARAMS]
+        return [n for n in cls.field_names() if n not in HOT_PARAMS]
 
     @classmethod
     def hot_params(cls) -> list[str]:
-        return [n for n in cls._field_names() if n in HOT_PARAMS]
+        return [n for n in cls.field_names() if n in HOT_PARAMS]
 
     # ---- serialisation ----------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values, every field included."""
         out: dict[str, Any] = {}
-        for name in self._field_names():
+        for name in self.field_names():
             value = getattr(self, name)
             if name == "drawn_points" and value is not None:
                 value = np.asarray(value, dtype=float).tolist()
@@ -237,7 +238,7 @@ class ExperimentConfig(param.Parameterized):
         address: its points, and ``distribution=drawing``, are left out, as is
         the device (the other machine's own)."""
         out: dict[str, str] = {}
-        for name in self._field_names():
+        for name in self.field_names():
             if name in ("drawn_points", "device"):
                 continue
             value, default = getattr(self, name), self.param[name].default
@@ -260,7 +261,7 @@ class ExperimentConfig(param.Parameterized):
 
 
 #: settings that a short text (a page URL's query, a command-line option) can carry
-TEXT_SETTINGS = tuple(n for n in ExperimentConfig._field_names() if n != "drawn_points")
+TEXT_SETTINGS = tuple(n for n in ExperimentConfig.field_names() if n != "drawn_points")
 
 
 def parse_setting(name: str, text: str) -> Any:

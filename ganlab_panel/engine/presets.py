@@ -81,7 +81,7 @@ def preset_settings(name: str) -> dict:
     """Every setting a preset fixes (GAN Lab's defaults, then the preset's own)."""
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}", "preset")
-    defaults = {n: ExperimentConfig.param[n].default for n in ExperimentConfig._field_names() if n not in KEPT}
+    defaults = {n: ExperimentConfig.param[n].default for n in ExperimentConfig.field_names() if n not in KEPT}
     return {**defaults, **PRESETS[name].settings}
 
 

@@ -79,7 +79,7 @@ class Trainer:
         #: held by every public method; hold it to run several as one step.
         self.lock = threading.RLock()
         self._install(Experiment(config))
-        self._watcher = config.param.watch(self._on_config_change, config._field_names())
+        self._watcher = config.param.watch(self._on_config_change, config.field_names())
 
     # ------------------------------------------------------------------ build
     def _install(self, exp: Experiment) -> None:

@@ -111,7 +111,7 @@ def compare_query(a: ExperimentConfig, b: ExperimentConfig) -> dict[str, str]:
     """A comparison's address: shared settings plain, a side's own prefixed."""
     qa, qb = a.to_query(), b.to_query()
     out = {}
-    for name in ExperimentConfig._field_names():
+    for name in ExperimentConfig.field_names():
         if name not in qa and name not in qb:
             continue
         if qa.get(name) == qb.get(name):

@@ -117,7 +117,7 @@ class CompareLab(Session):
         # trained in step: neither side gets more than LOCKSTEP_SLACK iterations ahead
         self.sides["a"].runner.partner, self.sides["b"].runner.partner = self.sides["b"].runner, self.sides["a"].runner
         for side in self.sides.values():
-            self._watchers.append(side.config.param.watch(self._settings_changed, side.config._field_names()))
+            self._watchers.append(side.config.param.watch(self._settings_changed, side.config.field_names()))
             self._watchers.append(side.runner.param.watch(self._playing_changed, "playing"))
         self._address = address.Address(self.to_query)
         self._show_settings()
@@ -254,7 +254,7 @@ class CompareLab(Session):
         diff = self.differences
         a, b = self.sides["a"].config, self.sides["b"].config
         rows = []
-        for name in ExperimentConfig._field_names():
+        for name in ExperimentConfig.field_names():
             if name in ("drawn_points", "device"):
                 continue
             cls = ' class="ganlab-diff"' if name in diff else ""

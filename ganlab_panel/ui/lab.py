@@ -102,7 +102,7 @@ class GANLab(Moments, DataChoice, Session):
     drawing = param.Boolean(default=False, doc="The drawing canvas is open.")
 
     def __init__(self, config: ExperimentConfig | None = None, data=None, **params):
-        settings = {k: params.pop(k) for k in list(params) if k in ExperimentConfig._field_names()}
+        settings = {k: params.pop(k) for k in list(params) if k in ExperimentConfig.field_names()}
         hot = {k: v for k, v in settings.items() if not ExperimentConfig.is_structural(k)}
         if address.reshapes(settings):
             params.setdefault("use_pretrained", False)  # a pretrained model has its own shape
@@ -137,7 +137,7 @@ class GANLab(Moments, DataChoice, Session):
         # served: the page address follows the settings, so a copied link opens this setup
         self._address = address.Address(config.to_query)
         if self._address.served:
-            self._watchers.append(config.param.watch(self._address.follow, config._field_names()))
+            self._watchers.append(config.param.watch(self._address.follow, config.field_names()))
 
     def _build_views(self) -> None:
         """The views, the runner between the trainer and them, and the record."""

@@ -64,7 +64,7 @@ def is_settings(content: bytes) -> bool:
         values = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         return False
-    return isinstance(values, dict) and bool(values) and set(values) <= set(ExperimentConfig._field_names())
+    return isinstance(values, dict) and bool(values) and set(values) <= set(ExperimentConfig.field_names())
 
 
 def too_large(names, total: int, limit: int = MAX_UPLOAD_BYTES) -> str:

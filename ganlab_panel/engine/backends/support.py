@@ -119,7 +119,7 @@ SUPPORT["numpy"] = {**SUPPORT["compiled"],
 def allows(backend: str, config) -> bool:
     """Whether ``backend`` implements every setting of ``config``."""
     row = SUPPORT[backend]
-    for name in config._field_names():
+    for name in config.field_names():
         rule = row.get(name)
         if rule is None or not rule.allows(getattr(config, name)):
             return False
@@ -129,5 +129,5 @@ def allows(backend: str, config) -> bool:
 def refusals(backend: str, config) -> list[str]:
     """The settings of ``config`` that ``backend`` does not implement (for messages and tests)."""
     row = SUPPORT[backend]
-    return [name for name in config._field_names()
+    return [name for name in config.field_names()
             if name not in row or not row[name].allows(getattr(config, name))]

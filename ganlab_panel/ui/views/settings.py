@@ -62,7 +62,7 @@ class SettingsView(Viewer):
             else:
                 widget = pn.widgets.FloatInput.from_param(p, label=label, sizing_mode="stretch_width", css_classes=css)
             self.widgets[name] = widget
-        self._watcher = config.param.watch(self._config_changed, list(ExperimentConfig._field_names()))
+        self._watcher = config.param.watch(self._config_changed, list(ExperimentConfig.field_names()))
         self._describe(self.preset.value)
 
     def _preset_chosen(self, event) -> None:

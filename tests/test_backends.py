@@ -54,7 +54,7 @@ def test_the_kernel_compiles_here():
 
 
 def test_every_setting_is_in_a_table_and_the_torch_row_names_every_one():
-    fields = set(ExperimentConfig._field_names())
+    fields = set(ExperimentConfig.field_names())
     assert set(SUPPORT["torch"]) == fields
     for backend, row in SUPPORT.items():
         assert set(row) <= fields, f"{backend} names settings the config lacks: {set(row) - fields}"
