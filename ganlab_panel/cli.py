@@ -96,6 +96,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(train)
     train.set_defaults(func=cmd_train)
 
+    sweep = sub.add_parser("sweep", help="train many runs, one per combination of settings and seed (Dask)")
+    sweep.add_argument("--set", dest="axes", action="append", default=[], metavar="NAME=V1,V2,...",
+                       help="an axis: a setting and its values [repeat for several]")
+    sweep.add_argument("--seeds", type=int, default=1, help="runs per combination, seeds 0, 1, ... [default: 1]")
+    sweep.add_argument("--iterations", "-n", type=int, default=DEFAULT_ITERATIONS,
+                       help=f"iterations per run [default: {DEFAULT_ITERATIONS}]")
+    sweep.add_argument("--every", type=int, default=0, help="iterations between recorded moments [default: 1/20]")
+    sweep.add_argument("--out", type=Path, default=Path("ganlab-sweep"), help="output folder [default: ganlab-sweep]")
+    sweep.add_argument("--resume", action="store_true", help="train only the runs --out does not hold yet")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                       help="a Dask scheduler to run on [default: this process, every core]")
+    where.add_argument("--workers", type=int, default=None, help="start this many local worker processes")
+    sweep.add_argument("--config", type=Path, default=None, help="config JSON to start from")
+    sweep.add_argument("--preset", choices=list(PRESETS), default=None, help="a named recipe of settings")
+    sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_config_options(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+
     presets = sub.add_parser("presets", help="list the named presets of settings")
     presets.set_defaults(func=cmd_presets)
 
@@ -108,6 +127,58 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-show", dest="show", action="store_false", help="do not open a browser")
     serve.set_defaults(func=cmd_serve)
     return parser
+
+
+def cmd_sweep(args) -> int:
+    from tqdm import tqdm
+
+    from ganlab_panel.sweeps import Sweep
+    from ganlab_panel.sweeps.store import Store
+
+    sweep = Sweep(_config_from_args(args), args.axes, args.seeds, args.iterations, args.every)
+    store = Store(args.out, sweep.spec, resume=args.resume)
+    cells = sweep.cells
+    left = len(sweep.pending(store))
+    client = _sweep_client(args)
+    bar = tqdm(total=len(cells), initial=len(cells) - left, disable=args.quiet, unit="run", file=sys.stderr)
+    diverged = []
+
+    def finished(cell, result) -> None:
+        bar.update(1)
+        if result["row"]["diverged"]:
+            diverged.append(cell.key)
+
+    try:
+        sweep.run(client=client, out=args.out, resume=True, on_cell=finished)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: {len(store.finished())} of {len(cells)} runs kept in {args.out}; "
+              "--resume trains the rest", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+        if client is not None:
+            client.close()
+    print(f"{len(cells)} runs in {args.out}: results.csv, curves.csv, results.nc, cells/"
+          + (f"; {len(diverged)} diverged" if diverged else ""))
+    return 0
+
+
+def _sweep_client(args):
+    """The Dask client ``--scheduler`` or ``--workers`` asks for (None: in-process)."""
+    if args.scheduler is None and args.workers is None:
+        return None
+    from distributed import Client, LocalCluster
+
+    if args.scheduler is not None:
+        try:
+            return Client(args.scheduler, timeout=10)
+        except (OSError, TimeoutError) as exc:
+            raise GANLabError(f"cannot reach the Dask scheduler at {args.scheduler}: {exc}") from None
+    if args.workers < 1:
+        raise GANLabError(f"--workers must be 1 or more, not {args.workers}")
+    return Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None))
 
 
 def cmd_serve(args) -> int:

@@ -90,3 +90,12 @@ def test_path_agreement_prints_each_seed_and_the_mean_difference():
     assert len(diffs) == 2, out.stdout
     mean = re.search(r"over 2 seeds, 40 iterations: ([+-][\d.]+) ± ([\d.]+)", out.stdout)
     assert mean and float(mean.group(1)) == pytest.approx(sum(diffs) / 2, abs=1e-4), out.stdout
+
+
+def test_sweep_speed_prints_each_way_of_running_a_sweep():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "sweep_speed.py"), "--cells", "4",
+                          "--iterations", "60"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = [line for line in out.stdout.splitlines() if line.startswith(("one core", "in-process", "local cluster"))]
+    assert len(rows) == 4, out.stdout
+    assert all(float(row.split()[-3].replace(",", "")) > 0 for row in rows)   # GAN it/s

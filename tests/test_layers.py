@@ -1,6 +1,6 @@
 """The package's layers, read from its source: every import, lazy ones included.
 
-engine → live → files → ui → the package's front (``__init__``, ``cli``): a
+engine → live → files → ui → sweeps → the package's front (``__init__``, ``cli``): a
 module imports only from its own layer or the ones before it, no module imports
 itself round a circle, and the lower layers keep away from the libraries they
 must not need (the engine trains without Panel, HoloViews, Bokeh, Datashader or
@@ -15,13 +15,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ganlab_panel"
-LAYERS = ["engine", "live", "files", "ui", "front"]
+LAYERS = ["engine", "live", "files", "ui", "sweeps", "front"]
 #: what each layer may not import, directly or lazily
 FORBIDDEN = {
     "engine": {"panel", "holoviews", "bokeh", "datashader", "PIL", "pandas", "tornado", "IPython"},
     "live": {"panel", "holoviews", "bokeh", "PIL", "tornado", "IPython"},
     "files": {"panel", "holoviews", "bokeh", "tornado", "IPython"},
     "ui": set(),
+    "sweeps": set(),
     "front": set(),
 }
 #: modules that may import numba themselves
@@ -116,3 +117,9 @@ def test_no_module_imports_itself_round_a_circle():
         if module not in state:
             visit(module, [module])
     assert not cycles, "imports in a circle: " + "; ".join(" → ".join(c) for c in cycles)
+
+
+def test_what_a_dask_worker_runs_imports_the_engine_alone():
+    # a sweep's task is unpickled on a worker: it must not drag the app there
+    ours = GRAPH["ganlab_panel.sweeps.cell"]
+    assert ours and all(m.startswith("ganlab_panel.engine") for m in ours), ours
