@@ -97,6 +97,19 @@ def test_a_sweep_in_process_keeps_every_cell_and_labels_the_results(tmp_path):
     assert Trainer.load(sweep.checkpoint(sweep.cells[0])).iteration == 100
 
 
+def test_a_kept_run_opens_in_the_lab_where_it_ended(tmp_path):
+    sweep = Sweep(ExperimentConfig(distribution="ring"), ["d_lr=0.01,0.1"], iterations=120)
+    sweep.run(out=tmp_path)
+    lab = sweep.open(sweep.cells[1])
+    try:
+        assert (lab.trainer.iteration, lab.config.d_lr, lab.config.distribution) == (120, 0.1, "ring")
+        alone = Trainer.load(sweep.checkpoint(sweep.cells[1]))
+        for a, b in zip(weights(lab.trainer), weights(alone)):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        lab.close()
+
+
 def test_a_diverging_cell_is_recorded_and_the_sweep_goes_on(tmp_path):
     wide = ExperimentConfig(distribution="ring", g_lr=10.0, d_layers=5, d_neurons=100, g_layers=5, g_neurons=100,
                             batch_size=16)
