@@ -80,11 +80,12 @@ def main(argv=None) -> int:
     sweep_of(1, 10).run()
 
     def threads(n):
-        return lambda: Client(processes=False, n_workers=1, threads_per_worker=n, dashboard_address=None)
+        return lambda: Client(processes=False, n_workers=1, threads_per_worker=n,
+                              dashboard_address="127.0.0.1:0")
 
     def processes(n):
         return lambda: Client(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                           dashboard_address=None))
+                                           dashboard_address="127.0.0.1:0"))
 
     runs = [("one core, one cell after another", threads(1), 1),
             (f"in-process, {cores} threads (the default)", lambda: None, cores)]

@@ -178,7 +178,7 @@ def _sweep_client(args):
     if args.workers < 1:
         raise GANLabError(f"--workers must be 1 or more, not {args.workers}")
     return Client(LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None))
+                               dashboard_address="127.0.0.1:0"))
 
 
 def cmd_serve(args) -> int:
@@ -187,6 +187,7 @@ def cmd_serve(args) -> int:
     import panel as pn
 
     from ganlab_panel.live.scene import warm_up
+    from ganlab_panel.sweeps.page import SweepPage
     from ganlab_panel.ui.compare import CompareLab
     from ganlab_panel.ui.lab import GANLab
 
@@ -195,8 +196,10 @@ def cmd_serve(args) -> int:
     origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
     origins += args.allow_websocket_origin or []
     host = f"http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}:{args.port}"
-    print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; Ctrl+C stops it)", flush=True)
-    pn.serve({"ganlab": GANLab.from_url, "compare": CompareLab.from_url}, port=args.port, address=args.address, show=args.show, title="GAN Lab",
+    print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; many at once: {host}/sweep; "
+          "Ctrl+C stops it)", flush=True)
+    pn.serve({"ganlab": GANLab.from_url, "compare": CompareLab.from_url, "sweep": SweepPage.from_url},
+             port=args.port, address=args.address, show=args.show, title="GAN Lab",
              websocket_origin=origins, websocket_max_message_size=80 * 2**20)
     return 0
 

@@ -168,8 +168,8 @@ def test_two_worker_processes_train_the_same_numbers_as_the_process_alone(tmp_pa
 
     axes = ["d_lr=0.01,0.1", "g_lr=0.02,0.2"]
     alone = Sweep(ExperimentConfig(distribution="ring"), axes, iterations=150).run(out=tmp_path / "alone")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
         spread = Sweep(ExperimentConfig(distribution="ring"), axes, iterations=150).run(client=client,
                                                                                        out=tmp_path / "spread")
         workers = {r["worker"] for r in rows(tmp_path / "spread")}
@@ -183,8 +183,8 @@ def test_a_killed_workers_cells_are_trained_again_elsewhere_and_the_sweep_comple
     from distributed import Client, LocalCluster
 
     axes = ["d_lr=0.01,0.02,0.03,0.05,0.1,0.2"]
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address="127.0.0.1:0") as cluster, Client(cluster) as client:
         pids = list(client.run(os.getpid).values())
         killed = []
 
@@ -209,7 +209,7 @@ def test_the_command_runs_on_a_dask_scheduler_and_workers_started_on_their_own(t
     address = f"tcp://127.0.0.1:{port}"
     log = (tmp_path / "dask.log").open("w")
     scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                  "--dashboard-address", ":0"], stdout=log, stderr=log)
+                                  "--dashboard-address", "127.0.0.1:0"], stdout=log, stderr=log)
     worker = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
                               stdout=log, stderr=log)
     try:

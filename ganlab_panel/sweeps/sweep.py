@@ -53,22 +53,25 @@ class Sweep:
         is called as each cell finishes."""
         from distributed import Client, as_completed
 
+        self.stopped = False
         store = Store(out, self.spec, resume) if out is not None else None
         self.out = store.out if store else None
         todo = self.pending(store)
         own = client is None
         if own:
             client = Client(processes=False, n_workers=1, threads_per_worker=os.cpu_count() or 1,
-                            dashboard_address=None)
+                            dashboard_address="127.0.0.1:0")
         base = self.spec.base.to_json()
         run_id = uuid.uuid4().hex[:8]
         finished = False
-        self.stopped = False
+        futures: dict = {}
         try:
             futures = {client.submit(train_cell, base, dict(c.settings), c.seed, self.spec.iterations,
                                      self.spec.every, store is not None, key=f"cell-{c.key}-{run_id}", pure=False): c
                        for c in todo}
             self._running = (client, futures)
+            if self.stopped:   # stopped while the client started
+                client.cancel(list(futures))
             for future in as_completed(list(futures)):
                 cell = futures[future]
                 if future.cancelled() or self.stopped:
