@@ -270,3 +270,21 @@ def test_the_shipped_notebook_runs_top_to_bottom_without_errors(browser, jupyter
         nb.run("import panel as pn\nfor lab_ in [v for v in globals().values() if hasattr(v, 'runner')]: lab_.runner.pause()")
         nb.close()
         shutil.rmtree(jupyterlab.root / ".ipynb_checkpoints", ignore_errors=True)
+
+
+def test_a_sweep_runs_in_a_notebook_and_its_runs_fill_the_page(browser, jupyterlab):
+    nb = open_notebook(browser, jupyterlab)
+    try:
+        nb.run(SETUP + "\nfrom ganlab_panel.sweeps.page import SweepPage")
+        assert "Error" not in nb.run("page = SweepPage(ExperimentConfig(distribution='line'), "
+                                     "['d_lr=0.01,0.1'], iterations=120)\npage")
+        run = nb.page.locator(".ganlab-sweep-run button")
+        run.wait_for(timeout=120_000)
+        run.click()
+        wait_until(lambda: nb.page.locator(".ganlab-sweep-cell").count() == 2, timeout=120)
+        assert "2 / 2" in nb.page.locator(".ganlab-sweep-progress").inner_text()
+        # the page and the kernel are one object
+        assert nb.run("sorted(page.runs)").strip() == "['d_lr=0.01,seed=0', 'd_lr=0.1,seed=0']"
+        assert nb.page.errors == []
+    finally:
+        nb.close()
