@@ -6,6 +6,7 @@ through ``executable_path``. Without a Chromium binary these tests skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -48,20 +49,18 @@ def wait_for_http(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """`panel serve apps/ganlab.py apps/compare.py` on a free port (the app's
-    URL; /compare beside it); its log is kept for failures."""
+@contextlib.contextmanager
+def served(apps: list[str], page: str, log_path: Path):
+    """`panel serve` of ``apps`` (names in apps/) on a free port, its output in
+    ``log_path``: the URL of ``page``, answering, until the block ends."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "panel-serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "ganlab.py"), str(ROOT / "apps" / "compare.py"),
-             "--port", str(port),
-             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "panel", "serve", *(str(ROOT / "apps" / f"{app}.py") for app in apps),
+             "--port", str(port), "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/ganlab"
+        url = f"http://127.0.0.1:{port}/{page}"
         _LOG[url] = log_path
         try:
             wait_for_http(url, timeout=150.0)   # a fresh clone compiles the kernel meanwhile
@@ -73,6 +72,14 @@ def app_url(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """`panel serve apps/ganlab.py apps/compare.py` on a free port (the app's
+    URL; /compare beside it); its log is kept for failures."""
+    with served(["ganlab", "compare"], "ganlab", tmp_path_factory.mktemp("server") / "panel-serve.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,11 @@ a sweep, run it, watch its runs arrive, open one in the lab and come back."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-from .conftest import ROOT, free_port, wait_for_http
+from .conftest import served
 from .helpers import iteration, message, wait_until
 
 pytestmark = pytest.mark.timeout(300)
@@ -22,23 +20,8 @@ SCREENSHOT = os.environ.get("GANLAB_SWEEP_SCREENSHOT")
 @pytest.fixture(scope="module")
 def sweep_url(tmp_path_factory):
     """`panel serve apps/sweep.py` on a free port: the page's URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "panel-serve-sweep.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "panel", "serve", str(ROOT / "apps" / "sweep.py"), "--port", str(port),
-             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
-            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/sweep", timeout=150.0)
-            yield f"http://127.0.0.1:{port}/sweep"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with served(["sweep"], "sweep", tmp_path_factory.mktemp("server") / "panel-serve-sweep.log") as url:
+        yield url
 
 
 @pytest.fixture
