@@ -28,6 +28,7 @@ import pandas as pd
 from ganlab_panel.engine.config import CHOICE_LABELS
 from ganlab_panel.live import style
 from ganlab_panel.sweeps.spec import Cell
+from ganlab_panel.ui import plots
 
 #: a run whose final grid JS (bits) is below this converged. Trained well, GAN
 #: Lab's 2D runs end near 0.1-0.25 (150 generated samples against 450 real on
@@ -180,7 +181,7 @@ def phase_diagram(runs: list[Run], axes: dict[str, list], size: int = 340) -> hv
 
 def js_curves(runs: list[Run], size: int = 340) -> hv.Overlay:
     """Each run's JS over its iterations, coloured by its outcome (hover names the run)."""
-    opts = {"ylim": (0, 1), "xlabel": "iteration", "ylabel": "JS (bits)"}
+    opts = {"ylim": (0, 1), "xlabel": "iteration", "ylabel": "JS (bits)", **plots.iteration_axis()}
     curves = []
     for run in runs:
         data = pd.DataFrame([(p[0], p[1]) for p in run.curve], columns=["iteration", "js"])

@@ -73,7 +73,10 @@ def lab_page(*, controls, message, overview, edit, layered_box, drawing_box, lay
                          margin=(0, 10), styles=COLUMN_STYLES["layered"])
     layers = pn.Row(pn.pane.HTML("<b>Layers</b>", margin=(12, 0, 0, 0)),
                     pn.widgets.TooltipIcon(value=LAYERS_TIP, margin=(10, 4, 0, 4)), margin=0)
-    side = pn.Column(layers, layer_toggles, pn.layout.Divider(margin=(4, 0)), charts, settings, margin=(0, 10),
+    # a rule drawn with a border: Panel's Divider fetches a stylesheet of its own,
+    # which a page that adds the lab later (the sweep's "Open in the lab") asks a CDN for
+    rule = pn.Spacer(height=1, margin=(8, 0), sizing_mode="stretch_width", styles={"border-top": "1px solid #e0e0e0"})
+    side = pn.Column(layers, layer_toggles, rule, charts, settings, margin=(0, 10),
                      styles=COLUMN_STYLES["side"])
     main = pn.FlexBox(column_a, column_b, side, flex_wrap="wrap", margin=0, sizing_mode="stretch_width",
                       stylesheets=[":host { container-type: inline-size; }"])

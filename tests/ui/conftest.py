@@ -97,15 +97,16 @@ def browser():
         b.close()
 
 
-def open_page(browser, url: str, viewport: dict | None = None):
-    """A fresh browser context (its own session) showing the app at ``url``."""
+def open_page(browser, url: str, viewport: dict | None = None, ready: str = ".ganlab-iteration"):
+    """A fresh browser context (its own session) showing the page at ``url``,
+    once ``ready`` (a CSS selector) is on it and its document is idle."""
     context = browser.new_context(viewport=viewport or {"width": 1700, "height": 1000})
     pg = context.new_page()
     pg.errors = []
     pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.goto(url)
-    pg.wait_for_selector(".ganlab-iteration", timeout=60_000)
+    pg.wait_for_selector(ready, timeout=60_000)
     pg.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle",
                          timeout=60_000)
     time.sleep(0.5)  # the widgets' views finish wiring up after the document is idle

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .conftest import served
+from .conftest import open_page, served
 from .helpers import iteration, message, wait_until
 
 pytestmark = pytest.mark.timeout(300)
@@ -26,17 +26,9 @@ def sweep_url(tmp_path_factory):
 
 @pytest.fixture
 def sweep_page(browser, sweep_url):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    pg.goto(sweep_url)
-    pg.wait_for_selector(".ganlab-sweep-run button", timeout=60_000)
-    pg.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && Bokeh.documents[0].is_idle",
-                         timeout=60_000)
-    time.sleep(0.5)   # the widgets' views finish wiring up after the document is idle
+    pg = open_page(browser, sweep_url, {"width": 1500, "height": 1000}, ready=".ganlab-sweep-run button")
     yield pg
-    context.close()
+    pg.context.close()
 
 
 def type_into(page, hook: str, text: str) -> None:
