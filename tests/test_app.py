@@ -19,6 +19,7 @@ from ganlab_panel.files.ganlab_format import ganlab_model_files
 from ganlab_panel.ui import plots
 from ganlab_panel.ui.pretrained import pretrained_path
 from ganlab_panel.ui.views.controls import format_iteration
+from ganlab_panel.ui.views.menus import hook
 
 
 def shown(lab, group):
@@ -160,19 +161,43 @@ def test_iteration_format_is_gan_labs():
     assert format_iteration(1234567) == "1,234,567"
 
 
-def test_every_control_has_its_hook(lab):
-    classes = set()
+def _hooks(root) -> set[str]:
+    return {c for model in root.references() for c in (getattr(model, "css_classes", None) or [])}
+
+
+#: what a page holds from the start, and what joins it on first use (a part
+#: not on screen costs no models until then): how a user first uses it -> its hooks
+ON_OPEN = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
+           "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
+           "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
+           "ganlab-more-data", "ganlab-settings", "ganlab-files", "ganlab-timeline", "ganlab-resume"}
+ON_FIRST_USE = {
+    "the files menu": (lambda lab: lab.controls.toggle_files_menu(),
+                       {"ganlab-save", "ganlab-export-png", "ganlab-export-gif", "ganlab-export-config",
+                        "ganlab-upload"}),
+    "more settings": (lambda lab: lab.settings.card.param.update(collapsed=False),
+                      {"ganlab-preset", "ganlab-batch-size", "ganlab-seed", "ganlab-lr-half-life",
+                       "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma", "ganlab-d-spectral-norm",
+                       "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema"}),
+    "a mixture's mode chart": (lambda lab: lab.choose_distribution("ring8"), {"ganlab-modes-chart"}),
+    "drawing": (lambda lab: lab.start_drawing(), {"ganlab-drawing", "ganlab-draw-done"}),
+}
+
+
+def test_every_control_has_its_hook_and_hidden_parts_join_on_first_use(lab):
     root = pn.panel(lab).get_root(Document())
-    for model in root.references():
-        classes.update(getattr(model, "css_classes", []) or [])
-    expected = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
-                "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
-                "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
-                "ganlab-more-data", "ganlab-settings", "ganlab-preset", "ganlab-batch-size", "ganlab-seed",
-                "ganlab-lr-half-life", "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma",
-                "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-modes-chart", "ganlab-d-pack", "ganlab-g-ema",
-                "ganlab-timeline", "ganlab-resume", "ganlab-export-png", "ganlab-export-gif", "ganlab-export-config"}
-    assert expected <= classes
+    assert ON_OPEN <= _hooks(root)
+    editor = {hook(name) for name in ("g_layers", "d_optimizer", "loss")}   # the model editor's menus
+
+    async def use_each_part():   # as on a server: the plots update on its event loop
+        for use, (first_use, hooks) in [*ON_FIRST_USE.items(),
+                                        ("the model editor", (lambda lab: lab.overview.param.update(edit_mode=True),
+                                                              editor))]:
+            assert not hooks & _hooks(root), f"{use} is built before it is used"
+            first_use(lab)
+            assert hooks <= _hooks(root), use
+
+    asyncio.run(use_each_part())
     html = " ".join(str(getattr(m, "text", "")) for m in root.references())
     for cls in ("ganlab-iteration", "ganlab-d-loss", "ganlab-g-loss", "ganlab-message", "ganlab-timeline-label"):
         assert f"class=&quot;{cls}&quot;" in html, cls

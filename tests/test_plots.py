@@ -1,3 +1,5 @@
+from xml.etree import ElementTree
+
 import holoviews as hv
 import numpy as np
 import pytest
@@ -133,10 +135,15 @@ def test_overview_overlay_and_static_parts(scene):
     assert images[1].bounds.lbrt() == gbox
     rects = [e for e in dynamic if isinstance(e, hv.Rectangles)]
     assert len(rects[-1]) == 1  # the highlight
-    static = plots.overview_static()
-    labels = [e for e in static if isinstance(e, hv.Labels)][0]
-    assert {"Noise", "Generator", "Discriminator", "Discriminator loss", "Generator loss"} <= set(
-        labels.dimension_values("text"))
+    backdrop = ElementTree.fromstring(plots.overview_backdrop())   # what never changes: one SVG
+    labels = {t.text for t in backdrop.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"Noise", "Generator", "Discriminator", "Discriminator loss", "Generator loss"} <= labels
+    rects = [r for r in backdrop.iter("{http://www.w3.org/2000/svg}rect")]
+    g = plots.BOXES["generator"]   # the graph's y runs up, the SVG's down: G's outline lands where its plot is
+    assert any(float(r.get("x")) == g.x0 and float(r.get("y")) == plots.OVERVIEW_H - g.y1 for r in rects)
+    dots = [e for e in dynamic if isinstance(e, hv.Points) and e.group == "Dots"][0]
+    f_real = plots.thumbnail_layers(f)["real"]
+    assert (dots.dimension_values("color") == style.REAL).sum() == len(f_real) > 0
 
 
 def test_dense_rasters(scene):

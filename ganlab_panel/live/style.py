@@ -73,8 +73,13 @@ def sqrt_abs(d):
     return np.where(d >= 0.5, 0.5 + s, 0.5 - s)
 
 
+def cmap_colours(values, cmap: list[str]) -> np.ndarray:
+    """The colour of each value in 0..1 on ``cmap`` (an array of hex strings)."""
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.5)
+    idx = np.clip((v * (len(cmap) - 1)).round().astype(int), 0, len(cmap) - 1)
+    return np.asarray(cmap, dtype=object)[idx]
+
+
 def d_colour(values) -> list[str]:
     """The PRGn colour of each D output (after GAN Lab's sqrt stretch)."""
-    stretched = sqrt_abs(np.nan_to_num(np.asarray(values, dtype=float), nan=0.5))
-    idx = np.clip((stretched * (len(D_CMAP) - 1)).round().astype(int), 0, len(D_CMAP) - 1)
-    return [D_CMAP[i] for i in idx]
+    return list(cmap_colours(sqrt_abs(np.nan_to_num(np.asarray(values, dtype=float), nan=0.5)), D_CMAP))

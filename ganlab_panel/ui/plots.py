@@ -184,19 +184,29 @@ def modes_chart(data) -> hv.Overlay:
 
 # --------------------------------------------------------- overview graph
 
-def overview_static() -> hv.Overlay:
-    """What never changes in the overview: thumbnail frames, paths and labels."""
-    frames = [(b.x0, b.y0, b.x1, b.y1) for k, b in BOXES.items() if k not in ("d_loss", "g_loss", "d_grad")]
-    boxes = hv.Rectangles(frames).opts(fill_color="white", line_color="#dddddd", line_width=1)
-    big = hv.Rectangles([BOXES["generator"].bounds]).opts(fill_alpha=0, line_color=style.G_PURPLE, line_width=3) * \
-        hv.Rectangles([BOXES["discriminator"].bounds]).opts(fill_alpha=0, line_color=style.D_BLUE, line_width=3)
-    fwd = hv.Path([np.array(p) for p in FORWARD_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
-    dup = hv.Path([np.array(p) for p in D_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
-    gup = hv.Path([np.array(p) for p in G_UPDATE_PATHS]).opts(color=style.PATH_GREY, line_width=2, line_dash="dashed")
-    xs, ys, texts = zip(*LABELS.values())
-    labels = hv.Labels({"x": xs, "y": ys, "text": texts}, ["x", "y"], "text").opts(
-        text_font_size="12px", text_color="#333333", text_align="center", text_baseline="middle")
-    return fwd * dup * gup * boxes * big * labels
+def overview_backdrop() -> str:
+    """What never changes in the overview (the thumbnails' frames, the two
+    networks' outlines, the dashed paths, the labels) as one SVG, drawn
+    behind the graph's plot: one element for the browser to show, where
+    glyphs would be a dozen models to build for every page."""
+    def y(v: float) -> float:  # the graph's y runs up, SVG's down
+        return OVERVIEW_H - v
+
+    def rect(b: Box, stroke: str, width: float, fill: str) -> str:
+        return (f'<rect x="{b.x0}" y="{y(b.y1)}" width="{b.x1 - b.x0}" height="{b.y1 - b.y0}" fill="{fill}" '
+                f'stroke="{stroke}" stroke-width="{width}"/>')
+
+    frames = "".join(rect(b, "#dddddd", 1, "white") for k, b in BOXES.items()
+                     if k not in ("d_loss", "g_loss", "d_grad"))
+    outlines = rect(BOXES["generator"], style.G_PURPLE, 3, "none") + rect(BOXES["discriminator"], style.D_BLUE, 3, "none")
+    paths = "".join(
+        f'<polyline points="{" ".join(f"{px},{y(py)}" for px, py in path)}" fill="none" stroke="{style.PATH_GREY}" '
+        f'stroke-width="2" stroke-dasharray="6"/>' for path in FORWARD_PATHS + D_UPDATE_PATHS + G_UPDATE_PATHS)
+    labels = "".join(f'<text x="{lx}" y="{y(ly)}">{text}</text>' for lx, ly, text in LABELS.values())
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{OVERVIEW_W}" height="{OVERVIEW_H}" '
+            f'style="display:block">{paths}{frames}{outlines}'
+            f'<g font-size="12px" font-family="Helvetica, Arial, sans-serif" fill="#333333" text-anchor="middle" '
+            f'dominant-baseline="middle">{labels}</g></svg>')
 
 
 def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
@@ -210,15 +220,24 @@ def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
         fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3)
 
 
-def thumbnail_dots(layers: dict | None) -> hv.Overlay:
-    """The thumbnails' dots: noise, real, fake, and the predictions coloured by D."""
-    layers = layers if layers is not None else thumbnail_layers(None)
-    dots = dict(size=2.5, line_alpha=0, alpha=0.85, tools=[])
-    return (hv.Points(layers["noise"], kdims=["x", "y"], group="NoiseDots").opts(color=style.FAKE, **dots)
-            * hv.Points(layers["real"], kdims=["x", "y"], group="RealDots").opts(color=style.REAL, **dots)
-            * hv.Points(layers["fake"], kdims=["x", "y"], group="FakeDots").opts(color=style.FAKE, **dots)
-            * hv.Points(layers["pred"], kdims=["x", "y"], vdims=["score"], group="PredDots").opts(
-                color="score", cmap=style.D_CMAP, clim=(0, 1), colorbar=False, **dots))
+def thumbnail_dots(layers: dict | None) -> hv.Points:
+    """The thumbnails' dots in one layer: noise, real and fake samples in
+    their colours, and the predictions coloured by D's score."""
+    cols = thumbnail_dot_columns(layers if layers is not None else thumbnail_layers(None))
+    return hv.Points(cols, kdims=["x", "y"], vdims=["color"], group="Dots").opts(
+        color="color", size=2.5, line_alpha=0, alpha=0.85, tools=[])
+
+
+def thumbnail_dot_columns(layers: dict) -> dict:
+    """The columns x, y and color of every thumbnail dot."""
+    groups = [(np.asarray(layers[k], float).reshape(-1, 2), colour)
+              for k, colour in (("noise", style.FAKE), ("real", style.REAL), ("fake", style.FAKE))]
+    pred = layers["pred"]
+    score_colours = style.cmap_colours(pred["score"], style.D_CMAP)
+    xs = np.concatenate([p[:, 0] for p, _ in groups] + [np.asarray(pred["x"], float)])
+    ys = np.concatenate([p[:, 1] for p, _ in groups] + [np.asarray(pred["y"], float)])
+    colours = np.concatenate([np.full(len(p), c, dtype=object) for p, c in groups] + [score_colours])
+    return {"x": xs.astype(np.float32), "y": ys.astype(np.float32), "color": colours}
 
 
 def loss_bar_rects(rects: dict | None) -> hv.Rectangles:
@@ -231,10 +250,21 @@ def loss_text(data: dict | None) -> hv.Labels:
         text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444")
 
 
-def flow(data: np.ndarray | None, colour: str, group: str) -> hv.Points:
-    """Dots travelling along one kind of path (forward, D's update or G's)."""
-    pts = np.empty((0, 2)) if data is None else np.asarray(data).reshape(-1, 2)
-    return hv.Points(pts, kdims=["x", "y"], group=group).opts(color=colour, size=5, line_alpha=0, tools=[])
+def flow(data: dict | None) -> hv.Points:
+    """Dots travelling along the paths: forward (grey), D's update (blue) and
+    G's (purple), from ``flow_columns``."""
+    cols = data if data is not None else flow_columns(None, None, None)
+    return hv.Points(cols, kdims=["x", "y"], vdims=["color"], group="Flow").opts(
+        color="color", size=5, line_alpha=0, tools=[])
+
+
+def flow_columns(forward, d_update, g_update) -> dict:
+    """The flow layer's columns x, y and color from each kind's dots (None: none)."""
+    parts = [(np.empty((0, 2)) if dots is None else np.asarray(dots, float).reshape(-1, 2), colour)
+             for dots, colour in ((forward, style.PATH_GREY), (d_update, style.D_BLUE), (g_update, style.G_PURPLE))]
+    return {"x": np.concatenate([p[:, 0] for p, _ in parts]).astype(np.float32),
+            "y": np.concatenate([p[:, 1] for p, _ in parts]).astype(np.float32),
+            "color": np.concatenate([np.full(len(p), c, dtype=object) for p, c in parts])}
 
 
 def overview_overlay(data: dict) -> hv.Overlay:
@@ -250,15 +280,17 @@ def overview_overlay(data: dict) -> hv.Overlay:
             * manifold_lines(get("gen_lines"), group="GThumbLines") * thumbnail_dots(get("points"))
             * gradients(get("g_grad"), 1, group="GGrad")
             * loss_bar_rects(get("bars")) * loss_text(get("bar_text"))
-            * flow(get("flow"), style.PATH_GREY, "Flow") * flow(get("flow_d"), style.D_BLUE, "FlowD")
-            * flow(get("flow_g"), style.G_PURPLE, "FlowG")
+            * flow(flow_columns(get("flow"), get("flow_d"), get("flow_g")))
             * highlight_rects(list(components), for_d))
 
 
 def overview_opts() -> dict:
-    return dict(**CANVAS, width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
+    return dict(width=OVERVIEW_W, height=OVERVIEW_H, xlim=(0, OVERVIEW_W), ylim=(0, OVERVIEW_H),
                 xaxis=None, yaxis=None, toolbar=None, show_frame=False, border=0,
-                bgcolor=style.PANEL_BG, default_tools=[], active_tools=[], show_legend=False)
+                default_tools=[], active_tools=[], show_legend=False,
+                # see-through: the backdrop (``overview_backdrop``) shows behind it
+                backend_opts={**CANVAS["backend_opts"], "plot.background_fill_alpha": 0,
+                              "plot.border_fill_alpha": 0})
 
 
 # -------------------------------------------------------------- thumbnails

@@ -13,6 +13,7 @@ from ganlab_panel.engine.frames import Frame
 from ganlab_panel.live import style
 from ganlab_panel.ui import plots
 from ganlab_panel.ui.document import batch
+from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.direct import DirectSources
 
 COLUMNS = ["iteration", "d_loss", "g_loss", "kl", "js", "modes_pct", "hq_pct"]
@@ -47,8 +48,10 @@ class ChartsView(Viewer):
                                      margin=0, sizing_mode="stretch_width", **kw)
         self.losses = chart(plots.loss_chart)
         self.divergences = chart(plots.divergence_chart)
-        # shown only for the benchmark mixtures (ring8, grid25)
+        # shown only for the benchmark mixtures (ring8, grid25): it joins the
+        # page the first time one is trained on
         self.modes = chart(plots.modes_chart, visible=False, css_classes=["ganlab-modes-chart"])
+        self._modes_box = Deferred(lambda: [self.modes], sizing_mode="stretch_width")
         self._direct = {"loss": DirectSources(self.losses), "div": DirectSources(self.divergences),
                         "modes": DirectSources(self.modes)}
         self._rows = {c: [] for c in COLUMNS}   # what the charts show, when streamed directly
@@ -60,6 +63,8 @@ class ChartsView(Viewer):
     def update(self, frame: Frame) -> None:
         """Add the frame's values (once per iteration) and show them."""
         mixture = frame.modes_total is not None
+        if mixture:
+            self._modes_box.build()
         if self.modes.visible != mixture:
             self.modes.visible = mixture
         self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
@@ -73,7 +78,7 @@ class ChartsView(Viewer):
                "kl": frame.kl, "js": frame.js,
                "modes_pct": 100.0 * frame.modes / frame.modes_total if mixture and frame.modes is not None else np.nan,
                "hq_pct": 100.0 * frame.high_quality if mixture and frame.high_quality is not None else np.nan}
-        if all(direct.rendered for direct in self._direct.values()):
+        if all(direct.rendered for direct in self._shown_charts().values()):
             with batch():  # see views/direct.py: safe from unlocked callbacks too
                 self._stream(row)
         else:
@@ -84,16 +89,19 @@ class ChartsView(Viewer):
         for c in COLUMNS:
             self._rows[c].append(row[c])
             del self._rows[c][:-HISTORY]
-        for chart, groups in CURVES.items():
-            if chart == "modes" and not self.modes.visible:
-                continue  # not shown (no mixture): its curves start with the next experiment
-            direct = self._direct[chart]
+        for chart, direct in self._shown_charts().items():
+            groups = CURVES[chart]
             for group, col in groups:
                 # fresh arrays for every curve: Bokeh may keep what it is given as
                 # the column itself, and a list shared by two curves would grow twice
                 direct.stream(group, {"iteration": np.array([row["iteration"]]), col: np.array([row[col]])},
                               rollover=HISTORY)
             self._fit(chart)
+
+    def _shown_charts(self) -> dict[str, DirectSources]:
+        """The charts shown (the mode chart only for a mixture: its curves
+        start with the next experiment)."""
+        return {chart: direct for chart, direct in self._direct.items() if chart != "modes" or self.modes.visible}
 
     def _fit(self, chart: str) -> None:
         """Fit a chart's axes to the points it shows."""
@@ -159,7 +167,7 @@ class ChartsView(Viewer):
         if not len(kept):
             return
         self._last_iteration = int(kept["iteration"].iloc[-1])
-        if not all(direct.rendered for direct in self._direct.values()):
+        if not all(direct.rendered for direct in self._shown_charts().values()):
             self.buffer.send(kept)
             return
         self._rows = {c: [float(v) for v in kept[c]] for c in COLUMNS}
@@ -214,6 +222,6 @@ class ChartsView(Viewer):
             self.values,
             self.losses,
             self.divergences,
-            self.modes,
+            self._modes_box,
             margin=0, sizing_mode="stretch_width", css_classes=["ganlab-monitor"],
         )

@@ -17,6 +17,7 @@ from ganlab_panel.ui import plots
 from ganlab_panel.ui.document import Button, Download
 from ganlab_panel.ui.runner import SPEEDS
 from ganlab_panel.ui.views import icons
+from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.upload import UploadBox
 
 BAR_CSS = """
@@ -172,18 +173,11 @@ class ControlsView(Viewer):
         self.files = icon_button(icons.FILES, "Save, export and load", "ganlab-files")
         self.files.param.update(label="Files", width=78, stylesheets=[ICON_CSS, ".bk-btn { border-radius: 19px; "
                                                                       "gap: 4px; font-size: 13px; }"])
-        self.files_menu = pn.Column(
-            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Save</span>", margin=0),
-            self.save, self.save_ganlab, self.export_config,
-            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Export</span>", margin=(6, 0, 0, 0)),
-            self.export_png, self.export_png2x, self.export_screen, self.export_gif,
-            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
-            self.upload,
-            pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.pt; GAN Lab's .json with its .bin, "
-                         "or a .zip of both), settings (.json) or points (.csv, two columns x, y in 0–1)</span>",
-                         width=200, margin=0),
-            visible=False, stylesheets=[FILES_CSS], css_classes=["ganlab-files-menu"], margin=0)
-        self.files.on_click(lambda e: self.files_menu.param.update(visible=not self.files_menu.visible))
+        # the menu's buttons are made now (code may call them), its page part on first opening
+        self._files_menu = Deferred(self._files_menu_parts, visible=False, stylesheets=[FILES_CSS],
+                                    css_classes=["ganlab-files-menu"])
+        self.files_menu = self._files_menu.box
+        self.files.on_click(lambda e: self.toggle_files_menu())
 
         home = runner.home   # a click may arrive on another thread (a notebook's comm)
         self.reset.on_click(lambda e: home.run(on_reset))
@@ -194,6 +188,24 @@ class ControlsView(Viewer):
         self.slow.on_click(lambda e: runner.param.update(slow=not runner.slow))
         runner.param.watch(self._slow_changed, "slow")
         runner.param.watch(self._playing_changed, "playing")
+
+    def _files_menu_parts(self) -> list:
+        return [
+            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Save</span>", margin=0),
+            self.save, self.save_ganlab, self.export_config,
+            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Export</span>", margin=(6, 0, 0, 0)),
+            self.export_png, self.export_png2x, self.export_screen, self.export_gif,
+            pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
+            self.upload,
+            pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.pt; GAN Lab's .json with its .bin, "
+                         "or a .zip of both), settings (.json) or points (.csv, two columns x, y in 0–1)</span>",
+                         width=200, margin=0),
+        ]
+
+    def toggle_files_menu(self) -> None:
+        """Open the files menu (built the first time), or close it."""
+        self._files_menu.build()
+        self.files_menu.visible = not self.files_menu.visible
 
     def _rates_changed(self, event):
         if not event.new:

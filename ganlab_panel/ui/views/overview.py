@@ -21,7 +21,8 @@ from ganlab_panel.live import style
 from ganlab_panel.live.scene import THUMB_SIZE, Scene, rasterize_manifold
 from ganlab_panel.ui import plots
 from ganlab_panel.ui.runner import SubStep
-from ganlab_panel.ui.views.direct import FastPipe, image_columns, point_columns, segment_columns
+from ganlab_panel.ui.views.deferred import Deferred
+from ganlab_panel.ui.views.direct import FastPipe, image_columns, segment_columns
 from ganlab_panel.ui.views.menus import setting_widget
 
 H = plots.OVERVIEW_H
@@ -81,7 +82,9 @@ class OverviewGraph(Viewer):
         self._data: dict = {}
         self.pipe = hv.streams.Pipe(data={})
         dynamic = hv.DynamicMap(lambda data: plots.overview_overlay(data), streams=[self.pipe])
-        self.overlay = (plots.overview_static() * dynamic).opts(**plots.overview_opts())
+        self.overlay = dynamic.opts(**plots.overview_opts())
+        self.backdrop = pn.pane.HTML(plots.overview_backdrop(), width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
+                                     margin=0, styles={"position": "absolute", "left": "0", "top": "0"})
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                                       sizing_mode="fixed", margin=0, css_classes=["ganlab-overview"])
         self.tooltip = _at(pn.pane.HTML("", width=TOOLTIP_W, visible=False, stylesheets=[":host { font-size: 12px; }"]),
@@ -91,10 +94,21 @@ class OverviewGraph(Viewer):
                                                     stylesheets=[WIDGET_CSS]), 150, 372)
         self.animate_button.on_click(lambda event: self.animate_generator())
         self._animation = None
-        self.widgets = self._make_widgets()
+        self._widgets: list | None = None
+        # the editor's menus are made, and join the page, the first time it
+        # opens; placed at the graph's top left, as the menus' own positions are
+        self._editor = Deferred(lambda: self.widgets, styles={"position": "absolute", "left": "0", "top": "0",
+                                                              "z-index": "10"}, width=0, height=0)
         self.fast = FastPipe(self.pipe, self.plot)
 
     # -------------------------------------------------------- widgets
+    @property
+    def widgets(self) -> list:
+        """The model editor's groups of menus, placed where they act (made on first use)."""
+        if self._widgets is None:
+            self._widgets = self._make_widgets()
+        return self._widgets
+
     def _make_widgets(self) -> list:
         c = self.config
         kw = dict(stylesheets=[WIDGET_CSS], margin=(1, 0), height=26)
@@ -133,7 +147,9 @@ class OverviewGraph(Viewer):
 
     @param.depends("edit_mode", watch=True)
     def _show_widgets(self):
-        for g in self.widgets:
+        if self.edit_mode:
+            self._editor.build()
+        for g in self._widgets or []:
             g.visible = self.edit_mode
         self.animate_button.visible = not self.edit_mode
 
@@ -209,20 +225,14 @@ class OverviewGraph(Viewer):
             out["GThumb"] = image_columns(plots.alpha_bytes(get("gen_raster")))
         out["GThumbLines"] = segment_columns(get("gen_lines") if get("gen_lines") is not None else np.empty((0, 4)))
         thumbs = get("points") if get("points") is not None else plots.thumbnail_layers(None)
-        out["NoiseDots"] = point_columns(thumbs["noise"])
-        out["RealDots"] = point_columns(thumbs["real"])
-        out["FakeDots"] = point_columns(thumbs["fake"])
-        pred = thumbs["pred"]  # HoloViews names the colour-mapped column "color"
-        out["PredDots"] = {"x": np.asarray(pred["x"], np.float32), "y": np.asarray(pred["y"], np.float32),
-                           "color": np.asarray(pred["score"], np.float32)}
+        out["Dots"] = plots.thumbnail_dot_columns(thumbs)
         out["GGrad"] = segment_columns(get("g_grad") if get("g_grad") is not None else np.empty((0, 4)))
         bars = get("bars") if get("bars") is not None else plots.loss_bars(None)
         out["LossBars"] = {**rect_columns(bars), "color": bars["color"]}
         text = get("bar_text") if get("bar_text") is not None else plots.loss_labels(None)
         out["LossText"] = {"x": np.asarray(text["x"], float), "y": np.asarray(text["y"], float),
                            "text": np.asarray(text["text"], dtype=object)}
-        for key, group in (("flow", "Flow"), ("flow_d", "FlowD"), ("flow_g", "FlowG")):
-            out[group] = point_columns(get(key) if get(key) is not None else np.empty((0, 2)))
+        out["Flow"] = plots.flow_columns(get("flow"), get("flow_d"), get("flow_g"))
         components, _ = get("highlight") or ((), True)
         boxes = [plots.BOXES[c] for c in components]
         out["Highlight"] = {"left": np.array([b.x0 - 4 for b in boxes], float),
@@ -285,6 +295,6 @@ class OverviewGraph(Viewer):
         self.pipe.clear()
 
     def __panel__(self):
-        return pn.Column(self.plot, self.tooltip, self.animate_button, *self.widgets,
+        return pn.Column(self.backdrop, self.plot, self.tooltip, self.animate_button, self._editor,
                          styles={"position": "relative"}, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                          margin=0)

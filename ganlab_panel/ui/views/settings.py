@@ -11,6 +11,7 @@ from panel.viewable import Viewer
 
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.presets import PRESETS, matching_preset
+from ganlab_panel.ui.views.deferred import Deferred
 
 CSS = """
 :host { font-size: 12px; }
@@ -64,6 +65,12 @@ class SettingsView(Viewer):
             self.widgets[name] = widget
         self._watcher = config.param.watch(self._config_changed, list(ExperimentConfig.field_names()))
         self._describe(self.preset.value)
+        # the card's body joins the page the first time it opens
+        self._body = Deferred(lambda: [self.preset, self.preset_text, *self.widgets.values()],
+                              sizing_mode="stretch_width")
+        self.card = pn.Card(self._body, title="More settings", collapsed=True, sizing_mode="stretch_width",
+                            stylesheets=[CSS], css_classes=["ganlab-settings"], margin=(8, 0))
+        self.card.param.watch(lambda event: self._body.build(), "collapsed")
 
     def _preset_chosen(self, event) -> None:
         self._describe(event.new)
@@ -88,6 +95,4 @@ class SettingsView(Viewer):
         self.config.param.unwatch(self._watcher)
 
     def __panel__(self):
-        return pn.Card(self.preset, self.preset_text, *self.widgets.values(), title="More settings",
-                       collapsed=True, sizing_mode="stretch_width", stylesheets=[CSS], css_classes=["ganlab-settings"],
-                       margin=(8, 0))
+        return self.card
