@@ -31,10 +31,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Debian's Chromium, driven by Playwright in the browser tests.
+# Debian's Chromium, driven by Playwright in the browser tests; and nginx, in
+# front of two servers in the deployment test (skipped where it cannot install).
 browser:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 || \
+	  echo "nginx could not be installed: the nginx deployment test will be skipped"
 
 bench: setup
 	$(BIN)/python benchmarks/train_speed.py

@@ -115,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
+    nginx = sub.add_parser("nginx", help="print nginx's configuration for several ganlab serve processes "
+                                          "(see docs/deployment.md)")
+    nginx.add_argument("--backend", action="append", required=True, metavar="HOST:PORT",
+                       help="a ganlab serve process (give one per process)")
+    nginx.add_argument("--listen", default="80", help="where nginx listens [default: 80]")
+    nginx.add_argument("--server-name", default="_", help="the site's host name [default: any]")
+    nginx.add_argument("--prefix", default=None, metavar="DIR",
+                       help="write a whole nginx.conf whose pid and logs go in DIR (to run nginx -c on it)")
+    nginx.set_defaults(func=cmd_nginx)
+
     presets = sub.add_parser("presets", help="list the named presets of settings")
     presets.set_defaults(func=cmd_presets)
 
@@ -124,7 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address to bind [default: localhost; 0.0.0.0 serves the whole network]")
     serve.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST[:PORT]",
                        help="extra origins allowed to connect (Bokeh's check is kept for everything else)")
-    serve.add_argument("--no-show", dest="show", action="store_false", help="do not open a browser")
+    serve.add_argument("--num-procs", type=int, default=1, metavar="N",
+                       help="server processes sharing the port, each with its own sessions (Bokeh's own "
+                            "multi-process serving; 0: one per core) [default: 1]")
+    serve.add_argument("--no-show", dest="show", action="store_false",
+                       help="do not open a browser (never opened with several processes)")
     serve.set_defaults(func=cmd_serve)
     return parser
 
@@ -182,25 +196,51 @@ def _sweep_client(args):
 
 
 def cmd_serve(args) -> int:
-    import threading
+    import logging
+    import os
 
     import panel as pn
 
-    from ganlab_panel.live.scene import warm_up
     from ganlab_panel.sweeps.page import SweepPage
     from ganlab_panel.ui.compare import CompareLab
     from ganlab_panel.ui.lab import GANLab
+    from ganlab_panel.ui.serving import warm_up
 
+    if args.num_procs < 0:
+        raise GANLabError(f"--num-procs must be 0 (one per core) or more, not {args.num_procs}")
+    # every script, stylesheet and font from this server, none from a CDN: a
+    # classroom's network may reach nothing else
+    os.environ.setdefault("BOKEH_RESOURCES", "server")
+    # a line per request and per websocket, marked with the process that served it
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     pn.extension(notifications=False)
-    threading.Thread(target=warm_up, name="datashader-warm-up", daemon=True).start()
     origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
     origins += args.allow_websocket_origin or []
     host = f"http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}:{args.port}"
+    procs = args.num_procs if args.num_procs != 1 else None
     print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; many at once: {host}/sweep; "
-          "Ctrl+C stops it)", flush=True)
-    pn.serve({"ganlab": GANLab.from_url, "compare": CompareLab.from_url, "sweep": SweepPage.from_url},
-             port=args.port, address=args.address, show=args.show, title="GAN Lab",
-             websocket_origin=origins, websocket_max_message_size=80 * 2**20)
+          f"Ctrl+C stops it){f'; {procs or os.cpu_count()} processes' if procs is not None else ''}", flush=True)
+    # several processes: Bokeh binds the port, then forks; each process
+    # returns here, warms itself up (nothing that starts threads runs before
+    # the fork) and only then takes visitors (see ui/serving.py)
+    server = pn.serve({"ganlab": GANLab.from_url, "compare": CompareLab.from_url, "sweep": SweepPage.from_url},
+                      port=args.port, address=args.address, show=args.show and procs is None, title="GAN Lab",
+                      websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
+                      start=False)
+    seconds = warm_up(page=procs is None)
+    print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
+    server.start()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_nginx(args) -> int:
+    from ganlab_panel.deployment import nginx_config
+
+    print(nginx_config(args.backend, args.listen, args.server_name, prefix=args.prefix), end="")
     return 0
 
 
