@@ -170,7 +170,8 @@ def _hooks(root) -> set[str]:
 ON_OPEN = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
            "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
            "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
-           "ganlab-more-data", "ganlab-settings", "ganlab-files", "ganlab-timeline", "ganlab-resume"}
+           "ganlab-more-data", "ganlab-settings", "ganlab-files", "ganlab-timeline", "ganlab-resume",
+           "ganlab-drawing", "ganlab-draw-done"}
 ON_FIRST_USE = {
     "the files menu": (lambda lab: lab.controls.toggle_files_menu(),
                        {"ganlab-save", "ganlab-export-png", "ganlab-export-gif", "ganlab-export-config",
@@ -180,7 +181,6 @@ ON_FIRST_USE = {
                        "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma", "ganlab-d-spectral-norm",
                        "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema"}),
     "a mixture's mode chart": (lambda lab: lab.choose_distribution("ring8"), {"ganlab-modes-chart"}),
-    "drawing": (lambda lab: lab.start_drawing(), {"ganlab-drawing", "ganlab-draw-done"}),
 }
 
 

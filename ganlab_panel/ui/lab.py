@@ -167,11 +167,13 @@ class GANLab(Moments, DataChoice, Session):
         self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0,
                                       sizing_mode="stretch_width")
         # the drawing canvas lies over the layered plot, shown in its place
-        # while drawing (both keep their size: see plots.square_pane); it is
-        # built the first time it is needed
+        # while drawing (both keep their size: see plots.square_pane). It is
+        # built with the page: built later, inside its hidden box, Bokeh's
+        # drawing tool took no strokes
         self._drawing_view: DrawingView | None = None
         self._drawing_box = Deferred(lambda: [self.drawing_view], sizing_mode="stretch_width",
                                      styles=main_plot_styles(drawing=False)[1])
+        self._drawing_box.build()
 
     @property
     def drawing_view(self) -> DrawingView:

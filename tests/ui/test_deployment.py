@@ -94,8 +94,9 @@ def test_nginx_in_front_of_two_servers_balances_and_keeps_sessions_apart(browser
     logs = [tmp_path / f"serve-{p}.log" for p in ports]
     origin = ("--allow-websocket-origin", f"127.0.0.1:{front}")
     with ganlab_serve(logs[0], ports[0], *origin), ganlab_serve(logs[1], ports[1], *origin):
-        nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
-                                 stderr=subprocess.STDOUT, stdout=(prefix / "nginx.out").open("w"))
+        with (prefix / "nginx.out").open("w") as out:
+            nginx = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"],
+                                     stderr=subprocess.STDOUT, stdout=out)
         try:
             time.sleep(0.5)
             assert nginx.poll() is None, (prefix / "nginx.out").read_text()

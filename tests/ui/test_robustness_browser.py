@@ -20,6 +20,8 @@ DIVERGING = {"d_lr": 10, "g_lr": 10, "d_layers": 5, "d_neurons": 100, "g_layers"
 def upload(page, tmp_path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
+    if not page.locator(".ganlab-upload input[type=file]").count():
+        page.locator(".ganlab-files button").click()           # the files menu, built on first opening
     page.locator(".ganlab-upload input[type=file]").set_input_files(str(path))
 
 
