@@ -75,6 +75,11 @@ def concurrent(browser, server: Server, n: int, seconds: float) -> dict:
     playing = [p.locator(".ganlab-play button").inner_text().strip() == "Pause" for p in pages]
     for page in pages:
         page.locator(".ganlab-play button").click()
+        # closed only once the server has taken the click: Bokeh's server logs
+        # an error for a message it handles after the page's websocket closed
+        deadline = time.perf_counter() + 30
+        while page.locator(".ganlab-play button").inner_text().strip() != "Play" and time.perf_counter() < deadline:
+            time.sleep(0.1)
         page.context.close()
     trained = [b - a for a, b in zip(first, last)]
     live = [g <= MAX_GAP_SECONDS and on for g, on in zip(gaps, playing)]
@@ -94,8 +99,11 @@ def concurrent(browser, server: Server, n: int, seconds: float) -> dict:
 def cycles(browser, server: Server, n: int, warm_up: int = WARM_UP_CYCLES) -> dict:
     def cycle():
         page = open_app(browser, server.url)
-        page.locator(".ganlab-step button").click()  # the session does some work
-        time.sleep(0.3)
+        before = iteration(page)
+        page.locator(".ganlab-step button").click()  # the session does some work...
+        deadline = time.perf_counter() + 30
+        while iteration(page) == before and time.perf_counter() < deadline:
+            time.sleep(0.1)                          # ...and has done it (see concurrent) before the page closes
         page.context.close()
 
     def settled_rss() -> float:
