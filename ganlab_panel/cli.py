@@ -227,7 +227,7 @@ def cmd_serve(args) -> int:
                       port=args.port, address=args.address, show=args.show and procs is None, title="GAN Lab",
                       websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
                       start=False)
-    seconds = warm_up(page=procs is None)
+    seconds = warm_up()
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
     server.start()
     try:

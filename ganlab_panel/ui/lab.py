@@ -42,7 +42,6 @@ from ganlab_panel.ui.views import (
     SettingsView,
     TimelineView,
 )
-from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.upload import MAX_UPLOAD_BYTES
 
 #: while training plays, the views other than the layered one (the overview,
@@ -170,18 +169,9 @@ class GANLab(Moments, DataChoice, Session):
         # while drawing (both keep their size: see plots.square_pane). It is
         # built with the page: built later, inside its hidden box, Bokeh's
         # drawing tool took no strokes
-        self._drawing_view: DrawingView | None = None
-        self._drawing_box = Deferred(lambda: [self.drawing_view], sizing_mode="stretch_width",
-                                     styles=main_plot_styles(drawing=False)[1])
-        self._drawing_box.build()
-
-    @property
-    def drawing_view(self) -> DrawingView:
-        """The drawing canvas (built on first use)."""
-        if self._drawing_view is None:
-            self._drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
-            self._drawing_box.build()
-        return self._drawing_view
+        self.drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
+        self._drawing_box = pn.Column(self.drawing_view, margin=0, sizing_mode="stretch_width",
+                                      styles=main_plot_styles(drawing=False)[1])
 
     @classmethod
     def from_url(cls, query: dict | None = None, **params) -> GANLab:
@@ -210,9 +200,8 @@ class GANLab(Moments, DataChoice, Session):
 
     def _release(self) -> None:
         self.runner.close()
-        for view in (self.layered, self.overview, self.charts, self._drawing_view, self.settings):
-            if view is not None:
-                view.clear()
+        for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings):
+            view.clear()
         self.trainer.close()
         self.runner.trainer = None
         self.trainer = None
@@ -367,7 +356,7 @@ class GANLab(Moments, DataChoice, Session):
     # ---------------------------------------------------------- layout
     @param.depends("drawing", watch=True)
     def _swap_main_plot(self):
-        self._layered_box.styles, self._drawing_box.box.styles = main_plot_styles(self.drawing)
+        self._layered_box.styles, self._drawing_box.styles = main_plot_styles(self.drawing)
 
     def __panel__(self):
         root = lab_page(controls=self.controls, message=self.message_box, overview=self.overview,

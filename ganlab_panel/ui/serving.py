@@ -18,18 +18,13 @@ from ganlab_panel.engine.backends import compiled
 from ganlab_panel.live import scene
 
 
-def warm_up(page: bool = True) -> float:
-    """Make a server process ready for its first visitor; returns the seconds
-    it took. ``page=False`` warms the kernel and Datashader only: a process
-    forked by Bokeh's multi-process serving must not build a page outside a
-    session (Panel would keep stylesheet addresses from a CDN for its pages)."""
+def warm_up() -> float:
+    """Make a server process ready for its first visitor; returns the seconds it took."""
     from ganlab_panel.ui.lab import GANLab   # the lab's page, as a visitor's would be
 
     start = time.perf_counter()
     compiled.warm_up(wait=True)
     scene.warm_up()
-    if not page:
-        return time.perf_counter() - start
     document = Document()
     with set_curdoc(document):
         lab = GANLab.from_url({})

@@ -49,6 +49,16 @@ def wait_for_http(url: str, timeout: float = 90.0) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """End a server process: politely, then by force."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def served(apps: list[str], page: str, log_path: Path):
     """`panel serve` of ``apps`` (names in apps/) on a free port, its output in
@@ -66,12 +76,7 @@ def served(apps: list[str], page: str, log_path: Path):
             wait_for_http(url, timeout=150.0)   # a fresh clone compiles the kernel meanwhile
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ganlab_panel.deployment import COOKIE, nginx_config
-from tests.ui.conftest import free_port, open_page
+from tests.ui.conftest import free_port, open_page, stop
 from tests.ui.helpers import iteration, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.subprocess]
@@ -35,11 +35,7 @@ def ganlab_serve(log: Path, port: int, *extra: str, ready: int = 1):
         assert proc.poll() is None, log.read_text()
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def pages_and_sockets(log: str) -> tuple[int, int]:
