@@ -157,3 +157,24 @@ def test_draw_clear_and_done_are_honest(page):
     click(page, "ganlab-draw-done")                                     # ...so Done is refused
     wait_until(lambda: "Nothing was drawn" in message(page))
     assert page.errors == []
+
+
+def test_hidden_parts_join_the_page_on_first_use_and_sit_where_they_did(page):
+    """The files menu, More settings and the model editor are not in a fresh
+    page; each appears when first opened, laid out as if it had always been there."""
+    for hook in ("ganlab-save", "ganlab-batch-size", "ganlab-g-layers"):
+        assert page.locator(f".{hook}").count() == 0, f"{hook} is in the page before it is used"
+    open_files(page)
+    page.locator(".ganlab-save").first.wait_for(timeout=20_000)
+    click(page, "ganlab-files")                                         # closed again
+    page.locator(".ganlab-settings").get_by_text("More settings").click()
+    page.locator(".ganlab-batch-size input").first.wait_for(timeout=20_000)
+    click(page, "ganlab-edit")
+    spinner = page.locator(".ganlab-g-layers").first
+    spinner.wait_for(timeout=20_000)
+    words = page.get_by_text("hidden layer(s)").first
+    layers, text = spinner.bounding_box(), words.bounding_box()
+    neurons = page.locator(".ganlab-g-neurons").first.bounding_box()
+    # "[2] hidden layer(s) [16] neuron(s)": the words between the two menus, under neither
+    assert layers["x"] + layers["width"] - 1 <= text["x"] < text["x"] + text["width"] <= neurons["x"] + 1
+    assert page.errors == []

@@ -35,7 +35,8 @@ label { font-size: 11px; }
 
 
 def _at(obj, left: float, top: float, width: int | None = None):
-    styles = {"position": "absolute", "left": f"{left}px", "top": f"{top}px", "z-index": "10"}
+    styles = {"position": "absolute", "left": f"{left}px", "top": f"{top}px", "z-index": "10",
+              "pointer-events": "auto"}
     obj.styles = {**(obj.styles or {}), **styles}
     if width is not None:
         obj.width = width
@@ -97,8 +98,9 @@ class OverviewGraph(Viewer):
         self._widgets: list | None = None
         # the editor's menus are made, and join the page, the first time it
         # opens; placed at the graph's top left, as the menus' own positions are
-        self._editor = Deferred(lambda: self.widgets, styles={"position": "absolute", "left": "0", "top": "0",
-                                                              "z-index": "10"}, width=0, height=0)
+        self._editor = Deferred(lambda: self.widgets, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
+                                styles={"position": "absolute", "left": "0", "top": "0", "z-index": "10",
+                                        "pointer-events": "none"})   # the graph stays reachable between menus
         self.fast = FastPipe(self.pipe, self.plot)
 
     # -------------------------------------------------------- widgets
