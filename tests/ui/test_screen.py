@@ -166,6 +166,8 @@ def test_hidden_parts_join_the_page_on_first_use_and_sit_where_they_did(page):
         assert page.locator(f".{hook}").count() == 0, f"{hook} is in the page before it is used"
     open_files(page)
     page.locator(".ganlab-save").first.wait_for(timeout=20_000)
+    menu, upload = (page.locator(f".{hook}").first.bounding_box() for hook in ("ganlab-files-menu", "ganlab-upload"))
+    assert upload["y"] + upload["height"] <= menu["y"] + menu["height"]   # the whole menu on its white card
     click(page, "ganlab-files")                                         # closed again
     page.locator(".ganlab-settings").get_by_text("More settings").click()
     page.locator(".ganlab-batch-size input").first.wait_for(timeout=20_000)

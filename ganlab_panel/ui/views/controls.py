@@ -175,7 +175,8 @@ class ControlsView(Viewer):
                                                                       "gap: 4px; font-size: 13px; }"])
         # the menu's buttons are made now (code may call them), its page part on first opening
         self._files_menu = Deferred(self._files_menu_parts, visible=False, stylesheets=[FILES_CSS],
-                                    css_classes=["ganlab-files-menu"])
+                                    css_classes=["ganlab-files-menu"],
+                                    styles={"max-height": "none"})   # all of it on white, not clipped to the bar's height
         self.files_menu = self._files_menu.box
         self.files.on_click(lambda e: self.toggle_files_menu())
 
