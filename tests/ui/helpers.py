@@ -55,11 +55,13 @@ def click(page, hook: str) -> None:
 
 
 def open_files(page) -> None:
-    """Open the Files menu (save, export, load) unless it is open."""
+    """Open the Files menu (save, export, load) unless it is open; its items
+    are built on first opening, so it is open once its last one shows."""
     menu = page.locator(".ganlab-files-menu").first
     if not menu.is_visible():
         click(page, "ganlab-files")
         menu.wait_for(state="visible", timeout=10_000)
+    page.locator(".ganlab-files-menu .ganlab-upload").first.wait_for(state="visible", timeout=20_000)
 
 
 def wait_until(condition, timeout: float = 20.0, interval: float = 0.1, message=None):
