@@ -1,6 +1,7 @@
 """A classroom on one server: what opening and playing costs the server.
 
     python benchmarks/classroom.py                   # one process, --num-procs 2, nginx with two backends
+    python benchmarks/classroom.py --setups one,nginx --builds 8 --levels 1,2,4,8 --seconds 6   # BENCHMARKS.md
     python benchmarks/classroom.py --setups one --herd 30 --levels 1,2,4,8,16
 
 Each visitor is a websocket client speaking Bokeh's protocol (``Visitor``):
@@ -38,6 +39,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,6 +47,9 @@ from common import ERROR_PATTERN, ROOT, cpu_seconds, free_port, rss_mb  # noqa: 
 
 sys.path.insert(0, str(ROOT))
 from ganlab_panel.deployment import nginx_config  # noqa: E402
+
+#: how long the herd's visitors have to be playing (later ones count as lost)
+HERD_TIMEOUT = 180.0
 
 TOKEN = re.compile(r'"token":"([^"]+)"')
 ITERATION = re.compile(r"ganlab-iteration.*?&gt;([\d,]+)&lt;")
@@ -61,7 +66,7 @@ def _find_play(node) -> str | None:
     """The Play button's model id in a pulled document."""
     if isinstance(node, dict):
         attrs = node.get("attributes") or {}
-        if node.get("name") == "Button" and "ganlab-play" in (attrs.get("css_classes") or []):
+        if str(node.get("name", "")).endswith("Button") and "ganlab-play" in (attrs.get("css_classes") or []):
             return node["id"]
         for value in node.values():
             found = _find_play(value)
@@ -83,6 +88,12 @@ class Visitor:
         self.started = self.has_document = self.playing_at = None
         self.error: str | None = None
 
+    def _page(self) -> tuple[str, str]:
+        """The page's HTML, and the cookies it set (as a Cookie header)."""
+        with urllib.request.urlopen(self.url, timeout=HERD_TIMEOUT) as response:
+            cookies = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
+            return response.read().decode(), cookies
+
     async def _read_message(self, ws) -> tuple[dict, str]:
         header = json.loads(await ws.read_message())
         await ws.read_message()                       # metadata
@@ -101,10 +112,14 @@ class Visitor:
         self.started = time.perf_counter()
         try:
             loop = asyncio.get_running_loop()
-            html = await loop.run_in_executor(None, lambda: urllib.request.urlopen(self.url, timeout=300).read())
-            token = TOKEN.search(html.decode()).group(1)
+            html, cookies = await loop.run_in_executor(None, self._page)
+            token = TOKEN.search(html).group(1)
             ws_url = self.url.replace("http://", "ws://").split("?")[0] + "/ws"
-            ws = await websocket_connect(ws_url, subprotocols=["bokeh", token], max_message_size=200 * 2**20)
+            # as a browser does: the page's cookies go with its websocket (behind
+            # nginx, the one naming the server that built the page), and it waits
+            request = HTTPRequest(ws_url, headers={"Cookie": cookies} if cookies else None,
+                                  connect_timeout=HERD_TIMEOUT, request_timeout=HERD_TIMEOUT)
+            ws = await websocket_connect(request, subprotocols=["bokeh", token], max_message_size=200 * 2**20)
             await self._read_message(ws)                           # ACK
             await self._send(ws, "PULL-DOC-REQ", {}, 1)
             while True:
@@ -207,7 +222,10 @@ async def build_costs(setup: Setup, n: int) -> list[float]:
 async def herd(setup: Setup, n: int) -> dict:
     visitors = [Visitor(setup.url) for _ in range(n)]
     start = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(v.visit(play=True) for v in visitors)), timeout=300)
+    tasks = [asyncio.ensure_future(v.visit(play=True)) for v in visitors]
+    _, late = await asyncio.wait(tasks, timeout=HERD_TIMEOUT)
+    for task in late:   # not playing by then: counted as lost
+        task.cancel()
     documents = [v.has_document - start for v in visitors if v.has_document]
     playing = [v.playing_at - start for v in visitors if v.playing_at]
     for v in visitors:
@@ -228,10 +246,11 @@ async def rates(setup: Setup, k: int, seconds: float) -> dict:
     wall = time.perf_counter() - t0
     per_session = [(v.updates - c) / wall for v, c in zip(visitors, counts)]
     cores = (setup.cpu() - cpu0) / wall
+    pss = sum(p for _, p in memory(setup))   # while the K sessions are open
     for v in visitors:
         v.close()
     await asyncio.sleep(2.0)
-    return {"k": k, "min": min(per_session), "median": statistics.median(per_session), "cores": cores}
+    return {"k": k, "min": min(per_session), "median": statistics.median(per_session), "cores": cores, "pss": pss}
 
 
 def memory(setup: Setup) -> list[tuple[float, float]]:
@@ -259,9 +278,9 @@ async def measure(kind: str, args) -> None:
               f"({grown:+.0f})", flush=True)
         feeds = {10: 0.0, 25: 0.0}
         for k in args.levels:
+            base = sum(p for _, p in memory(setup))
             r = await rates(setup, k, args.seconds)
-            held = memory(setup)
-            per_session_mb = (sum(p for _, p in held) - sum(p for _, p in before)) / k
+            per_session_mb = (r["pss"] - base) / k
             print(f"{k:3d} playing: updates/s per session min {r['min']:.1f}, median {r['median']:.1f}; "
                   f"server {r['cores']:.2f} cores; memory +{per_session_mb:.1f} MB PSS a session", flush=True)
             for rate in feeds:
