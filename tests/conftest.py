@@ -22,6 +22,20 @@ def ganlab_line_model() -> Path:
     return path
 
 
+#: GAN Lab's four pretrained models, as GAN Lab ships them
+GANLAB_MODELS = ("line", "gaussians", "ring", "disjoint")
+
+
+@pytest.fixture(params=GANLAB_MODELS)
+def ganlab_model(request) -> Path:
+    """Each model file GAN Lab ships, as it ships them (the ring's says "Ring",
+    and its manifest names the weights in another folder)."""
+    path = SHARED_FIXTURES / f"pretrained_{request.param}.json"
+    if not path.is_file() or not path.with_name(f"pretrained_{request.param}.weights.bin").is_file():
+        pytest.skip(f"GAN Lab's fixture files are not at {SHARED_FIXTURES}")
+    return path
+
+
 def _rendered_lab():
     """A rendered app on the ring, seed 0, untrained (no pretrained model)."""
     import panel as pn

@@ -7,6 +7,7 @@ import torch
 
 from ganlab_panel import ExperimentConfig, Trainer, load_ganlab_model, save_ganlab_model
 from ganlab_panel.engine.errors import ConfigError, ModelFileError
+from ganlab_panel.files.ganlab_format import ganlab_model_from_bytes
 
 
 def numpy_forward(x, weights, out):
@@ -52,6 +53,68 @@ def test_gan_lab_weights_give_the_same_outputs_as_an_independent_numpy_pass(ganl
     # the pretrained generator really draws GAN Lab's line
     fake = tr.generate(rng.random((2000, 2)))
     assert np.median(np.abs(fake[:, 1] - (0.6 + 0.3 * (0.8 - fake[:, 0]) / 0.75))) < 0.05
+
+
+def _numpy_outputs_agree(trainer, path):
+    """``trainer`` gives the outputs an independent NumPy reading of GAN Lab's file gives."""
+    _, d_w, g_w = read_ganlab(path)
+    rng = np.random.default_rng(0)
+    noise = rng.random((500, trainer.config.noise_dim))
+    points = rng.random((500, 2))
+    np.testing.assert_allclose(trainer.generate(noise), numpy_forward(noise, g_w, "tanh"), atol=1e-5)
+    np.testing.assert_allclose(trainer.discriminate(points), numpy_forward(points, d_w, "sigmoid"), atol=1e-5)
+
+
+def test_every_model_gan_lab_ships_loads_as_gan_lab_wrote_it(ganlab_model):
+    doc = json.loads(ganlab_model.read_text())
+    topology, settings = doc["modelTopology"], doc["modelTopology"]["config"]
+    tr = load_ganlab_model(ganlab_model)
+    assert tr.config.distribution == topology["shape_name"].lower()
+    assert (tr.config.g_layers, tr.config.d_neurons) == (settings["numGeneratorLayers"],
+                                                         settings["numDiscriminatorNeurons"])
+    assert (tr.config.k_d, tr.iteration) == (settings["kDSteps"], topology["iter_count"])
+    _numpy_outputs_agree(tr, ganlab_model)
+    # the same from the upload box's bytes, the weights found by the name the manifest's path ends in
+    bin_path = ganlab_model.with_name(ganlab_model.stem + ".weights.bin")
+    uploaded = ganlab_model_from_bytes(ganlab_model.read_bytes(), {bin_path.name: bin_path.read_bytes()})
+    _numpy_outputs_agree(uploaded, ganlab_model)
+
+
+@pytest.mark.parametrize("written", ["RING", "Ring", " ring ", "rInG"])
+def test_gan_lab_shape_names_are_read_in_any_case_and_written_as_gan_lab_writes_them(written, tmp_path):
+    a = Trainer(ExperimentConfig(distribution="ring", seed=2))
+    json_path, _ = save_ganlab_model(a, tmp_path / "m.json")
+    doc = json.loads(json_path.read_text())
+    assert doc["modelTopology"]["shape_name"] == "ring"
+    doc["modelTopology"]["shape_name"] = written
+    json_path.write_text(json.dumps(doc))
+    b = load_ganlab_model(json_path)
+    assert b.config.distribution == "ring"
+    points = np.random.default_rng(3).random((40, 2))
+    np.testing.assert_array_equal(a.discriminate(points), b.discriminate(points))
+    doc["modelTopology"]["shape_name"] = "Spiral"
+    json_path.write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match="shape 'spiral' is not one of"):
+        load_ganlab_model(json_path)
+
+
+def test_the_manifest_path_is_followed_as_written_then_beside_the_json(ganlab_line_model, tmp_path):
+    doc = json.loads(ganlab_line_model.read_text())
+    weights = ganlab_line_model.with_name("pretrained_line.weights.bin").read_bytes()
+    (tmp_path / "models").mkdir()
+    (tmp_path / "json").mkdir()
+    (tmp_path / "models" / "pretrained_line.weights.bin").write_bytes(weights)
+    doc["weightsManifest"][0]["paths"] = ["../models/pretrained_line.weights.bin"]
+    json_path = tmp_path / "json" / "line.json"
+    json_path.write_text(json.dumps(doc))
+    _numpy_outputs_agree(load_ganlab_model(json_path), ganlab_line_model)
+    # where the path leads nowhere, the file of that name beside the JSON is read...
+    (tmp_path / "models" / "pretrained_line.weights.bin").rename(tmp_path / "json" / "pretrained_line.weights.bin")
+    _numpy_outputs_agree(load_ganlab_model(json_path), ganlab_line_model)
+    # ...and with neither, the message names the file
+    (tmp_path / "json" / "pretrained_line.weights.bin").unlink()
+    with pytest.raises(ModelFileError, match="no such file: .*pretrained_line.weights.bin"):
+        load_ganlab_model(json_path)
 
 
 def test_gan_lab_model_keeps_training(ganlab_line_model):

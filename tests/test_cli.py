@@ -43,6 +43,16 @@ def test_config_file_and_resume(tmp_path):
     assert json.loads((tmp_path / "b" / "config.json").read_text())["g_lr"] == 0.01
 
 
+@pytest.mark.parametrize("ganlab_model", ["ring"], indirect=True)
+def test_resume_from_gan_labs_own_ring_model(ganlab_model, tmp_path):
+    # GAN Lab's ring file says "Ring" and names its weights in another folder
+    assert main(["train", "--resume", str(ganlab_model), "--iterations", "10", "--out", str(tmp_path / "r"),
+                 "-q"]) == 0
+    config = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert (config["distribution"], config["d_layers"], config["k_d"]) == ("ring", 2, 3)
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["iteration"] == 812 + 10
+
+
 def test_points_csv_trains_on_a_drawing(tmp_path):
     csv = tmp_path / "pts.csv"
     csv.write_text("x,y\n0.2,0.2\n0.25,0.3\n0.8,0.7\n")

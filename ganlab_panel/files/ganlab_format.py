@@ -4,6 +4,12 @@ GAN Lab's "Save model" writes ``NAME.json`` (topology, settings, iteration and a
 weights manifest) and ``NAME.weights.bin`` (float32 little-endian values, in
 manifest order, W stored [in, out]). :func:`load_ganlab_model` turns such a pair
 into a Trainer; :func:`save_ganlab_model` writes one GAN Lab can read.
+
+GAN Lab's own files are read as GAN Lab reads them: the shape's name in any
+case (its ring model says "Ring"), and the manifest's weight paths as written
+(its ring model names ``../pretrained_models/pretrained_ring.weights.bin``),
+falling back to the file of that name beside the JSON. What we write uses the
+names GAN Lab itself writes (lower case) and a path beside the JSON.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ def ganlab_config(topology: dict[str, Any], **settings) -> ExperimentConfig:
         noise_type, noise_dim = GANLAB_NOISE_TYPES[cfg["selectedNoiseType"]]
         if int(cfg.get("noiseSize", noise_dim)) != noise_dim:
             raise ModelFileError(f"noiseSize {cfg['noiseSize']} contradicts {cfg['selectedNoiseType']!r}")
-        shape = topology.get("shape_name", "gaussians")
+        shape = str(topology.get("shape_name", "gaussians")).strip().lower()
         values = dict(
             distribution=shape,
             noise_type=noise_type, noise_dim=noise_dim,
@@ -78,8 +84,7 @@ def _read_ganlab_weights(read_bin, manifest: Any) -> dict[str, np.ndarray]:
             paths, specs = group["paths"], group["weights"]
             blob = b""
             for p in paths:
-                # Only the file name counts: the bin file sits next to the JSON.
-                blob += read_bin(Path(str(p)).name)
+                blob += read_bin(str(p))
             offset = 0
             for spec in specs:
                 if spec.get("dtype", "float32") != "float32":
@@ -118,8 +123,11 @@ def load_ganlab_model(path, **settings) -> Trainer:
     path = Path(path)
     check_size(path)
 
-    def read_bin(name: str) -> bytes:
-        bin_path = path.parent / name
+    def read_bin(written: str) -> bytes:
+        # the path as written, from the JSON's folder; else the file of that name beside the JSON
+        for bin_path in (path.parent / written, path.parent / Path(written).name):
+            if bin_path.is_file():
+                break
         check_size(bin_path)
         return bin_path.read_bytes()
 
@@ -128,11 +136,13 @@ def load_ganlab_model(path, **settings) -> Trainer:
 
 def ganlab_model_from_bytes(json_bytes: bytes, bin_files, name: str = "the model file", **settings) -> Trainer:
     """Like :func:`load_ganlab_model`, from the JSON's bytes and either a dict
-    ``{file name: bytes}`` of weight files or a function name -> bytes."""
+    ``{file name: bytes}`` of weight files (found by the file name the
+    manifest's path ends in) or a function taking the path as written -> bytes."""
     if callable(bin_files):
         read_bin = bin_files
     else:
-        def read_bin(file_name: str) -> bytes:
+        def read_bin(written: str) -> bytes:
+            file_name = Path(written).name
             if file_name not in bin_files:
                 raise ModelFileError(f"the weights file {file_name!r} that {name} names was not given")
             return bin_files[file_name]
