@@ -200,17 +200,19 @@ def cmd_serve(args) -> int:
     import os
 
     import panel as pn
+    from tornado.ioloop import PeriodicCallback
 
     from ganlab_panel.sweeps.page import SweepPage
     from ganlab_panel.ui.compare import CompareLab
     from ganlab_panel.ui.lab import GANLab
-    from ganlab_panel.ui.serving import warm_up
+    from ganlab_panel.ui.serving import give_back_memory, lean_allocator, warm_up
 
     if args.num_procs < 0:
         raise GANLabError(f"--num-procs must be 0 (one per core) or more, not {args.num_procs}")
     # every script, stylesheet and font from this server, none from a CDN: a
     # classroom's network may reach nothing else
     os.environ.setdefault("BOKEH_RESOURCES", "server")
+    lean_allocator()
     # a line per request and per websocket, marked with the process that served it
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     pn.extension(notifications=False)
@@ -228,8 +230,10 @@ def cmd_serve(args) -> int:
                       websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
                       start=False)
     seconds = warm_up()
+    give_back_memory()
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
     server.start()
+    PeriodicCallback(give_back_memory, 30_000).start()
     try:
         server.io_loop.start()
     except KeyboardInterrupt:

@@ -5,10 +5,20 @@ the training kernel loads (or compiles), Datashader compiles its functions,
 and HoloViews, Panel and Bokeh import and cache what a page uses. ``warm_up``
 pays all of that at start, by building one page nobody sees, so the first
 visitor's page opens as fast as everyone else's.
+
+A served process also keeps its memory lean (glibc's allocator, where there
+is one): ``lean_allocator`` caps the allocator's per-thread arenas at two (each
+training thread would otherwise get an arena of its own, kept when the thread
+ends), and ``give_back_memory``, run every half minute, returns the heap's free
+pages to the system, so what closed sessions freed stops counting against the
+process.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import time
 
 from bokeh.document import Document
@@ -16,6 +26,36 @@ from panel.io.state import set_curdoc
 
 from ganlab_panel.engine.backends import compiled
 from ganlab_panel.live import scene
+
+
+#: mallopt's parameter for the most arenas glibc's allocator makes
+_M_ARENA_MAX = -8
+
+
+@functools.cache
+def _glibc():
+    """The C library, where it is glibc (which has mallopt and malloc_trim); else None."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        libc.malloc_trim, libc.mallopt   # noqa: B018  (glibc's, not every C library's)
+    except (OSError, AttributeError, TypeError):
+        return None
+    return libc
+
+
+def lean_allocator(arenas: int = 2) -> None:
+    """Cap the allocator's arenas (call before any thread starts)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, arenas)
+
+
+def give_back_memory() -> None:
+    """Return the heap's free pages to the system."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def warm_up() -> float:
