@@ -37,6 +37,8 @@ CLI_EXPORTS = {
     "png": ("final.png", "the layered view at the end"),
     "screen": ("screen.png", "the overview graph, the layered view and the run's charts, at the end"),
     "ganlab": ("ganlab_model.json", "the model in GAN Lab's format, with ganlab_model.weights.bin"),
+    "pt2": ("model.pt2", "the networks for PyTorch alone (torch.export): model_generator.pt2, "
+                         "model_discriminator.pt2"),
 }
 
 

@@ -174,8 +174,8 @@ ON_OPEN = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "gan
            "ganlab-drawing", "ganlab-draw-done"}
 ON_FIRST_USE = {
     "the files menu": (lambda lab: lab.controls.toggle_files_menu(),
-                       {"ganlab-save", "ganlab-export-png", "ganlab-export-gif", "ganlab-export-config",
-                        "ganlab-upload"}),
+                       {"ganlab-save", "ganlab-save-pt2", "ganlab-export-png", "ganlab-export-gif",
+                        "ganlab-export-config", "ganlab-upload"}),
     "more settings": (lambda lab: lab.settings.card.param.update(collapsed=False),
                       {"ganlab-preset", "ganlab-batch-size", "ganlab-seed", "ganlab-lr-half-life",
                        "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma", "ganlab-d-spectral-norm",

@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import param
 import pytest
+import torch
 from PIL import Image
 
 from ganlab_panel import ExperimentConfig, GANLab, Trainer
@@ -184,7 +185,8 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     kernels.warm_up(wait=True)
     out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",
                           "--iterations", "600", "--seed", "1", "--out", str(tmp_path), "--quiet",
-                          "--export", "gif", "--export", "png", "--export", "ganlab", "--export", "screen"],
+                          "--export", "gif", "--export", "png", "--export", "ganlab", "--export", "screen",
+                          "--export", "pt2"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     with Image.open(tmp_path / "training.gif") as im:
@@ -194,7 +196,11 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     with Image.open(tmp_path / "screen.png") as im:
         assert im.width > 1600
     assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 600
-    assert "training.gif" in out.stdout
+    trained = Trainer.load(tmp_path / "checkpoint.pt")
+    noise = np.random.default_rng(0).random((100, 2))
+    G = torch.export.load(tmp_path / "model_generator.pt2").module()
+    np.testing.assert_allclose(G(torch.from_numpy(noise).float()).numpy(), trained.generate(noise), atol=1e-6)
+    assert "training.gif" in out.stdout and "model_discriminator.pt2" in out.stdout
     bad = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring8",
                           "--iterations", "10", "--out", str(tmp_path / "b"), "--quiet", "--export", "ganlab"],
                          capture_output=True, text=True, timeout=300)

@@ -10,6 +10,8 @@ gif        the recorded training, as a film       NAME.gif
 config     the settings (``ExperimentConfig``)    NAME.json
 checkpoint the whole training state (ours)        NAME.pt
 ganlab     the model in GAN Lab's own format      NAME.json, NAME.weights.bin
+pt2        G and D as ``torch.export`` programs   NAME_generator.pt2,
+           (run with PyTorch alone)               NAME_discriminator.pt2
 ========== ===================================== ===========================
 """
 
@@ -22,14 +24,15 @@ from pathlib import Path
 
 from ganlab_panel.engine.errors import GANLabError
 
-KINDS = ("png", "png2x", "screen", "gif", "config", "checkpoint", "ganlab")
+KINDS = ("png", "png2x", "screen", "gif", "config", "checkpoint", "ganlab", "pt2")
 
 #: the pictures' size (px): the layered view's side; a film's frames are smaller
 PNG_SIZE = 600
 GIF_SIZE = 480
 
 #: file suffix -> kind, for ``GANLab.export(path)``
-SUFFIXES = {".png": "png", ".gif": "gif", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab"}
+SUFFIXES = {".png": "png", ".gif": "gif", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab",
+            ".pt2": "pt2"}
 
 #: a film's frames per second, and its most frames (evenly picked from the record)
 GIF_FPS = 10
@@ -70,6 +73,10 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
         return {f"{stem}.pt": checkpoint_bytes(trainer)}
     if kind == "ganlab":
         return ganlab_model_files(trainer, stem)   # a model it cannot hold: a ConfigError naming why
+    if kind == "pt2":
+        from ganlab_panel.files.portable import exported_programs
+
+        return exported_programs(trainer, stem)
     raise GANLabError(f"unknown export {kind!r}; choose one of {', '.join(KINDS)}")
 
 
@@ -83,7 +90,8 @@ def zipped(files: dict[str, bytes]) -> bytes:
 
 def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, **options) -> list[Path]:
     """Write an export to ``path``; ``kind`` defaults from its suffix (.png,
-    .gif, .json, .pt, or .zip for GAN Lab's format zipped; ``kind="ganlab"``
+    .gif, .json, .pt, .zip for GAN Lab's format zipped, or .pt2: ``run.pt2``
+    writes ``run_generator.pt2`` and ``run_discriminator.pt2``; ``kind="ganlab"``
     with a .json path writes the .json and .weights.bin pair). Returns the
     files written."""
     path = Path(path)
@@ -91,7 +99,8 @@ def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, 
         kind = SUFFIXES.get(path.suffix.lower())
         if kind is None:
             raise GANLabError(f"cannot tell what to export from {path.name!r}: name a .png, .gif, .json "
-                              "(settings), .pt (checkpoint) or .zip (GAN Lab's format), or give kind=")
+                              "(settings), .pt (checkpoint), .zip (GAN Lab's format) or .pt2 (the networks for "
+                              "PyTorch), or give kind=")
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if kind == "ganlab" and stem.endswith(".weights"):
         stem = stem[: -len(".weights")]

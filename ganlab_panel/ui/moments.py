@@ -111,7 +111,8 @@ class Moments:
         """Save the experiment: ``lab.export("now.png")`` (the layered view),
         ``"run.gif"`` (the recorded training), ``"config.json"`` (settings),
         ``"model.pt"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
-        (GAN Lab's format). ``layers`` defaults to those switched on. Returns
+        (GAN Lab's format), ``"model.pt2"`` (G and D for PyTorch alone:
+        model_generator.pt2, model_discriminator.pt2). ``layers`` defaults to those switched on. Returns
         the files written."""
         return write_export(path, self.trainer, self._export_frames(kind or Path(path).suffix), kind=kind,
                             layers=self._export_layers(layers), size=size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+import zipfile
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -81,21 +82,27 @@ def test_the_timeline_rewinds_every_view_and_resumes_from_there(page, server_log
     assert page.errors == []
 
 
-def test_png_gif_and_settings_download(page):
+def _pt2_pair(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return sorted(zf.namelist()) == ["ganlab_discriminator.pt2", "ganlab_generator.pt2"]
+
+
+def test_png_gif_settings_and_networks_download(page):
     start = iteration(page)
     click(page, "ganlab-play")
     wait_until(lambda: iteration(page) > start + 2000)
     pause(page)
     open_files(page)
-    for kind, check in (("png", lambda b: Image.open(io.BytesIO(b)).format == "PNG"),
-                        ("png2x", lambda b: Image.open(io.BytesIO(b)).width == 2 * PNG_SIZE),
-                        ("gif", lambda b: Image.open(io.BytesIO(b)).n_frames > 2),
-                        ("config", lambda b: b'"distribution"' in b)):
+    for hook, check in (("export-png", lambda b: Image.open(io.BytesIO(b)).format == "PNG"),
+                        ("export-png2x", lambda b: Image.open(io.BytesIO(b)).width == 2 * PNG_SIZE),
+                        ("export-gif", lambda b: Image.open(io.BytesIO(b)).n_frames > 2),
+                        ("export-config", lambda b: b'"distribution"' in b),
+                        ("save-pt2", _pt2_pair)):
         with page.expect_download() as info:
-            page.locator(f".ganlab-export-{kind} button, .ganlab-export-{kind} a").first.click()
+            page.locator(f".ganlab-{hook} button, .ganlab-{hook} a").first.click()
         with open(info.value.path(), "rb") as f:
             data = f.read()
-        assert data and check(data), kind
+        assert data and check(data), hook
     assert page.errors == []
 
 

@@ -59,7 +59,7 @@ def test_the_first_screen_fits_without_scrolling(browser, app_url):
 def test_the_file_menu_gathers_saving_exporting_and_loading(page):
     assert not page.locator(".ganlab-files-menu").first.is_visible()
     open_files(page)
-    for hook in ("ganlab-save", "ganlab-save-ganlab", "ganlab-export-png", "ganlab-export-png2x",
+    for hook in ("ganlab-save", "ganlab-save-ganlab", "ganlab-save-pt2", "ganlab-export-png", "ganlab-export-png2x",
                  "ganlab-export-gif", "ganlab-export-config", "ganlab-upload"):
         assert page.locator(f".{hook}").first.is_visible(), hook
     assert page.get_by_text("points (.csv", exact=False).first.is_visible()   # what Load takes

@@ -156,6 +156,9 @@ class ControlsView(Viewer):
         self.save_ganlab = download("ganlab", "Save for GAN Lab (.zip)", "ganlab-model-ganlab.zip",
                                     "ganlab-save-ganlab", stem="ganlab_trained_model",
                                     tip="GAN Lab's own model files (its networks and losses only)")
+        self.save_pt2 = download("pt2", "Networks for PyTorch (.zip)", "ganlab-networks-pt2.zip",
+                                 "ganlab-save-pt2", tip="G and D as torch.export programs (.pt2): "
+                                 "torch.export.load runs them with PyTorch alone")
         self.export_png = export("png", "Picture (PNG)", "ganlab.png", "The layered view as it shows")
         self.export_png2x = export("png2x", "Picture, 2× (PNG)", "ganlab@2x.png",
                                    "The layered view at twice the size, for slides and high-DPI screens")
@@ -193,7 +196,7 @@ class ControlsView(Viewer):
     def _files_menu_parts(self) -> list:
         return [
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Save</span>", margin=0),
-            self.save, self.save_ganlab, self.export_config,
+            self.save, self.save_ganlab, self.save_pt2, self.export_config,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Export</span>", margin=(6, 0, 0, 0)),
             self.export_png, self.export_png2x, self.export_screen, self.export_gif,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
