@@ -33,7 +33,7 @@ _M_ARENA_MAX = -8
 
 
 @functools.cache
-def _glibc():
+def glibc():
     """The C library, where it is glibc (which has mallopt and malloc_trim); else None."""
     name = ctypes.util.find_library("c")
     try:
@@ -46,14 +46,14 @@ def _glibc():
 
 def lean_allocator(arenas: int = 2) -> None:
     """Cap the allocator's arenas (call before any thread starts)."""
-    libc = _glibc()
+    libc = glibc()
     if libc is not None:
         libc.mallopt(_M_ARENA_MAX, arenas)
 
 
 def give_back_memory() -> None:
     """Return the heap's free pages to the system."""
-    libc = _glibc()
+    libc = glibc()
     if libc is not None:
         libc.malloc_trim(0)
 
