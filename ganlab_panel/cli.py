@@ -198,6 +198,7 @@ def _sweep_client(args):
 
 
 def cmd_serve(args) -> int:
+    import gc
     import logging
     import os
 
@@ -232,6 +233,10 @@ def cmd_serve(args) -> int:
                       websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
                       start=False)
     seconds = warm_up()
+    # what the process holds now (modules, caches) lives as long as it does:
+    # the garbage collector's full passes skip it from here on
+    gc.collect()
+    gc.freeze()
     give_back_memory()
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
     server.start()
