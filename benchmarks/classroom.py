@@ -300,7 +300,7 @@ def main(argv=None) -> None:
     parser.add_argument("--herd", type=int, default=30, help="sessions opened at the same instant [default: 30]")
     parser.add_argument("--levels", default="1,2,4,8", help="sessions playing at once [default: 1,2,4,8]")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured at each level [default: 8]")
-    parser.add_argument("--settle", type=float, default=20.0,
+    parser.add_argument("--settle", type=float, default=40.0,
                         help="seconds for closed sessions to be freed (Bokeh forgets one after 15 s) [default: 20]")
     args = parser.parse_args(argv)
     args.levels = [int(k) for k in args.levels.split(",") if k]

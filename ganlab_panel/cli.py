@@ -34,12 +34,17 @@ DEFAULT_ITERATIONS = 5000
 #: ``--export`` kinds: (file name, what it is); config.json and checkpoint.pt are always written
 CLI_EXPORTS = {
     "gif": ("training.gif", "a film of the run's layered view, ~100 frames"),
+    "mp4": ("training.mp4", "the same film as H.264 video (MP4), at the picture's size"),
     "png": ("final.png", "the layered view at the end"),
     "screen": ("screen.png", "the overview graph, the layered view and the run's charts, at the end"),
     "ganlab": ("ganlab_model.json", "the model in GAN Lab's format, with ganlab_model.weights.bin"),
     "pt2": ("model.pt2", "the networks for PyTorch alone (torch.export): model_generator.pt2, "
                          "model_discriminator.pt2"),
 }
+
+
+#: the ``--export`` kinds that show the whole run, not only its end
+RECORD_EXPORTS = ("gif", "mp4", "screen")
 
 
 def _option_type(name: str):
@@ -343,7 +348,8 @@ def cmd_train(args) -> int:
     chunk = max(1, min(500, total // 100 or 1))
     first = trainer.snapshot()
     history = [_metrics(first)]
-    frames = [first] if "gif" in args.export else None   # the film's frames: one per chunk
+    # the record (one moment per chunk) that films and the screen's charts show
+    frames = [first] if set(RECORD_EXPORTS) & set(args.export) else None
     start = time.perf_counter()
     run = {"at": trainer.iteration, "diverged": False}   # where the bar stands; whether training stopped
     with tqdm(total=total, disable=args.quiet, unit="it", file=sys.stderr, mininterval=0.5) as bar:
@@ -386,7 +392,7 @@ def cmd_train(args) -> int:
 
         for kind in dict.fromkeys(args.export):
             name = CLI_EXPORTS[kind][0]
-            written = write_export(out / name, trainer, frames if kind in ("gif", "screen") else [frame], kind=kind)
+            written = write_export(out / name, trainer, frames if kind in RECORD_EXPORTS else [frame], kind=kind)
             print("wrote " + ", ".join(str(p) for p in written))
     if diverged:
         print(f"training diverged (NaN or infinity) at iteration {frame.iteration} and was stopped; "

@@ -167,3 +167,10 @@ def test_a_preset_trains_its_own_length_unless_iterations_is_given(tmp_path, cap
                  "--out", str(tmp_path / "b"), "-q"]) == 0
     assert "length of preset" not in capsys.readouterr().err
     assert json.loads((tmp_path / "b" / "metrics.json").read_text())["iteration"] == 3
+
+
+def test_the_whole_screen_exports_on_its_own(tmp_path, capsys):
+    # the screen's charts show the whole run: its record is kept without a film asked for
+    assert main(["train", "--distribution", "line", "--iterations", "40", "--out", str(tmp_path), "-q",
+                 "--export", "screen"]) == 0
+    assert (tmp_path / "screen.png").stat().st_size > 0 and "screen.png" in capsys.readouterr().out

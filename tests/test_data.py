@@ -226,3 +226,13 @@ def test_classic_shapes_moments():
     roll = data.EXTRA_DISTRIBUTIONS["swiss_roll"](rng, 40_000)
     r = np.linalg.norm(roll - 0.5, axis=1) * 34
     assert 1.4 * np.pi < np.percentile(r, 1) and np.percentile(r, 99) < 4.6 * np.pi
+
+
+def test_a_drawing_is_sampled_evenly_and_its_first_samples_hold_every_point():
+    g = np.linspace(0.08, 0.92, 8)
+    points = np.array([(x, y) for x in g for y in g])     # 64 points, 0.12 apart (6 jitter σ)
+    pts = data.drawing_sampler(points)(np.random.default_rng(0), 12_000)
+    nearest = np.argmin(((pts[:, None, :] - points[None]) ** 2).sum(-1), axis=1)
+    counts = np.bincount(nearest, minlength=len(points))
+    assert counts.min() >= 180 and counts.max() <= 195            # 187.5 each: every point as often
+    assert len(np.unique(nearest[:64])) == 64                      # the first 64 samples: each point once

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -130,6 +131,43 @@ def test_exports_from_python(lab, tmp_path):
         lab.export(tmp_path / "model.txt")
 
 
+def probe_film(path) -> tuple[str, int, tuple[int, int]]:
+    """A film's video codec, frame count and size, as the bundled ffmpeg reads them."""
+    import imageio_ffmpeg
+
+    described = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                               capture_output=True, text=True).stderr
+    video = next(line for line in described.splitlines() if "Video:" in line)
+    codec = video.split("Video:")[1].split()[0]
+    width, height = (int(v) for v in re.search(r" (\d{2,})x(\d{2,})[ ,]", video).groups())
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    return codec, frames, (width, height)
+
+
+def test_an_mp4_film_is_h264_with_a_frame_per_moment_at_the_pictures_size(lab, tmp_path):
+    lab.train(600)
+    film, = lab.export(tmp_path / "run.mp4")
+    assert probe_film(film) == ("h264", len(lab.frames), (PNG_SIZE, PNG_SIZE + render.CAPTION_HEIGHT))
+    # the app's film is the same, made off the event loop where there is one (here, on the spot)
+    lab.make_film()
+    assert lab.film.size > 0 and lab.controls.film_download.visible
+    assert "film is ready" in lab.message
+    (tmp_path / "app.mp4").write_bytes(lab.film.data().read())
+    assert probe_film(tmp_path / "app.mp4")[:2] == ("h264", len(lab.frames))
+
+
+def test_a_film_needs_a_record():
+    fresh = GANLab(ExperimentConfig(distribution="line"), use_pretrained=False)
+    try:
+        fresh.make_film()
+        assert "nothing to animate" in fresh.message and fresh.film.size == 0
+        assert not fresh.controls.film_download.visible
+        with pytest.raises(GANLabError, match="nothing to animate"):
+            fresh.export("run.mp4")
+    finally:
+        fresh.close()
+
+
 def test_a_picture_shows_the_layers_that_are_on(lab):
     lab.train(50)
     lab.layered.heatmap = False
@@ -186,11 +224,12 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",
                           "--iterations", "600", "--seed", "1", "--out", str(tmp_path), "--quiet",
                           "--export", "gif", "--export", "png", "--export", "ganlab", "--export", "screen",
-                          "--export", "pt2"],
+                          "--export", "pt2", "--export", "mp4"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     with Image.open(tmp_path / "training.gif") as im:
         assert im.n_frames >= 50 and im.size[0] == GIF_SIZE
+        assert probe_film(tmp_path / "training.mp4")[:2] == ("h264", im.n_frames)
     with Image.open(tmp_path / "final.png") as im:
         assert im.size == (PNG_SIZE, PNG_SIZE + render.CAPTION_HEIGHT)
     with Image.open(tmp_path / "screen.png") as im:

@@ -483,3 +483,29 @@ def test_the_generators_moving_average_is_what_is_shown_and_measured(fast):
     tr.config.g_ema = 0.5                                       # on again: it starts from G as it is now
     for avg, p in zip(tr.state.g_average.ordered_parameters(), tr.state.g_params):
         torch.testing.assert_close(avg, p.detach())
+
+
+def test_replacing_the_data_keeps_the_model_and_draws_the_real_atlas_afresh():
+    tr = Trainer(distribution="ring8", seed=3, d_optimizer="adam")
+    tr.train(40)
+    noise = np.random.default_rng(0).random((20, 2))
+    before, training = tr.generate(noise), tr.training_state()
+    points = np.random.default_rng(1).random((30, 2))
+    tr.replace_data(points=points)
+    # the weights, optimizers and counters stay; the config says what the data is, without a rebuild
+    np.testing.assert_array_equal(tr.generate(noise), before)
+    assert tr.iteration == 40 and tr.config.distribution == "drawing" and len(tr.config.drawn_points) == 30
+    np.testing.assert_array_equal(tr.training_state()["d_optimizer"]["state"][0]["exp_avg"],
+                                  training["d_optimizer"]["state"][0]["exp_avg"])
+    # the atlas is the one a new experiment on these points with this seed draws
+    np.testing.assert_array_equal(tr.real_atlas, Trainer(distribution="drawing", drawn_points=points,
+                                                         seed=3).real_atlas)
+    frame = tr.train(10) or tr.snapshot()
+    assert frame.modes_total is None and frame.finite and tr.iteration == 50
+    # back to a mixture: its mode metrics come back
+    tr.replace_data("ring8")
+    assert tr.snapshot().modes_total == 8 and tr.config.drawn_points is None
+    # bad data changes nothing
+    with pytest.raises(DataError):
+        tr.replace_data(points=[[2.0, 2.0]])
+    assert tr.config.distribution == "ring8" and tr.iteration == 50

@@ -128,11 +128,15 @@ def validate_points(points, *, margin: float = USER_POINT_MARGIN) -> np.ndarray:
 
 
 def drawing_sampler(points) -> Sampler:
-    """A sampler over user points: a random point plus N(0, 0.02²) jitter."""
+    """A sampler over user points: each a point plus N(0, 0.02²) jitter, the
+    points taken in shuffled rounds, so that every point is drawn as often as
+    any other (the first ``len(points)`` samples hold each point once: a view
+    showing that many shows every point)."""
     pts = validate_points(points)
 
     def sample(rng: np.random.Generator, n: int) -> np.ndarray:
-        index = rng.integers(0, len(pts), n)
+        rounds = -(-n // len(pts))
+        index = np.concatenate([rng.permutation(len(pts)) for _ in range(rounds)])[:n]
         return pts[index] + DRAWING_JITTER * rng.standard_normal((n, 2))
 
     return sample

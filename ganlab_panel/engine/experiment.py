@@ -50,9 +50,9 @@ class Experiment:
     def __init__(self, cfg: ExperimentConfig):
         self.device = resolve_device(cfg.device)
         noise_ss, data_ss, g_ss, d_ss, sample_ss, penalty_ss, eval_ss = np.random.SeedSequence(cfg.seed).spawn(7)
-        sampler = get_sampler(cfg.distribution, cfg.drawn_points)
+        self._data_seed, self._eval_seed = data_ss, eval_ss
         noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
-        real = sampler(np.random.default_rng(data_ss), ATLAS_SIZE)
+        self.real_atlas = self.draw_real(cfg)
         self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
                                    np.random.default_rng(g_ss)).to(self.device)
         self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
@@ -61,14 +61,25 @@ class Experiment:
         self.sample_rng = np.random.default_rng(sample_ss)
         #: the stream of WGAN-GP's interpolation weights
         self.penalty_rng = np.random.default_rng(penalty_ss)
-        #: for mixture data: the mixture, and the fixed noise its mode metrics are measured on
-        self.mixture = MIXTURES.get(cfg.distribution)
-        eval_noise = (sample_noise(np.random.default_rng(eval_ss), MODE_EVAL_SAMPLES, cfg.noise_dim, cfg.noise_type)
-                      if self.mixture is not None else None)
-        as_tensor = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32, device=self.device)  # noqa: E731
-        self.noise_atlas = as_tensor(noise)
-        self.real_atlas = as_tensor(real)
+        self.measure_data(cfg)
+        self.noise_atlas = self._tensor(noise)
         #: the points D's heatmap is drawn at, and the noise G's manifold is drawn from (noise_dim <= 2)
-        self.grid = as_tensor(F.grid_points(GRID_CELLS))
-        self.manifold_noise = as_tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
-        self.eval_noise = as_tensor(eval_noise) if eval_noise is not None else None
+        self.grid = self._tensor(F.grid_points(GRID_CELLS))
+        self.manifold_noise = self._tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
+
+    def _tensor(self, array) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(array), dtype=torch.float32, device=self.device)
+
+    def draw_real(self, cfg: ExperimentConfig) -> torch.Tensor:
+        """The real atlas of ``cfg``'s data, drawn from the seed's data stream
+        (the same data and seed give the same atlas, however often drawn)."""
+        sampler = get_sampler(cfg.distribution, cfg.drawn_points)
+        return self._tensor(sampler(np.random.default_rng(self._data_seed), ATLAS_SIZE))
+
+    def measure_data(self, cfg: ExperimentConfig) -> None:
+        """What the metrics need of ``cfg``'s data: for mixture data, the
+        mixture and the fixed noise its mode metrics are measured on."""
+        self.mixture = MIXTURES.get(cfg.distribution)
+        self.eval_noise = (self._tensor(sample_noise(np.random.default_rng(self._eval_seed), MODE_EVAL_SAMPLES,
+                                                     cfg.noise_dim, cfg.noise_type))
+                           if self.mixture is not None else None)

@@ -21,6 +21,17 @@ MANIFOLD_CELLS = 20
 #: real samples drawn in the layered view.
 NUM_REAL_VISUALIZED = 450
 
+#: a drawing of up to this many points shows every one of them (each once,
+#: jittered: see ``data.drawing_sampler``), however many more than 450
+MAX_DRAWN_SHOWN = 2000
+
+
+def real_shown(drawn_points: int | None = None) -> int:
+    """How many real samples the layered view draws: GAN Lab's 450, or all of
+    a drawing's points (up to MAX_DRAWN_SHOWN), so that a point the user
+    adds shows at once."""
+    return max(NUM_REAL_VISUALIZED, min(drawn_points or 0, MAX_DRAWN_SHOWN))
+
 #: fake samples drawn (the fixed visual batch: the first noise vectors).
 NUM_FAKE_VISUALIZED = 150
 

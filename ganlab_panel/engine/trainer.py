@@ -35,7 +35,7 @@ from ganlab_panel.engine import checkpoint
 from ganlab_panel.engine import state as S
 from ganlab_panel.engine.backends import Paths, torch_path
 from ganlab_panel.engine.config import ExperimentConfig
-from ganlab_panel.engine.data import sample_noise
+from ganlab_panel.engine.data import DRAWING, sample_noise, validate_points
 from ganlab_panel.engine.device import configure_threads
 from ganlab_panel.engine.errors import DataError, ModelFileError
 from ganlab_panel.engine.experiment import ATLAS_SIZE, Experiment, make_optimizer  # noqa: F401  (ATLAS_SIZE: API)
@@ -102,6 +102,26 @@ class Trainer:
         """Start the experiment over: fresh weights and counters from the seed."""
         with self.lock:
             self._install(Experiment(self.config))
+
+    def replace_data(self, distribution: str = DRAWING, points=None) -> None:
+        """Train on other data from here on, as a hot change: the weights,
+        optimizers, counters and random streams stay; the real atlas is drawn
+        afresh from the new data (``distribution``, with ``points`` for a
+        drawing), as a new experiment with this seed would draw it. The
+        config's ``distribution`` and ``drawn_points`` follow, without a
+        rebuild (the config's watchers are not told). Bad data raises
+        DataError or ConfigError and changes nothing."""
+        pts = validate_points(points) if points is not None else None
+        with self.lock:
+            wanted = self.config.copy(distribution=distribution, drawn_points=pts)
+            real = self.experiment.draw_real(wanted)
+            self.experiment.real_atlas = self.state.real_atlas = real
+            self.experiment.measure_data(wanted)
+            self.state.replaced()
+            self.measures = Measures()
+            self._paths.forget()
+            with param.parameterized.discard_events(self.config):
+                self.config.param.update(distribution=distribution, drawn_points=pts)
 
     def _on_config_change(self, *events) -> None:
         names = {e.name for e in events}

@@ -6,7 +6,8 @@ kind       what                                   files
 png        the layered view at this moment        NAME.png (600 px; ``size=`` sets it)
 png2x      the same at twice the size             NAME@2x.png
 screen     the graph, layered view and charts     NAME.png
-gif        the recorded training, as a film       NAME.gif
+gif        the recorded training, as a film       NAME.gif (480 px)
+mp4        the same as an H.264 film              NAME.mp4 (600 px, the picture's size)
 config     the settings (``ExperimentConfig``)    NAME.json
 checkpoint the whole training state (ours)        NAME.pt
 ganlab     the model in GAN Lab's own format      NAME.json, NAME.weights.bin
@@ -19,34 +20,42 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from ganlab_panel.engine.errors import GANLabError
 
-KINDS = ("png", "png2x", "screen", "gif", "config", "checkpoint", "ganlab", "pt2")
+KINDS = ("png", "png2x", "screen", "gif", "mp4", "config", "checkpoint", "ganlab", "pt2")
 
 #: the pictures' size (px): the layered view's side; a film's frames are smaller
 PNG_SIZE = 600
 GIF_SIZE = 480
 
 #: file suffix -> kind, for ``GANLab.export(path)``
-SUFFIXES = {".png": "png", ".gif": "gif", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab",
+SUFFIXES = {".png": "png", ".gif": "gif", ".mp4": "mp4", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab",
             ".pt2": "pt2"}
 
 #: a film's frames per second, and its most frames (evenly picked from the record)
 GIF_FPS = 10
 GIF_MAX_FRAMES = 200
+FILM_KINDS = ("gif", "mp4")
+
+
+def film_length(frames: Sequence) -> int:
+    """How many images a film of ``frames`` has."""
+    return min(len(frames), GIF_MAX_FRAMES)
 
 
 def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab",
-                 layers: Iterable[str] | None = None, size: int = PNG_SIZE) -> dict[str, bytes]:
+                 layers: Iterable[str] | None = None, size: int = PNG_SIZE,
+                 progress: Callable[[int], None] | None = None) -> dict[str, bytes]:
     """The files of one export ``kind`` (see the module docstring).
 
     ``frames`` are what the pictures show: ``png`` draws the last one (a fresh
-    snapshot when there is none), ``gif`` all of them (at most GIF_MAX_FRAMES,
-    evenly picked). Raises GANLabError when there is nothing to export, or
-    when GAN Lab's format cannot express the model.
+    snapshot when there is none), a film (``gif``, ``mp4``) all of them (at
+    most GIF_MAX_FRAMES, evenly picked; ``progress(n)`` is told as each of
+    its ``film_length(frames)`` images is done). Raises GANLabError when
+    there is nothing to export, or when GAN Lab's format cannot express the model.
     """
     from ganlab_panel.engine.checkpoint import checkpoint_bytes
     from ganlab_panel.files import pictures as render
@@ -62,11 +71,19 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
 
         history = list(frames) if len(frames) else [trainer.snapshot()]
         return {f"{stem}.png": render.png_bytes(screen_image(history, layers=layers))}
-    if kind == "gif":
+    if kind in FILM_KINDS:
         if len(frames) < 2:
             raise GANLabError("nothing to animate yet: train first, so that the record holds moments to show")
-        images = render.film(frames, size=min(size, GIF_SIZE), layers=layers, max_frames=GIF_MAX_FRAMES)
-        return {f"{stem}.gif": render.gif_bytes(images, fps=GIF_FPS)}
+        images = render.film_images(frames, size=min(size, GIF_SIZE) if kind == "gif" else size, layers=layers,
+                                    max_frames=GIF_MAX_FRAMES)
+        if kind == "mp4":
+            return {f"{stem}.mp4": render.mp4_bytes(images, fps=GIF_FPS, progress=progress)}
+        drawn = []
+        for image in images:
+            drawn.append(image)
+            if progress is not None:
+                progress(len(drawn))
+        return {f"{stem}.gif": render.gif_bytes(drawn, fps=GIF_FPS)}
     if kind == "config":
         return {f"{stem}.json": trainer.config.to_json(indent=1).encode()}
     if kind == "checkpoint":
@@ -90,7 +107,7 @@ def zipped(files: dict[str, bytes]) -> bytes:
 
 def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, **options) -> list[Path]:
     """Write an export to ``path``; ``kind`` defaults from its suffix (.png,
-    .gif, .json, .pt, .zip for GAN Lab's format zipped, or .pt2: ``run.pt2``
+    .gif, .mp4, .json, .pt, .zip for GAN Lab's format zipped, or .pt2: ``run.pt2``
     writes ``run_generator.pt2`` and ``run_discriminator.pt2``; ``kind="ganlab"``
     with a .json path writes the .json and .weights.bin pair). Returns the
     files written."""
@@ -98,7 +115,7 @@ def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, 
     if kind is None:
         kind = SUFFIXES.get(path.suffix.lower())
         if kind is None:
-            raise GANLabError(f"cannot tell what to export from {path.name!r}: name a .png, .gif, .json "
+            raise GANLabError(f"cannot tell what to export from {path.name!r}: name a .png, .gif, .mp4, .json "
                               "(settings), .pt (checkpoint), .zip (GAN Lab's format) or .pt2 (the networks for "
                               "PyTorch), or give kind=")
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
@@ -117,5 +134,5 @@ def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, 
     return written
 
 
-__all__ = ["GIF_FPS", "GIF_MAX_FRAMES", "GIF_SIZE", "KINDS", "PNG_SIZE", "SUFFIXES", "export_files", "write_export",
-           "zipped"]
+__all__ = ["FILM_KINDS", "GIF_FPS", "GIF_MAX_FRAMES", "GIF_SIZE", "KINDS", "PNG_SIZE", "SUFFIXES", "export_files",
+           "film_length", "write_export", "zipped"]

@@ -1,9 +1,10 @@
-"""Pictures of a moment, drawn without a browser: PNG stills and GIF films.
+"""Pictures of a moment, drawn without a browser: PNG stills, GIF and MP4 films.
 
 :func:`layered_image` draws a Frame as the layered distributions view shows it
 (D's heatmap, the generator manifold, real and fake samples, the gradient
 arrows, in the same colours) into a Pillow image, with a caption of the
-iteration and losses. :func:`png_bytes` and :func:`gif_bytes` encode them. The
+iteration and losses. :func:`png_bytes`, :func:`gif_bytes` and
+:func:`mp4_bytes` (H.264, by the ffmpeg of the ``imageio-ffmpeg`` wheel) encode them. The
 app's downloads, ``GANLab.export`` and ``ganlab train --export`` all use these,
 so a picture is the same wherever it is made.
 
@@ -13,7 +14,10 @@ Shapes are drawn at twice the size and scaled down, which smooths their edges.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -158,15 +162,57 @@ def gif_bytes(images: Sequence[Image.Image], fps: float = 10.0) -> bytes:
     return buffer.getvalue()
 
 
-def film(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] = DEFAULT_LAYERS,
-         max_frames: int = 200) -> list[Image.Image]:
-    """Images of up to ``max_frames`` of ``frames``, evenly picked (the last always)."""
+def mp4_bytes(images: Iterable[Image.Image], fps: float = 10.0, crf: int = 23,
+              progress: Callable[[int], None] | None = None) -> bytes:
+    """An H.264 film (MP4, yuv420p: it plays in browsers and on phones) of
+    ``images``, all of one even-sided size, encoded by the ffmpeg that the
+    ``imageio-ffmpeg`` wheel ships. Images may come one at a time (a
+    generator): each is encoded as it comes, and ``progress(n)`` told after it."""
+    import imageio_ffmpeg
+
+    images = iter(images)
+    first = next(images, None)
+    if first is None:
+        raise ValueError("no frames to animate")
+    with tempfile.TemporaryDirectory(prefix="ganlab-film-") as folder:
+        path = Path(folder) / "film.mp4"
+        writer = imageio_ffmpeg.write_frames(
+            str(path), first.size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
+            quality=None, macro_block_size=2, ffmpeg_log_level="error",
+            output_params=["-crf", str(crf), "-preset", "medium", "-movflags", "+faststart"])
+        writer.send(None)   # starts ffmpeg
+        try:
+            for n, image in enumerate(itertools.chain([first], images), 1):
+                writer.send(np.asarray(image.convert("RGB")))
+                if progress is not None:
+                    progress(n)
+        finally:
+            writer.close()
+        return path.read_bytes()
+
+
+def film_frames(frames: Sequence[Frame], max_frames: int = 200) -> list[Frame]:
+    """Up to ``max_frames`` of ``frames``, evenly picked (the first and last always)."""
     frames = list(frames)
     if len(frames) > max_frames:
         picks = np.unique(np.linspace(0, len(frames) - 1, max_frames).round().astype(int))
         frames = [frames[i] for i in picks]
+    return frames
+
+
+def film_images(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] = DEFAULT_LAYERS,
+                max_frames: int = 200) -> Iterator[Image.Image]:
+    """The images of up to ``max_frames`` of ``frames`` (see :func:`film_frames`), drawn one at a time."""
     layers = tuple(layers)
-    return [layered_image(f, size=size, layers=layers) for f in frames]
+    for frame in film_frames(frames, max_frames):
+        yield layered_image(frame, size=size, layers=layers)
 
 
-__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film", "font", "gif_bytes", "layered_image", "png_bytes"]
+def film(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] = DEFAULT_LAYERS,
+         max_frames: int = 200) -> list[Image.Image]:
+    """Images of up to ``max_frames`` of ``frames``, evenly picked (the last always)."""
+    return list(film_images(frames, size, layers, max_frames))
+
+
+__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film", "film_frames", "film_images", "font", "gif_bytes", "layered_image",
+           "mp4_bytes", "png_bytes"]

@@ -27,7 +27,9 @@ from ganlab_panel.live.history import History
 from ganlab_panel.live.scene import Scene
 from ganlab_panel.ui import address
 from ganlab_panel.ui.data_choice import DataChoice
+from ganlab_panel.ui.data_edit import DataEdit
 from ganlab_panel.ui.document import Root, batch, served_document
+from ganlab_panel.ui.film import Film
 from ganlab_panel.ui.layout import lab_page, main_plot_styles
 from ganlab_panel.ui.moments import Moments
 from ganlab_panel.ui.runner import Runner
@@ -42,6 +44,7 @@ from ganlab_panel.ui.views import (
     SettingsView,
     TimelineView,
 )
+from ganlab_panel.ui.views.data_tools import DataTools
 from ganlab_panel.ui.views.upload import MAX_UPLOAD_BYTES
 
 #: while training plays, the views other than the layered one (the overview,
@@ -77,7 +80,7 @@ class FollowPace:
         return True
 
 
-class GANLab(Moments, DataChoice, Session):
+class GANLab(Moments, DataChoice, DataEdit, Session):
     """GAN Lab: train a small GAN on 2D data and watch every part of it.
 
     >>> lab = GANLab(ExperimentConfig(distribution="ring"))   # or GANLab(data=points)
@@ -93,8 +96,9 @@ class GANLab(Moments, DataChoice, Session):
 
     The lab composes its views, runner and uploads (``Uploads``), and takes
     two rooms as mixins, since their methods are the README's API on the lab
-    itself: ``Moments`` (train, frames, rewind, export, download) and
-    ``DataChoice`` (the distributions, presets, drawing). Its page, address,
+    itself: ``Moments`` (train, frames, rewind, export, download),
+    ``DataChoice`` (the distributions, presets, drawing) and ``DataEdit``
+    (adding and erasing real points in place). Its page, address,
     message area and lifecycle are shared with ``CompareLab``.
     """
 
@@ -115,6 +119,8 @@ class GANLab(Moments, DataChoice, Session):
             config.param.update(distribution=DRAWING, drawn_points=validate_points(data))
         self.config = config
         self.trainer = Trainer(config)
+        #: the data as it was before each change made in place (``undo_data``)
+        self._data_undo: list = []
         self._build_views()
         self._pace = FollowPace()
         self._scene: Scene | None = None
@@ -133,6 +139,7 @@ class GANLab(Moments, DataChoice, Session):
         self.controls.set_selected(config.distribution)
         self._publish(self.runner.scene())  # the record starts with the experiment's first moment
         self.timeline.sync()
+        self.show_data_count()
         self._end_with_session()
         # served: the page address follows the settings, so a copied link opens this setup
         self._address = address.Address(config.to_query)
@@ -156,15 +163,21 @@ class GANLab(Moments, DataChoice, Session):
                                on_model=self._model_loaded, on_settings=self._refresh_soon,
                                on_points=lambda: self.controls.set_selected(""))  # the file's data, not a drawing
         overview = self.overview
+        #: the MP4 of the record, made off the event loop (``make_film``)
+        self.film = Film(self.runner.home, self.notify)
         self.controls = ControlsView(
             self.runner, on_reset=self.reset, on_step=self.step, on_step_d=self.step_d, on_step_g=self.step_g,
             on_choose=self.choose_distribution, on_draw=self.start_drawing, on_download=self.download,
-            on_files=self.load_files, on_refused=self.upload_refused,
+            on_files=self.load_files, on_refused=self.upload_refused, film=self.film, on_film=self.make_film,
             on_edit=lambda: overview.param.update(edit_mode=not overview.edit_mode), pretrained=self.use_pretrained)
         self.controls.pretrained.link(self, value="use_pretrained", bidirectional=True)
         self.settings = SettingsView(self.config, on_preset=self.choose_preset)
-        self._layered_box = pn.Column(self.layered.plot, self.timeline, self.layered.legend, margin=0,
-                                      sizing_mode="stretch_width")
+        #: tap and drag on the layered plot to add or erase real points, while it trains
+        self.data_tools = DataTools(on_add=self.add_points, on_erase=self.erase_points, on_undo=self.undo_data,
+                                    on_clear=self.clear_data)
+        self.layered.on_figure(self.data_tools.listen)
+        self._layered_box = pn.Column(self.layered.plot, self.data_tools, self.timeline, self.layered.legend,
+                                      margin=0, sizing_mode="stretch_width")
         # the drawing canvas lies over the layered plot, shown in its place
         # while drawing (both keep their size: see plots.square_pane). It is
         # built with the page: built later, inside its hidden box, Bokeh's
@@ -200,7 +213,7 @@ class GANLab(Moments, DataChoice, Session):
 
     def _release(self) -> None:
         self.runner.close()
-        for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings):
+        for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings, self.data_tools):
             view.clear()
         self.trainer.close()
         self.runner.trainer = None

@@ -7,8 +7,8 @@ rewinds and resumes, and saves the experiment or its record (``export``,
 (``lab.train``, ``lab.frames``, ``lab.rewind``, ``lab.export``...) is the
 lab's own, and it works on the lab's parts:
 
-``trainer``, ``runner``, ``history``, the ``charts``, ``timeline``,
-``controls`` and ``layered`` views, ``refresh()``, ``notify()``,
+``trainer``, ``runner``, ``history``, ``film``, the ``charts``, ``timeline``,
+``controls`` and ``layered`` views, ``refresh()``, ``notify()``, ``forget_data_edits()``,
 ``clear_notice()``, ``closed``, and ``_scene`` (the Scene shown last).
 """
 
@@ -24,7 +24,7 @@ from ganlab_panel.files.export import PNG_SIZE, export_files, write_export, zipp
 from ganlab_panel.ui.document import batch
 
 #: export kinds that save the whole record rather than the moment shown
-RECORD_KINDS = ("gif", "screen")
+RECORD_KINDS = ("gif", "mp4", "screen")
 
 
 class Moments:
@@ -105,17 +105,24 @@ class Moments:
         self.charts.reset()
         self.history.clear()
         self.timeline.sync()
+        self.forget_data_edits()
 
     # ---------------------------------------------------------- saving
     def export(self, path, kind: str | None = None, layers=None, size: int = PNG_SIZE) -> list[Path]:
         """Save the experiment: ``lab.export("now.png")`` (the layered view),
-        ``"run.gif"`` (the recorded training), ``"config.json"`` (settings),
+        ``"run.gif"`` or ``"run.mp4"`` (the recorded training), ``"config.json"`` (settings),
         ``"model.pt"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
         (GAN Lab's format), ``"model.pt2"`` (G and D for PyTorch alone:
         model_generator.pt2, model_discriminator.pt2). ``layers`` defaults to those switched on. Returns
         the files written."""
         return write_export(path, self.trainer, self._export_frames(kind or Path(path).suffix), kind=kind,
                             layers=self._export_layers(layers), size=size)
+
+    def make_film(self) -> None:
+        """Make an MP4 of the recorded run off the event loop (the files menu
+        shows its progress, then offers it); ``export("run.mp4")`` makes one
+        on the spot."""
+        self.film.make(self.trainer, self._export_frames("mp4"), self._export_layers(), PNG_SIZE)
 
     def download(self, kind: str, stem: str = "ganlab") -> io.BytesIO | None:
         """A download's content: one of ``export.KINDS`` (several files come

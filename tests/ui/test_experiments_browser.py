@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import time
 import zipfile
 from urllib.parse import parse_qs, urlencode
@@ -103,6 +104,36 @@ def test_png_gif_settings_and_networks_download(page):
         with open(info.value.path(), "rb") as f:
             data = f.read()
         assert data and check(data), hook
+    assert page.errors == []
+
+
+def test_the_mp4_film_shows_its_progress_while_the_page_plays_on_then_downloads(page, tmp_path):
+    import imageio_ffmpeg
+
+    start = iteration(page)
+    click(page, "ganlab-play")
+    wait_until(lambda: iteration(page) > start + 3000)
+    pause(page)
+    open_files(page)
+    click(page, "ganlab-export-mp4")
+    progress = page.locator(".ganlab-film-progress").first
+    progress.wait_for(state="visible", timeout=20_000)
+    # made off the event loop: the page takes a step while the film is made
+    at = iteration(page)
+    click(page, "ganlab-step")
+    wait_until(lambda: iteration(page) == at + 1)
+    download = page.locator(".ganlab-film-download").first
+    download.wait_for(state="visible", timeout=120_000)
+    assert not progress.is_visible() and "film is ready" in message(page)
+    with page.expect_download() as info:
+        page.locator(".ganlab-film-download button, .ganlab-film-download a").first.click()
+    film = tmp_path / "film.mp4"
+    film.write_bytes(open(info.value.path(), "rb").read())
+    described = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(film)],
+                               capture_output=True, text=True).stderr
+    assert "Video: h264" in described and f"{PNG_SIZE}x" in described
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(film))
+    assert frames >= 60      # a moment every 50 iterations: 3,000 and more trained
     assert page.errors == []
 
 

@@ -90,7 +90,7 @@ class ControlsView(Viewer):
     """
 
     def __init__(self, runner, *, on_reset, on_step, on_step_d, on_step_g, on_choose, on_draw, on_download,
-                 on_files, on_refused, on_edit, pretrained: bool = True, **params):
+                 on_files, on_refused, on_edit, film, on_film, pretrained: bool = True, **params):
         super().__init__(**params)
         self.runner = runner
         self._on_choose = on_choose
@@ -165,6 +165,18 @@ class ControlsView(Viewer):
         self.export_screen = export("screen", "Whole screen (PNG)", "ganlab-screen.png",
                                     "The overview graph, the layered view and the charts in one picture")
         self.export_gif = export("gif", "Training film (GIF)", "ganlab.gif", "The recorded run, as a film")
+        # the MP4 is made off the event loop, its progress shown, then offered for download
+        self.film = film
+        self.export_mp4 = Button(label="Training film (MP4)", width=200, color="light", margin=(2, 0),
+                                 css_classes=["ganlab-export-mp4"],
+                                 description="The recorded run as an H.264 film at the picture's size, to post")
+        self.export_mp4.on_click(lambda e: runner.home.run(on_film))
+        self.film_progress = pn.indicators.Progress(value=0, max=1, width=200, height=12, margin=(4, 0),
+                                                    visible=False, css_classes=["ganlab-film-progress"])
+        self.film_download = Download(callback=film.data, filename="ganlab.mp4", label="Download the film (MP4)",
+                                      color="success", width=200, margin=(2, 0), visible=False,
+                                      css_classes=["ganlab-film-download"])
+        film.param.watch(self._film_changed, ["making", "done", "total", "size"])
         self.export_config = export("config", "Settings (.json)", "ganlab-config.json",
                                     "The settings; load them again, or put them in a sweep")
         self.upload = UploadBox(on_files=on_files, on_refused=on_refused,
@@ -198,13 +210,22 @@ class ControlsView(Viewer):
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Save</span>", margin=0),
             self.save, self.save_ganlab, self.save_pt2, self.export_config,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Export</span>", margin=(6, 0, 0, 0)),
-            self.export_png, self.export_png2x, self.export_screen, self.export_gif,
+            self.export_png, self.export_png2x, self.export_screen, self.export_gif, self.export_mp4,
+            self.film_progress, self.film_download,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
             self.upload,
             pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.pt; GAN Lab's .json with its .bin, "
                          "or a .zip of both), settings (.json) or points (.csv, two columns x, y in 0–1)</span>",
                          width=200, margin=0),
         ]
+
+    def _film_changed(self, *events) -> None:
+        film = self.film
+        self.film_progress.param.update(visible=film.making, max=max(film.total, 1), value=film.done)
+        self.export_mp4.disabled = film.making
+        if film.size:
+            self.film_download.param.update(visible=not film.making,
+                                            label=f"Download the film (MP4, {film.size / 2**20:.1f} MB)")
 
     def toggle_files_menu(self) -> None:
         """Open the files menu (built the first time), or close it."""

@@ -99,8 +99,12 @@ class LayeredView(Viewer):
         self._scene: Scene | None = None
         self.pipe = hv.streams.Pipe(data={})
         self.dmap = hv.DynamicMap(lambda data: plots.layered_overlay(data), streams=[self.pipe])
+        #: called with each Bokeh figure the plot is drawn in (``on_figure``)
+        self._figure_hooks: list = []
+        square = plots.square(size)
+        square["hooks"] = [*square.get("hooks", []), self._figure_made]
         self.overlay = self.dmap.opts(
-            **plots.CANVAS, **plots.square(size), xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
+            **plots.CANVAS, **square, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
             default_tools=[], active_tools=[])
         self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, css_classes=["ganlab-layered"],
@@ -115,6 +119,15 @@ class LayeredView(Viewer):
                                    sizing_mode="stretch_width", margin=(5, 0))
         self.fast = FastPipe(self.pipe, self.plot)
         self.direct = self.fast.direct
+
+    def on_figure(self, hook) -> None:
+        """Have ``hook(figure)`` called with every Bokeh figure the plot is drawn
+        in (a notebook output, a page), the figures drawn so far included."""
+        self._figure_hooks.append(hook)
+
+    def _figure_made(self, plot, element) -> None:
+        for hook in self._figure_hooks:
+            hook(plot.state)
 
     @property
     def wants(self) -> dict:
