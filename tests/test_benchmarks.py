@@ -55,3 +55,12 @@ def test_sweep_speed_prints_each_way_of_running_a_sweep():
     rows = [line for line in out.stdout.splitlines() if line.startswith(("one core", "in-process", "local cluster"))]
     assert len(rows) == 2, out.stdout
     assert all(float(row.split()[-3].replace(",", "")) > 0 for row in rows)   # GAN it/s
+
+
+def test_exports_benchmark_prints_each_exports_time_and_size():
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "exports.py"), "--moments", "4"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = dict(re.findall(r"^(\w+)\s+[\d.]+ s\s+([\d.]+) MB", out.stdout, re.M))
+    assert set(rows) == {"gif", "mp4", "png", "pt2", "checkpoint", "ganlab"}, out.stdout
+    assert "5 moments recorded" in out.stdout

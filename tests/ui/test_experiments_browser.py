@@ -7,6 +7,7 @@ import re
 import subprocess
 import time
 import zipfile
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -128,7 +129,7 @@ def test_the_mp4_film_shows_its_progress_while_the_page_plays_on_then_downloads(
     with page.expect_download() as info:
         page.locator(".ganlab-film-download button, .ganlab-film-download a").first.click()
     film = tmp_path / "film.mp4"
-    film.write_bytes(open(info.value.path(), "rb").read())
+    film.write_bytes(Path(info.value.path()).read_bytes())
     described = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(film)],
                                capture_output=True, text=True).stderr
     assert "Video: h264" in described and f"{PNG_SIZE}x" in described

@@ -209,6 +209,29 @@ def test_slow_motion_data_layers_drawing_and_files_behave_as_served(live, tmp_pa
     assert live.page.errors == []
 
 
+def test_taps_on_the_playing_plot_edit_the_data_in_the_kernel(live):
+    page = live.page
+    click(live, "ganlab-distribution-ring")
+    wait_until(lambda: live.run("lab.config.distribution").strip() == "'ring'")
+    click(live, "ganlab-edit-data")
+    page.locator(".ganlab-data-undo").first.wait_for(state="visible", timeout=20_000)
+    click(live, "ganlab-play")
+    start = number(live.run("lab.trainer.iteration"))
+    plot = page.locator(".ganlab-layered canvas").first
+    plot.scroll_into_view_if_needed()
+    box = plot.bounding_box()
+    for fx, fy in ((0.06, 0.94), (0.94, 0.94)):          # two taps in the ring's empty lower corners
+        page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+    wait_until(lambda: live.run("lab.config.distribution, len(lab.config.drawn_points)").strip()
+               == "('drawing', 452)", timeout=30)
+    wait_until(lambda: page.locator(".ganlab-data-count").first.get_attribute("data-count") == "452")
+    wait_until(lambda: number(live.run("lab.trainer.iteration")) > start + 200, timeout=30)   # still training
+    assert live.run("bool(lab.runner.playing)").strip() == "True"
+    click(live, "ganlab-play")
+    click(live, "ganlab-edit-data")
+    assert live.page.errors == []
+
+
 def test_two_labs_are_independent_and_running_the_cell_again_stops_the_old_one(browser, jupyterlab):
     nb = open_notebook(browser, jupyterlab)
     try:
