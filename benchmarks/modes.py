@@ -41,9 +41,9 @@ def run(preset: str, distribution: str, seed: int, iterations: int, overrides: d
     start = time.perf_counter()
     trainer.train(iterations)
     seconds = time.perf_counter() - start
-    modes, high_quality = trainer.mode_metrics()
+    modes, high_quality, balance = trainer.mode_metrics()
     return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer.experiment.mixture.centres),
-            "hq": 100.0 * high_quality, "seconds": seconds, "finite": not trainer.diverged}
+            "hq": 100.0 * high_quality, "balance": balance, "seconds": seconds, "finite": not trainer.diverged}
 
 
 def main(argv=None) -> int:
@@ -84,15 +84,17 @@ def main(argv=None) -> int:
             r = future.result()
             results.append(r)
             print(f"{r['distribution']:7s} seed {r['seed']}  modes {r['modes']:2d}/{r['total']}  "
-                  f"high quality {r['hq']:5.1f} %  {r['seconds']:6.1f} s{'' if r['finite'] else '  DIVERGED'}",
+                  f"high quality {r['hq']:5.1f} %  reverse KL {r['balance']:.3f}  {r['seconds']:6.1f} s"
+                  f"{'' if r['finite'] else '  DIVERGED'}",
                   flush=True)
     for d in args.distributions:
         rows = [r for r in results if r["distribution"] == d]
         modes = statistics.mean(r["modes"] for r in rows)
         hq = statistics.mean(r["hq"] for r in rows)
+        balance = statistics.mean(r["balance"] for r in rows)
         seconds = statistics.mean(r["seconds"] for r in rows)
         print(f"{d:7s} mean over {len(rows)} seeds: modes {modes:.1f}/{rows[0]['total']}, "
-              f"high quality {hq:.1f} %, {seconds:.0f} s a run")
+              f"high quality {hq:.1f} %, reverse KL {balance:.3f}, {seconds:.0f} s a run")
         for name, (m, q) in PUBLISHED[d].items():
             print(f"{'':7s}   published {name}: modes {m}, high quality {q} %")
     print(f"wall time {time.perf_counter() - start:.0f} s", file=sys.stderr)

@@ -320,7 +320,8 @@ def _metrics(frame) -> dict:
     out = {"iteration": frame.iteration, "d_loss": frame.d_loss, "g_loss": frame.g_loss,
            "kl": frame.kl, "js": frame.js}
     if frame.modes_total is not None:
-        out.update(modes=frame.modes, modes_total=frame.modes_total, high_quality=frame.high_quality)
+        out.update(modes=frame.modes, modes_total=frame.modes_total, high_quality=frame.high_quality,
+                   mode_balance=frame.mode_balance)
     return out
 
 
@@ -383,7 +384,8 @@ def cmd_train(args) -> int:
                f"KL {frame.kl:.4f}, JS {frame.js:.4f}")
     if frame.modes_total is not None:
         summary += (f", modes {frame.modes}/{frame.modes_total}, "
-                    f"high-quality samples {100 * frame.high_quality:.1f} %")
+                    f"high-quality samples {100 * frame.high_quality:.1f} %, "
+                    f"reverse KL from even {frame.mode_balance:.3f}")
     summary += f" ({metrics['iterations_per_second']} it/s)"
     print(summary)
     print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")

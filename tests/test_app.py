@@ -284,6 +284,8 @@ def test_more_data_menu_trains_on_a_benchmark_and_charts_its_modes(lab):
         lab.refresh()
     f = lab.trainer.snapshot()
     assert f"{f.modes}/8" in lab.charts.values.object and "high quality" in lab.charts.values.object
+    assert f'ganlab-mode-balance">{f.mode_balance:.3f}<' in lab.charts.values.object
+    assert 0 <= f.mode_balance <= np.log(8) + 1e-9
     hq = lab.charts.history["hq_pct"].dropna()
     assert len(hq) >= 3 and hq.iloc[-1] == pytest.approx(100 * f.high_quality)
     # a GAN Lab shape: the menu goes back to its prompt, the modes chart away

@@ -115,9 +115,10 @@ def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
                  "--g-optimizer", "adam", "--d-lr", "0.001", "--g-lr", "0.001", "--d-spectral-norm", "true",
                  "--iterations", "20", "--out", str(tmp_path / "m"), "-q"]) == 0
     out = capsys.readouterr().out
-    assert "modes " in out and "/8" in out and "high-quality samples" in out
+    assert "modes " in out and "/8" in out and "high-quality samples" in out and "reverse KL from even" in out
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
     assert metrics["modes_total"] == 8 and 0 <= metrics["modes"] <= 8 and 0 <= metrics["high_quality"] <= 1
+    assert 0 <= metrics["mode_balance"] <= np.log(8) + 1e-9
     assert all("modes" in h for h in metrics["history"])
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["d_spectral_norm"] is True and config["loss"] == "wgan_gp"

@@ -90,3 +90,25 @@ def test_mode_metrics_on_constructed_samples():
     captured, share = mode_metrics(edge, c, s)
     assert captured == 1 and abs(share - 1 / 3) < 1e-12
     assert mode_metrics(np.empty((0, 2)), c, s) == (0, 0.0)
+
+
+def test_mode_balance_is_zero_when_even_and_log_k_when_one_mode_has_everything():
+    from ganlab_panel.engine.data import MIXTURES
+    from ganlab_panel.engine.metrics import mode_balance
+
+    grid = MIXTURES["grid25"]
+    c, s = grid.centres, grid.sigma
+    rng = np.random.default_rng(0)
+    jitter = lambda n: 0.5 * s * rng.standard_normal((n, 2))  # noqa: E731
+    assert mode_balance(np.repeat(c, 40, axis=0) + jitter(1000), c, s) == pytest.approx(0.0, abs=1e-12)
+    assert mode_balance(c[7] + jitter(500), c, s) == pytest.approx(np.log(25))
+    # twelve of the 25 modes, evenly: log(25 / 12); samples off every mode do not count
+    half = np.repeat(c[:12], 10, axis=0)
+    off = (c[:1] + c[1:2]) / 2 + np.zeros((300, 2))
+    assert mode_balance(np.vstack([half + jitter(len(half)), off]), c, s) == pytest.approx(np.log(25 / 12))
+    # two modes, 3:1
+    uneven = np.vstack([np.repeat(c[:1], 300, axis=0), np.repeat(c[1:2], 100, axis=0)]) + jitter(400)
+    p = np.array([0.75, 0.25])
+    assert mode_balance(uneven, c, s) == pytest.approx((p * np.log(25 * p)).sum())
+    # no high-quality sample at all: as bad as one mode
+    assert mode_balance(off, c, s) == pytest.approx(np.log(25))

@@ -91,6 +91,9 @@ class Frame:
     modes: int | None = None
     modes_total: int | None = None
     high_quality: float | None = None
+    #: for mixture data: the reverse KL (nats) of the high-quality samples'
+    #: histogram over the modes from the even one (0: every mode as often)
+    mode_balance: float | None = None
 
     @property
     def noise_dim(self) -> int:

@@ -74,6 +74,16 @@ MODE_EVAL_SAMPLES = 2_500
 HIGH_QUALITY_SIGMAS = 3.0
 
 
+def _nearest_modes(samples, centres, sigma: float, sigmas: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's nearest mode, and whether it is high quality (within ``sigmas`` · ``sigma`` of it)."""
+    samples = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
+    centres = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
+    dist = np.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
+    dist = np.where(np.isfinite(dist), dist, np.inf)
+    nearest = dist.argmin(axis=1)
+    return nearest, dist[np.arange(len(samples)), nearest] <= sigmas * sigma
+
+
 def mode_metrics(samples: np.ndarray, centres: np.ndarray, sigma: float,
                  sigmas: float = HIGH_QUALITY_SIGMAS) -> tuple[int, float]:
     """(modes captured, share of high-quality samples) for a Gaussian mixture.
@@ -82,12 +92,23 @@ def mode_metrics(samples: np.ndarray, centres: np.ndarray, sigma: float,
     nearest mode centre; a mode is captured when at least one high-quality
     sample is nearest to it. Non-finite samples count as low quality.
     """
-    samples = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
-    centres = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
-    if len(samples) == 0:
+    if len(np.asarray(samples).reshape(-1, 2)) == 0:
         return 0, 0.0
-    dist = np.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
-    dist = np.where(np.isfinite(dist), dist, np.inf)
-    nearest = dist.argmin(axis=1)
-    good = dist[np.arange(len(samples)), nearest] <= sigmas * sigma
+    nearest, good = _nearest_modes(samples, centres, sigma, sigmas)
     return int(np.unique(nearest[good]).size), float(good.mean())
+
+
+def mode_balance(samples: np.ndarray, centres: np.ndarray, sigma: float,
+                 sigmas: float = HIGH_QUALITY_SIGMAS) -> float:
+    """How evenly the high-quality samples spread over the K modes (PacGAN's
+    measure, Lin et al. 2018): the reverse KL divergence, in nats, of their
+    histogram over their nearest modes from the uniform one,
+    KL(p ‖ 1/K) = Σ pᵢ log(K pᵢ). 0 when every mode gets as many samples,
+    log K when one mode gets them all (and when no sample is high quality)."""
+    k = len(np.asarray(centres).reshape(-1, 2))
+    nearest, good = _nearest_modes(samples, centres, sigma, sigmas)
+    if not good.any():
+        return float(np.log(k))
+    p = np.bincount(nearest[good], minlength=k) / good.sum()
+    p = p[p > 0]
+    return float((p * np.log(k * p)).sum())

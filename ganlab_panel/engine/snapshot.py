@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ganlab_panel.engine import frames as F
-from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_metrics
+from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_balance, mode_metrics
 
 
 @dataclass
@@ -21,16 +21,20 @@ class Measures:
     """The last grid (KL, JS) and mode metrics measured, or None until measured."""
 
     divergences: tuple[float, float] | None = None
-    modes: tuple[int, float] | None = None
+    #: (modes captured, share of high-quality samples, reverse KL from even), for mixture data
+    modes: tuple[int, float, float] | None = None
 
 
-def measure_modes(generator, experiment) -> tuple[int, float] | None:
-    """Mode metrics of ``generator`` on the experiment's evaluation noise (mixture data only)."""
+def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
+    """Mode metrics of ``generator`` on the experiment's evaluation noise
+    (mixture data only): modes captured, the share of high-quality samples,
+    and how unevenly they spread over the modes (``metrics.mode_balance``)."""
     if experiment.mixture is None:
         return None
     with torch.no_grad():
         samples = generator(experiment.eval_noise).double().cpu().numpy()
-    return mode_metrics(samples, experiment.mixture.centres, experiment.mixture.sigma)
+    centres, sigma = experiment.mixture.centres, experiment.mixture.sigma
+    return (*mode_metrics(samples, centres, sigma), mode_balance(samples, centres, sigma))
 
 
 def d_output(logits: torch.Tensor, critic: bool) -> torch.Tensor:
@@ -90,4 +94,5 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             modes=modes[0] if modes else None,
             modes_total=len(exp.mixture.centres) if exp.mixture is not None else None,
             high_quality=modes[1] if modes else None,
+            mode_balance=modes[2] if modes else None,
         )

@@ -274,10 +274,12 @@ class Trainer:
             x = self._to_tensor(points, 2, "points")
             return d_output(self.discriminator.logits(x), self.critic).double().cpu().numpy()
 
-    def mode_metrics(self) -> tuple[int, float] | None:
+    def mode_metrics(self) -> tuple[int, float, float] | None:
         """For mixture data (ring8, grid25): (modes captured, share of
-        high-quality samples) over the experiment's fixed 2,500 evaluation
-        samples, by the published protocol; ``None`` for other data."""
+        high-quality samples, reverse KL of their spread over the modes from
+        the even one, in nats) over the experiment's fixed 2,500 evaluation
+        samples, by the published protocol (PacGAN's for the last); ``None``
+        for other data."""
         with self.lock:
             return measure_modes(self.shown_generator, self.experiment)
 

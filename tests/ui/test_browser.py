@@ -204,6 +204,7 @@ def test_switching_loss_and_data_mid_session(page, server_log):
     # a number, not the "–" shown before the first measurement
     wait_until(lambda: modes.count() > 0 and re.fullmatch(r"\d+/8", modes.inner_text()))
     assert "%" in page.locator(".ganlab-hq").inner_text()
+    assert 0 <= float(page.locator(".ganlab-mode-balance").inner_text()) <= np.log(8) + 1e-3   # how even
     assert loss.input_value() == "Hinge loss"                # the data changed, the loss stayed
     click(page, "ganlab-play")
     real = samples(page, REAL)
