@@ -41,6 +41,12 @@ def test_erase_undo_and_clear(lab):
     assert not lab.undo_data() and "Nothing to undo" in lab.message
 
 
+def test_rubbing_out_a_built_in_distributions_samples_starts_a_drawing_of_the_rest(lab):
+    assert lab.erase_points([[0.5, 0.85]], radius=0.1)
+    assert lab.config.distribution == "drawing" and 0 < count(lab) < 450
+    assert f"less the {450 - count(lab)} you rubbed out" in lab.message
+
+
 def test_bad_edits_are_refused_and_change_nothing(lab):
     lab.add_points([[0.2, 0.2]])
     before = lab.config.drawn_points.copy()

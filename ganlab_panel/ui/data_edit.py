@@ -53,15 +53,17 @@ class DataEdit:
             self.notify(f"Cannot add {len(new):,} points: the data would hold {len(base) + len(new):,}, "
                         f"more than the {MAX_USER_POINTS:,} allowed.", "warning")
             return False
-        started = self.config.distribution != DRAWING
         was = self.config.distribution
         if not self._replace(np.vstack([base, new]), "Cannot add these points"):
             return False
-        if started:
-            self.notify(f"Your data now: the {len(base):,} {was} samples shown, plus your "
-                        f"{'tap' if len(new) == 1 else 'stroke'}. Tap to add points, drag to paint, Erase to "
-                        "remove; Undo and Clear take changes back.", "info")
+        self._say_started(was, len(base), f"plus your {'tap' if len(new) == 1 else 'stroke'}")
         return True
+
+    def _say_started(self, was: str, shown: int, change: str) -> None:
+        """The first change on a built-in distribution: say what the data now is."""
+        if was != DRAWING:
+            self.notify(f"Your data now: the {shown:,} {was} samples shown, {change}. Tap to add points, drag to "
+                        "paint, Erase to remove; Undo and Clear take changes back.", "info")
 
     def erase_points(self, near, radius: float = ERASE_RADIUS) -> bool:
         """Remove the data's points within ``radius`` of any of ``near`` ((n, 2))."""
@@ -74,7 +76,11 @@ class DataEdit:
             self.notify("Cannot erase every point: the data needs at least one. Clear takes every change back.",
                         "warning")
             return False
-        return self._replace(base[~gone], "Cannot erase these points")
+        was = self.config.distribution
+        if not self._replace(base[~gone], "Cannot erase these points"):
+            return False
+        self._say_started(was, len(base), f"less the {int(gone.sum()):,} you rubbed out")
+        return True
 
     def undo_data(self) -> bool:
         """Take back the last change to the data."""

@@ -116,7 +116,9 @@ class DataTools(Viewer):
         if isinstance(event, events.PanEnd):
             xs, ys = zip(*self._stroke)
             self._stroke = []
-            self._apply(stroke_points([xs], [ys]))
+            points = stroke_points([xs], [ys])
+            # a stroke may overshoot the plot's edge: what lies inside the square counts
+            self._apply(points[((points >= 0) & (points <= 1)).all(axis=1)])
 
     def clear(self) -> None:
         """A closed session: taps and drags are no longer taken."""
