@@ -41,7 +41,8 @@ def run(preset: str, distribution: str, seed: int, iterations: int, overrides: d
     start = time.perf_counter()
     trainer.train(iterations)
     seconds = time.perf_counter() - start
-    modes, high_quality, balance = trainer.mode_metrics()
+    modes, high_quality = trainer.mode_metrics()
+    balance = trainer.mode_balance()
     return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer.experiment.mixture.centres),
             "hq": 100.0 * high_quality, "balance": balance, "seconds": seconds, "finite": not trainer.diverged}
 
