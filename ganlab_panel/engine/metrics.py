@@ -84,6 +84,21 @@ def _nearest_modes(samples, centres, sigma: float, sigmas: float) -> tuple[np.nd
     return nearest, dist[np.arange(len(samples)), nearest] <= sigmas * sigma
 
 
+def mode_measures(samples: np.ndarray, centres: np.ndarray, sigma: float,
+                  sigmas: float = HIGH_QUALITY_SIGMAS) -> tuple[int, float, float]:
+    """:func:`mode_metrics` and :func:`mode_balance` together, from one pass
+    over the samples' distances to the modes."""
+    k = len(np.asarray(centres).reshape(-1, 2))
+    if len(np.asarray(samples).reshape(-1, 2)) == 0:
+        return 0, 0.0, float(np.log(k))
+    nearest, good = _nearest_modes(samples, centres, sigma, sigmas)
+    if not good.any():
+        return 0, 0.0, float(np.log(k))
+    p = np.bincount(nearest[good], minlength=k) / good.sum()
+    p = p[p > 0]
+    return int(len(p)), float(good.mean()), float((p * np.log(k * p)).sum())
+
+
 def mode_metrics(samples: np.ndarray, centres: np.ndarray, sigma: float,
                  sigmas: float = HIGH_QUALITY_SIGMAS) -> tuple[int, float]:
     """(modes captured, share of high-quality samples) for a Gaussian mixture.
@@ -92,10 +107,7 @@ def mode_metrics(samples: np.ndarray, centres: np.ndarray, sigma: float,
     nearest mode centre; a mode is captured when at least one high-quality
     sample is nearest to it. Non-finite samples count as low quality.
     """
-    if len(np.asarray(samples).reshape(-1, 2)) == 0:
-        return 0, 0.0
-    nearest, good = _nearest_modes(samples, centres, sigma, sigmas)
-    return int(np.unique(nearest[good]).size), float(good.mean())
+    return mode_measures(samples, centres, sigma, sigmas)[:2]
 
 
 def mode_balance(samples: np.ndarray, centres: np.ndarray, sigma: float,
@@ -105,10 +117,4 @@ def mode_balance(samples: np.ndarray, centres: np.ndarray, sigma: float,
     histogram over their nearest modes from the uniform one,
     KL(p ‖ 1/K) = Σ pᵢ log(K pᵢ). 0 when every mode gets as many samples,
     log K when one mode gets them all (and when no sample is high quality)."""
-    k = len(np.asarray(centres).reshape(-1, 2))
-    nearest, good = _nearest_modes(samples, centres, sigma, sigmas)
-    if not good.any():
-        return float(np.log(k))
-    p = np.bincount(nearest[good], minlength=k) / good.sum()
-    p = p[p > 0]
-    return float((p * np.log(k * p)).sum())
+    return mode_measures(samples, centres, sigma, sigmas)[2]

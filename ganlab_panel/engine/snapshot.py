@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from ganlab_panel.engine import frames as F
-from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_balance, mode_metrics
+from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_measures
 
 
 @dataclass
@@ -28,13 +28,12 @@ class Measures:
 def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
     """Mode metrics of ``generator`` on the experiment's evaluation noise
     (mixture data only): modes captured, the share of high-quality samples,
-    and how unevenly they spread over the modes (``metrics.mode_balance``)."""
+    and how unevenly they spread over the modes (``metrics.mode_measures``)."""
     if experiment.mixture is None:
         return None
     with torch.no_grad():
         samples = generator(experiment.eval_noise).double().cpu().numpy()
-    centres, sigma = experiment.mixture.centres, experiment.mixture.sigma
-    return (*mode_metrics(samples, centres, sigma), mode_balance(samples, centres, sigma))
+    return mode_measures(samples, experiment.mixture.centres, experiment.mixture.sigma)
 
 
 def d_output(logits: torch.Tensor, critic: bool) -> torch.Tensor:

@@ -42,7 +42,9 @@ FILM_KINDS = ("gif", "mp4")
 
 
 def film_length(frames: Sequence) -> int:
-    """How many images a film of ``frames`` has."""
+    """How many images a film of ``frames`` has; GANLabError with fewer than two."""
+    if len(frames) < 2:
+        raise GANLabError("nothing to animate yet: train first, so that the record holds moments to show")
     return min(len(frames), GIF_MAX_FRAMES)
 
 
@@ -72,8 +74,7 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
         history = list(frames) if len(frames) else [trainer.snapshot()]
         return {f"{stem}.png": render.png_bytes(screen_image(history, layers=layers))}
     if kind in FILM_KINDS:
-        if len(frames) < 2:
-            raise GANLabError("nothing to animate yet: train first, so that the record holds moments to show")
+        film_length(frames)   # refuses a record too short to animate
         images = render.film_images(frames, size=min(size, GIF_SIZE) if kind == "gif" else size, layers=layers,
                                     max_frames=GIF_MAX_FRAMES)
         if kind == "mp4":

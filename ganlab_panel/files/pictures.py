@@ -208,11 +208,5 @@ def film_images(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] 
         yield layered_image(frame, size=size, layers=layers)
 
 
-def film(frames: Sequence[Frame], size: int = 300, layers: Iterable[str] = DEFAULT_LAYERS,
-         max_frames: int = 200) -> list[Image.Image]:
-    """Images of up to ``max_frames`` of ``frames``, evenly picked (the last always)."""
-    return list(film_images(frames, size, layers, max_frames))
-
-
-__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film", "film_frames", "film_images", "font", "gif_bytes", "layered_image",
-           "mp4_bytes", "png_bytes"]
+__all__ = ["DEFAULT_LAYERS", "LAYERS", "caption_text", "film_frames", "film_images", "font", "gif_bytes",
+           "layered_image", "mp4_bytes", "png_bytes"]

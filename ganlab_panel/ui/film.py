@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 import param
 
+from ganlab_panel.engine.errors import GANLabError
 from ganlab_panel.files.export import export_files, film_length
 
 
@@ -41,12 +42,13 @@ class Film(param.Parameterized):
         if self.making:
             self._notify("A film is being made already: its progress shows in the files menu.", "info")
             return
-        if len(frames) < 2:
-            self._notify("Cannot export: nothing to animate yet: train first, so that the record holds moments "
-                         "to show", "warning")
+        try:
+            total = film_length(frames)
+        except GANLabError as exc:
+            self._notify(f"Cannot export: {exc}", "warning")
             return
         self._progress, self._outcome = 0, None
-        self.param.update(done=0, total=film_length(frames), making=True)
+        self.param.update(done=0, total=total, making=True)
         waker = self._home.waker(self._report)
 
         def encode() -> None:
