@@ -40,6 +40,18 @@ def shown_near(page, x: float, y: float, radius: float = 0.08) -> bool:
     return bool(len(pts)) and bool((np.hypot(pts[:, 0] - x, pts[:, 1] - y) < radius).any())
 
 
+def drag(page, box: dict, end: float = 1.1, hold: float = 0.0) -> None:
+    """A stroke along the top at y = 0.95, from x = 0.2 to ``end`` (past the
+    plot's right edge unless told), the button held still ``hold`` seconds first."""
+    page.mouse.move(*at(box, 0.2, 0.95))
+    page.mouse.down()
+    time.sleep(hold)
+    for t in np.linspace(0.2, end, 34):
+        page.mouse.move(*at(box, t, 0.95))
+        time.sleep(0.02)
+    page.mouse.up()
+
+
 def test_taps_on_the_plot_while_it_plays_add_real_points_there(page):
     box = start_editing(page)
     before = data_count(page)
@@ -63,13 +75,7 @@ def test_a_drag_paints_a_stroke_that_undo_takes_back_and_erase_rubs_out(page):
     box = start_editing(page)
     click(page, "ganlab-play")
     before = data_count(page)
-    # a stroke along the top, from x = 0.2 to past the plot's right edge at y = 0.95
-    page.mouse.move(*at(box, 0.2, 0.95))
-    page.mouse.down()
-    for t in np.linspace(0.2, 1.1, 34):
-        page.mouse.move(*at(box, t, 0.95))
-        time.sleep(0.02)
-    page.mouse.up()
+    drag(page, box)
     wait_until(lambda: data_count(page) > before + 40)   # what lies inside the square counts
     painted = data_count(page)
     assert "outside" not in message(page)
@@ -81,6 +87,19 @@ def test_a_drag_paints_a_stroke_that_undo_takes_back_and_erase_rubs_out(page):
     click(page, "ganlab-data-undo")
     wait_until(lambda: data_count(page) == before)
     wait_until(lambda: on_stroke() == 0)
+    # a button held still before the drag (Bokeh's press, not a pan) paints a straight stroke...
+    drag(page, box, end=0.8, hold=0.6)
+    wait_until(lambda: data_count(page) > before + 40)
+    click(page, "ganlab-data-undo")
+    wait_until(lambda: data_count(page) == before)
+    # ...and held still, adds a point where it is
+    page.mouse.move(*at(box, 0.94, 0.06))
+    page.mouse.down()
+    time.sleep(0.6)
+    page.mouse.up()
+    wait_until(lambda: data_count(page) == before + 1)
+    click(page, "ganlab-data-undo")
+    wait_until(lambda: data_count(page) == before)
     # erase: a tap rubs out what lies near it
     page.mouse.click(*at(box, 0.06, 0.94))          # a point of our own...
     wait_until(lambda: data_count(page) == before + 1)

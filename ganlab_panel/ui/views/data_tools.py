@@ -100,7 +100,7 @@ class DataTools(Viewer):
         # a second tap soon after a first comes as a double tap: a tap all the same
         figure.on_event(events.Tap, self._tapped)
         figure.on_event(events.DoubleTap, self._tapped)
-        for event in (events.PanStart, events.Pan, events.PanEnd):
+        for event in (events.PanStart, events.Pan, events.PanEnd, events.Press, events.PressUp):
             figure.on_event(event, self._dragged)
 
     def _tapped(self, event) -> None:
@@ -108,12 +108,16 @@ class DataTools(Viewer):
             self._apply(np.array([[event.x, event.y]], dtype=float))
 
     def _dragged(self, event) -> None:
+        # A button held still for 0.3 s before moving makes Bokeh report a press
+        # where it went down and where it came up, and no path between: a long
+        # press adds a point there, a held-then-dragged stroke is a straight one
+        # (released outside the plot, Bokeh reports no end and nothing is added).
         if not self.editing or event.x is None or event.y is None:
             return
-        if isinstance(event, events.PanStart):
+        if isinstance(event, (events.PanStart, events.Press)):
             self._stroke = []
         self._stroke.append((event.x, event.y))
-        if isinstance(event, events.PanEnd):
+        if isinstance(event, (events.PanEnd, events.PressUp)):
             xs, ys = zip(*self._stroke)
             self._stroke = []
             points = stroke_points([xs], [ys])

@@ -18,12 +18,14 @@ STROKE_STEP = 0.01
 
 
 def stroke_points(xs: list, ys: list, step: float = STROKE_STEP) -> np.ndarray:
-    """Points every ``step`` along each stroke (and the vertices themselves), so
-    a quick stroke counts as much as a slow one."""
+    """Points every ``step`` along each stroke (and the vertices themselves, a
+    vertex repeated at once counted once), so a quick stroke counts as much as
+    a slow one."""
     out = []
     for x, y in zip(xs, ys):
         p = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
         p = p[np.isfinite(p).all(axis=1)]
+        p = p[np.r_[True, (np.diff(p, axis=0) != 0).any(axis=1)]] if len(p) else p
         if len(p) == 0:
             continue
         out.append(p)
