@@ -108,6 +108,10 @@ class Visitor:
         await ws.write_message("{}")
         await ws.write_message(json.dumps(content))
 
+    async def _event(self, ws, event: dict, n: int) -> None:
+        await self._send(ws, "PATCH-DOC", {"events": [{"kind": "MessageSent", "msg_type": "bokeh_event",
+                                                       "msg_data": event}]}, n)
+
     async def visit(self, play: bool = True, until: float | None = None) -> None:
         self.started = time.perf_counter()
         try:
@@ -128,11 +132,12 @@ class Visitor:
                     break
             self.has_document = time.perf_counter()
             play_id = _find_play(json.loads(content))
+            # as BokehJS does once it has rendered the document: until then Panel
+            # takes the page for unconnected and sends it no data changes
+            await self._event(ws, {"type": "event", "name": "document_ready", "values": {"type": "map"}}, 2)
             if play:
-                click = {"type": "event", "name": "button_click",
-                         "values": {"type": "map", "entries": [["model", {"id": play_id}]]}}
-                await self._send(ws, "PATCH-DOC", {"events": [{"kind": "MessageSent", "msg_type": "bokeh_event",
-                                                               "msg_data": click}]}, 2)
+                await self._event(ws, {"type": "event", "name": "button_click",
+                                       "values": {"type": "map", "entries": [["model", {"id": play_id}]]}}, 3)
             self.ws = ws
             first = None
             while until is None or time.perf_counter() < until:
