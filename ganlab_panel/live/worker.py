@@ -5,7 +5,9 @@ While live play runs, a thread of the worker's own trains continuously and,
 ``wake`` so that whoever shows the frames comes for it (``take``). The frame
 rate does not depend on how long an iteration takes, and the training rate
 does not wait for the browser: while a frame waits to be shown, training goes
-on for its usual share of the time (``TRAIN_SHARE``).
+on for its usual share of the time. How large that share is, and how often
+frames come, the process's :class:`~ganlab_panel.live.governor.Governor`
+says, so that the sessions playing in one process share its CPU fairly.
 
 The worker also knows what one frame trains (``frame_quota``: a fraction of an
 iteration per frame carries over), what each slow-motion sub-step trains
@@ -25,16 +27,13 @@ from typing import Callable, Protocol
 
 from ganlab_panel.engine.backends import compiled as kernels
 from ganlab_panel.engine.trainer import Trainer
+from ganlab_panel.live.governor import GOVERNOR, TRAIN_SHARE, Governor
 from ganlab_panel.live.history import History
 from ganlab_panel.live.scene import Scene, compute_scene
 
 #: frames made per second while playing. The browser paints most of them
 #: (some arrive within one of its animation frames and count once).
 DEFAULT_FPS = 40
-
-#: share of each frame interval the training thread trains for at full speed;
-#: the rest of the core is left to publishing and to the browser drawing it.
-TRAIN_SHARE = 0.4
 
 #: the longest (s) the training thread waits for its last frame to be taken
 #: before it trains on (the event loop is busy with other sessions).
@@ -99,8 +98,10 @@ class TrainingWorker:
     """Trains one trainer in a thread of its own and keeps its newest frame."""
 
     def __init__(self, trainer: Trainer, history: History | None = None,
-                 scene_options: Callable[[], dict] | None = None):
+                 scene_options: Callable[[], dict] | None = None, governor: Governor | None = None):
         self.trainer: Trainer | None = trainer
+        #: what shares the process's CPU among the workers playing in it
+        self.governor = governor if governor is not None else GOVERNOR
         #: the record frames are offered to (every frame made; it keeps what is due)
         self.history = history
         #: the views' options for each Scene (which dense layers they draw)
@@ -122,6 +123,8 @@ class TrainingWorker:
         kernels.warm_up()
         self._owed = 0.0                 # the fraction of an iteration per frame carried over
         self._chunk = FIRST_CHUNK        # iterations per training chunk
+        self._speed = 0.0                # iterations a second at full speed (the last chunk's)
+        self._scene_cost = 0.0           # CPU seconds the last scene took to make
         # the live thread, and what it shares with whoever takes its frames
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -180,6 +183,7 @@ class TrainingWorker:
         self._taken = 0
         self._consumed.set()
         self._wake = wake or _nothing
+        self.governor.join(self)
         self._thread = threading.Thread(target=self._train_loop, args=(self._stop,), name="ganlab-training",
                                         daemon=True)
         self._thread.start()
@@ -190,6 +194,7 @@ class TrainingWorker:
         self._stop.set()
         self._consumed.set()
         self._wake = _nothing
+        self.governor.leave(self)
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=MAX_STOP_WAIT)
@@ -213,8 +218,12 @@ class TrainingWorker:
         self._taken, item = mail
         return item
 
-    def shown(self) -> None:
-        """The frame taken last is on its way: the thread may make the next."""
+    def shown(self, publish_seconds: float = 0.0) -> None:
+        """The frame taken last is on its way (publishing it took
+        ``publish_seconds``): the thread may make the next."""
+        self.timings["publish"] += publish_seconds
+        self.timings["published"] += 1
+        self.governor.frame_cost(self, self._scene_cost + publish_seconds)
         self._consumed.set()
 
     def report(self) -> str:
@@ -228,22 +237,30 @@ class TrainingWorker:
 
     def _train_loop(self, stop: threading.Event) -> None:
         """The training thread: train, snapshot a Scene per frame, repeat."""
+        try:
+            self._frames(stop)
+        finally:
+            if self._stop is stop:   # ended by itself (an error, divergence): it plays no more
+                self.governor.leave(self)
+
+    def _frames(self, stop: threading.Event) -> None:
         trainer = self.trainer
         seq = 0
         next_frame = time.perf_counter()
         last_divergences = 0.0
         while not stop.is_set():
-            interval = 1.0 / self.fps
+            interval = self.governor.frame_interval(self, self.fps)
             capped = self.iterations_per_frame > 0
             try:
                 self._await_shown(stop, train=not capped)
                 self._train_frame(stop, interval, self.frame_quota() if capped else None)
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), time.thread_time()
                 # the charts follow at a few frames a second: measure KL/JS as often
                 fresh = t0 - last_divergences >= DIVERGENCE_INTERVAL
                 if fresh:
                     last_divergences = t0
                 scene = self.scene(trainer, divergences=fresh)
+                self._scene_cost = time.thread_time() - cpu0
                 self.timings["scene"] += time.perf_counter() - t0
                 self.timings["frames"] += 1
             except Exception as exc:  # a broken trainer must not kill the session silently
@@ -268,8 +285,9 @@ class TrainingWorker:
 
     def _train_frame(self, stop: threading.Event, interval: float, limit: int | None) -> None:
         """Train one frame's iterations in chunks: ``limit`` of them, or (None)
-        as many as fit in TRAIN_SHARE of the frame interval."""
+        as many as fit in the governor's share of the frame interval."""
         start = time.perf_counter()
+        budget = interval * self.governor.train_share(self._speed)
         done = 0
         while not stop.is_set():
             if limit is not None:
@@ -277,12 +295,12 @@ class TrainingWorker:
                 if n <= 0:
                     return
             else:
-                if time.perf_counter() - start >= interval * TRAIN_SHARE:
+                if time.perf_counter() - start >= budget:
                     return
                 n = self._chunk
             n = self._in_step(n)
             if n == 0:                  # ahead of the partner: let it catch up
-                if time.perf_counter() - start >= interval * TRAIN_SHARE:
+                if time.perf_counter() - start >= budget:
                     return
                 stop.wait(0.002)
                 continue
@@ -304,8 +322,9 @@ class TrainingWorker:
         self.trainer.train(n)
         spent = time.perf_counter() - t0
         self.timings["train"] += spent
+        self._speed = n / max(spent, 1e-6)
         # keep chunks near 4 ms: short enough to stop or change settings promptly
-        self._chunk = int(min(max(1, n * CHUNK_SECONDS / max(spent, 1e-6)), MAX_CHUNK))
+        self._chunk = int(min(max(1, self._speed * CHUNK_SECONDS), MAX_CHUNK))
         return spent
 
     def _await_shown(self, stop: threading.Event, train: bool) -> None:
@@ -327,7 +346,8 @@ class TrainingWorker:
             if train and self._views_behind:
                 spent = self._train_chunk(self._chunk)
                 trained += spent
-                self._consumed.wait(min(left, spent * (1 - TRAIN_SHARE) / TRAIN_SHARE))
+                share = self.governor.train_share(self._speed)
+                self._consumed.wait(min(left, spent * (1 - share) / share))
             else:
                 self._consumed.wait(left)  # stopping sets it too
         self.timings["wait"] += time.perf_counter() - t0 - trained

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ganlab_panel.live.governor import GANLAB_RATE
 from ganlab_panel.live.worker import DEFAULT_FPS
 
 
@@ -44,9 +45,6 @@ SLOW_STEPS: tuple[SubStep, ...] = (
     SubStep(10, "g", ("generator",),
             "The optimizer updates the generator (k_G times): the fake samples and the manifold move."),
 )
-
-#: GAN Lab's training rate: one iteration per animation frame of a 60 Hz screen.
-GANLAB_RATE = 60
 
 #: presets of the speed control: label -> iterations per frame (0: as fast as possible).
 SPEEDS = {

@@ -12,7 +12,10 @@ Internals touched, and why (Panel and Bokeh have no public API for these):
   longer echoes every change back;
 - Panel's rendered views (``state._views``), its render hooks, its inline
   stylesheet swap and its clean-up of a removed output;
-- IPython's cell events, which say when a cell's outputs are gone.
+- IPython's cell events, which say when a cell's outputs are gone;
+- a served session's count of connected browsers (Bokeh's ``ServerSession``,
+  reached through the document's session context): Bokeh ends a session whose
+  browser went only after a while, and meanwhile nobody sees its frames.
 """
 
 from __future__ import annotations
@@ -200,6 +203,20 @@ class Root(pn.Column):
         """Whether this root is rendered anywhere now (an output whose cell
         ran again is not)."""
         return any(ref not in self._cells or self._cells[ref] is not None for ref in list(self._models))
+
+    @property
+    def watched(self) -> bool:
+        """Whether anyone sees this root now: it is shown, and where served,
+        a browser is connected to its session (a closed tab's session lives
+        on for a while, with nobody to see it)."""
+        if not self.shown:
+            return False
+        for model, _ in list(self._models.values()):
+            doc = model.document
+            session = getattr(getattr(doc, "session_context", None), "_session", None)
+            if session is None or session.connection_count > 0:
+                return True
+        return False
 
     def get_root(self, doc=None, comm=None, preprocess=True):
         model = super().get_root(doc, comm, preprocess)

@@ -11,7 +11,8 @@ be woken, a periodic callback looks for frames instead. Training never runs
 on the event loop, the frame rate does not depend on how long an iteration
 takes, and the training rate does not wait for the browser.
 ``iterations_per_frame`` caps the iterations between two frames (0: as many as
-fit in ``TRAIN_SHARE`` of each frame interval).
+fit in the training share of each frame interval: ``TRAIN_SHARE`` for a lone
+session, less while others play in the process, see ``live.governor``).
 
 Step actions (one D update, one G update, one iteration) and single frames run
 in a worker thread too, one at a time; a frame that finds another still running
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 import os
 import time
 from typing import Callable
@@ -36,15 +38,22 @@ import param
 
 from ganlab_panel.engine.trainer import Trainer
 from ganlab_panel.live.history import History
+from ganlab_panel.live.governor import TRAIN_SHARE
 from ganlab_panel.live.scene import Scene
-from ganlab_panel.live.worker import (DEFAULT_FPS, LOCKSTEP_SLACK, SLOW_RANGES, SUBSTEPS, TRAIN_SHARE,
-                                      TrainingWorker)
+from ganlab_panel.live.worker import DEFAULT_FPS, LOCKSTEP_SLACK, SLOW_RANGES, SUBSTEPS, TrainingWorker
 from ganlab_panel.ui.document import Home, Periodic, Waker, batch
 from ganlab_panel.ui.lesson import GANLAB_RATE, SLOW_STEPS, SPEEDS, SubStep
+
+log = logging.getLogger(__name__)
 
 #: how often (ms) the event loop looks for a new frame while playing, where it
 #: cannot be woken from the training thread (play started off the main thread).
 POLL_MS = 10
+
+#: live play pauses once nobody has seen it this long (s): a served page whose
+#: tab was closed (Bokeh ends its session only a while later), a notebook
+#: output that went
+UNWATCHED_PAUSE = 3.0
 
 __all__ = ["DEFAULT_FPS", "GANLAB_RATE", "LOCKSTEP_SLACK", "POLL_MS", "SLOW_RANGES", "SLOW_STEPS", "SPEEDS",
            "TRAIN_SHARE", "Runner", "State", "SubStep"]
@@ -80,7 +89,8 @@ class Runner(param.Parameterized):
                  scene_options: Callable[[], dict] | None = None,
                  notify: Callable[[str, str], None] | None = None, history: History | None = None,
                  before_training: Callable[[], None] | None = None, home: Home | None = None,
-                 views_ready: Callable[[], bool] | None = None, **params):
+                 views_ready: Callable[[], bool] | None = None, watched: Callable[[], bool] | None = None,
+                 **params):
         super().__init__(**params)
         #: trains, in a thread of its own, and keeps the newest frame
         self.worker = TrainingWorker(trainer, history=history, scene_options=scene_options)
@@ -94,6 +104,9 @@ class Runner(param.Parameterized):
         #: whether the views can take a frame now (a notebook's browser may
         #: still be drawing the last one); ``views_caught_up`` says when
         self._views_ready = views_ready or (lambda: True)
+        #: whether anyone sees the views now (see UNWATCHED_PAUSE)
+        self._watched = watched or (lambda: True)
+        self._seen_at = time.perf_counter()
         self._notify = notify or (lambda text, level="info": None)
         #: slow motion's sub-steps, and live frames where nothing can wake the loop
         self._periodic = Periodic(self.home, self._on_period, self._period)
@@ -211,6 +224,15 @@ class Runner(param.Parameterized):
         """On the event loop: publish the newest Scene, if there is a new one."""
         if self.state != State.PLAYING:
             return
+        now = time.perf_counter()
+        if self._watched():
+            self._seen_at = now
+        elif now - self._seen_at > UNWATCHED_PAUSE:
+            log.info("ganlab: paused training nobody watches (its page was closed) at iteration %d",
+                     self.worker.trainer.iteration)
+            self.pause()
+            self._notify("Paused: the page was closed, so nobody was watching.", "info")
+            return
         scene = self.worker.take(self._views_ready)
         if scene is None:
             return   # none new, or the browser is still drawing: the newest goes when it is done
@@ -223,9 +245,7 @@ class Runner(param.Parameterized):
         try:
             self._publish(scene)
         finally:
-            self.worker.shown()
-        self.timings["publish"] += time.perf_counter() - t0
-        self.timings["published"] += 1
+            self.worker.shown(time.perf_counter() - t0)
         if scene.frame.diverged:
             self._diverged(scene)
 
@@ -288,6 +308,7 @@ class Runner(param.Parameterized):
         if self.state in (State.CLOSED, State.PLAYING):
             return
         self._before_training()
+        self._seen_at = time.perf_counter()
         self.state = State.PLAYING
         if not self.slow:
             self._start_live()

@@ -74,8 +74,15 @@ def test_num_procs_serves_isolated_sessions_from_several_processes(browser, tmp_
         pids = set(re.findall(r"process (\d+) ready", log.read_text()))
         assert len(pids) == 2                                   # two processes, each warmed up
         pages = check_isolated(browser, f"http://127.0.0.1:{port}/ganlab", tolerated=(CDN_STYLESHEET,))
+        # a tab closed while it plays: its training stops within seconds, long
+        # before Bokeh ends its session (15-32 s after its browser went)
+        first = pages[0]
+        first.locator(".ganlab-play button").click()
+        begun = iteration(first)
+        wait_until(lambda: iteration(first) > begun)
         for page in pages:
             page.context.close()
+        wait_until(lambda: "paused training nobody watches" in log.read_text(), timeout=14)
     assert "Traceback" not in log.read_text()
 
 

@@ -1,0 +1,95 @@
+"""Sharing one process's CPU fairly among the sessions that play in it.
+
+A served process may hold a whole classroom. Left alone, each playing session
+would train for TRAIN_SHARE of every frame interval and make DEFAULT_FPS
+frames a second, whatever else runs: eight sessions would ask for three cores
+of training, and the frames of all of them (and the pages of newcomers) would
+wait behind it. The :class:`Governor` of the process gives every playing
+worker its part instead:
+
+- **training**: the process's training threads share ``train_cores`` of CPU
+  (each worker trains for at most ``train_cores / n`` of its wall time, and
+  never more than TRAIN_SHARE), but never so little that a session falls
+  below GAN Lab's own pace (GANLAB_RATE iterations a second);
+- **frames**: each frame's cost (CPU seconds to make it and to publish it,
+  measured per worker) is paid from ``frame_cores`` shared evenly, so the
+  frame rate of every session falls together as sessions join, and a session
+  whose frames cost more (a bigger network, the density layer on) slows its
+  own frames, not everyone's.
+
+A lone session plays exactly as before (TRAIN_SHARE, DEFAULT_FPS). Workers
+join when their thread starts and leave when it stops. Plain threads and
+numbers: no event loop, no Panel.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+#: GAN Lab trains one iteration per animation frame: about 60 a second
+GANLAB_RATE = 60
+
+#: the share of each frame interval a lone session trains for at full speed;
+#: the rest of the core is left to publishing and to the browser drawing it
+TRAIN_SHARE = 0.4
+
+#: CPU (cores) the training threads of one process share while sessions play
+TRAIN_CORES = 0.5
+
+#: CPU (cores) making and publishing the frames of one process may take
+FRAME_CORES = 1.0
+
+#: how quickly a worker's measured frame cost follows a change (weight of the newest frame)
+COST_WEIGHT = 0.2
+
+
+class Governor:
+    """The CPU shares of the workers playing in one process (see the module docstring)."""
+
+    def __init__(self, train_cores: float = TRAIN_CORES, frame_cores: float = FRAME_CORES):
+        self.train_cores, self.frame_cores = float(train_cores), float(frame_cores)
+        self._lock = threading.Lock()
+        #: playing worker -> its frame cost (CPU seconds a frame, smoothed; 0 until measured)
+        self._costs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @property
+    def playing(self) -> int:
+        """How many workers play now."""
+        return len(self._costs)
+
+    def join(self, worker) -> None:
+        """``worker`` starts playing."""
+        with self._lock:
+            self._costs.setdefault(worker, 0.0)
+
+    def leave(self, worker) -> None:
+        """``worker`` stops playing."""
+        with self._lock:
+            self._costs.pop(worker, None)
+
+    def frame_cost(self, worker, seconds: float) -> None:
+        """One of ``worker``'s frames cost ``seconds`` of CPU (making it, or publishing it)."""
+        with self._lock:
+            if worker in self._costs:
+                old = self._costs[worker]
+                self._costs[worker] = seconds if old == 0 else old + COST_WEIGHT * (seconds - old)
+
+    def train_share(self, iterations_per_second: float = 0.0) -> float:
+        """The share of its wall time a playing worker trains for, given how
+        many iterations a second it trains at full speed (0: not known yet)."""
+        share = min(TRAIN_SHARE, self.train_cores / max(self.playing, 1))
+        if iterations_per_second > 0:
+            share = max(share, min(TRAIN_SHARE, GANLAB_RATE / iterations_per_second))
+        return share
+
+    def frame_interval(self, worker, fps: float) -> float:
+        """Seconds between ``worker``'s frames: 1/``fps``, or longer while its
+        frames would take more than its even part of ``frame_cores``."""
+        with self._lock:
+            n, cost = max(len(self._costs), 1), self._costs.get(worker, 0.0)
+        return max(1.0 / fps, n * cost / self.frame_cores)
+
+
+#: the process's governor, which every TrainingWorker plays under unless given another
+GOVERNOR = Governor()
