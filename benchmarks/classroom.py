@@ -47,6 +47,7 @@ from common import ERROR_PATTERN, ROOT, cpu_seconds, free_port, rss_mb  # noqa: 
 
 sys.path.insert(0, str(ROOT))
 from ganlab_panel.deployment import nginx_config  # noqa: E402
+from ganlab_panel.ui.runner import UNWATCHED_PAUSE  # noqa: E402
 
 #: how long the herd's visitors have to be playing (later ones count as lost)
 HERD_TIMEOUT = 180.0
@@ -254,7 +255,7 @@ async def rates(setup: Setup, k: int, seconds: float) -> dict:
     pss = sum(p for _, p in memory(setup))   # while the K sessions are open
     for v in visitors:
         v.close()
-    await asyncio.sleep(2.0)
+    await asyncio.sleep(UNWATCHED_PAUSE + 1.0)   # their training paused before the next level plays
     return {"k": k, "min": min(per_session), "median": statistics.median(per_session), "cores": cores, "pss": pss}
 
 
