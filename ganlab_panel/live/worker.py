@@ -199,6 +199,11 @@ class TrainingWorker:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=MAX_STOP_WAIT)
 
+    def stop_soon(self) -> None:
+        """Have the training thread stop after the chunk it is training, without
+        waiting for it (``stop`` waits): two sides in step stop together."""
+        self._stop.set()
+
     def wake(self) -> None:
         """Call the taker's ``wake`` (the views caught up: a waiting frame can go)."""
         self._wake()

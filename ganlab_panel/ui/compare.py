@@ -188,6 +188,10 @@ class CompareLab(Session):
 
     def pause(self) -> None:
         """Pause both, at the same iteration (the one behind trains the few it lacks)."""
+        # both stop training first: a side still playing while the other is
+        # waited for would no longer be held in step
+        for side in self.sides.values():
+            side.runner.worker.stop_soon()
         for side in self.sides.values():
             side.runner.pause()
         self._even_up()
