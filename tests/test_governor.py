@@ -90,3 +90,9 @@ def test_a_worker_plays_under_its_governor_while_its_thread_runs():
     finally:
         worker.stop()
     assert g.playing == 0
+
+
+def test_sessions_whose_measured_costs_differ_a_little_are_spaced_alike():
+    g = Governor(train_cores=0.5, frame_cores=0.6)
+    sessions = [s for cost in (0.004, 0.005, 0.006, 0.007) for s in crowd(g, 1, cost=cost)]
+    assert len({g.frame_interval(s, DEFAULT_FPS) for s in sessions}) == 1

@@ -24,6 +24,7 @@ numbers: no event loop, no Panel.
 
 from __future__ import annotations
 
+import statistics
 import threading
 import weakref
 
@@ -39,6 +40,9 @@ TRAIN_CORES = 0.5
 
 #: CPU (cores) making and publishing the frames of one process may take
 FRAME_CORES = 1.0
+
+#: a session whose frames cost more than this many times the median is spaced by its own cost
+COSTLY = 2.0
 
 #: how quickly a worker's measured frame cost follows a change (weight of the newest frame)
 COST_WEIGHT = 0.2
@@ -84,11 +88,19 @@ class Governor:
         return share
 
     def frame_interval(self, worker, fps: float) -> float:
-        """Seconds between ``worker``'s frames: 1/``fps``, or longer while its
-        frames would take more than its even part of ``frame_cores``."""
+        """Seconds between ``worker``'s frames: 1/``fps``, or longer while the
+        frames of all would take more than ``frame_cores``. Sessions are
+        spaced alike, by the median frame cost (one session's measurement is
+        noisy while many share the CPU), except one whose frames cost more
+        than COSTLY times that: it is spaced by its own cost."""
         with self._lock:
-            n, cost = max(len(self._costs), 1), self._costs.get(worker, 0.0)
-        return max(1.0 / fps, n * cost / self.frame_cores)
+            costs = [c for c in self._costs.values() if c > 0]
+            own = self._costs.get(worker, 0.0)
+        if not costs:
+            return 1.0 / fps
+        typical = statistics.median(costs)
+        cost = own if own > COSTLY * typical else typical
+        return max(1.0 / fps, len(self._costs) * cost / self.frame_cores)
 
 
 #: the process's governor, which every TrainingWorker plays under unless given another
