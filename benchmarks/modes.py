@@ -1,6 +1,7 @@
 """Mode coverage of a preset on the benchmark mixtures, over several seeds.
 
     python benchmarks/modes.py                                  # mode-coverage, ring8 and grid25, 5 seeds
+    python benchmarks/modes.py --first-seed 5 --seeds 10                # seeds the preset was not chosen on
     python benchmarks/modes.py --preset wgan-gp --iterations 4000 --seeds 2
     python benchmarks/modes.py --set g_neurons=64 --set batch_size=512   # a variant of the preset
 
@@ -57,7 +58,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--preset", default="mode-coverage", choices=list(PRESETS))
     parser.add_argument("--distributions", nargs="+", default=["ring8", "grid25"], choices=list(PUBLISHED))
-    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 .. N-1 [default: 5]")
+    parser.add_argument("--seeds", type=int, default=5, help="how many seeds [default: 5]")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds FIRST .. FIRST+N-1 [default: 0; the preset was chosen on seeds 0-4, "
+                             "so 5 and up are held out]")
     parser.add_argument("--iterations", type=int, default=None,
                         help="iterations a run [default: the preset's own length, else 120,000]")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -74,9 +78,11 @@ def main(argv=None) -> int:
         name, _, text = item.partition("=")
         overrides[name] = setting_from_text(name, text)
 
-    jobs = [(args.preset, d, s, args.iterations, overrides) for d in args.distributions for s in range(args.seeds)]
+    jobs = [(args.preset, d, s, args.iterations, overrides) for d in args.distributions
+            for s in range(args.first_seed, args.first_seed + args.seeds)]
     changed = "".join(f", {k}={v}" for k, v in overrides.items())
-    print(f"# modes: preset {args.preset}{changed}, {args.iterations:,} iterations, seeds 0-{args.seeds - 1}, "
+    print(f"# modes: preset {args.preset}{changed}, {args.iterations:,} iterations, "
+          f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1}, "
           f"{args.workers} parallel runs", flush=True)
     start = time.perf_counter()
     results = []

@@ -114,18 +114,32 @@ def test_a_setting_outside_a_backends_row_never_trains_on_it(backend, name, valu
     assert running.path != backend
 
 
-def test_r1_never_reaches_a_fast_backend(monkeypatch):
+def test_r1_trains_on_numpy_and_never_on_the_kernel(monkeypatch):
     def refuse(*args, **kwargs):
-        raise AssertionError("a fast backend ran a config outside its row")
-
-    from ganlab_panel.engine.backends import numpy_path
+        raise AssertionError("the kernel ran a config outside its row")
 
     monkeypatch.setattr(kernels, "train", refuse)
-    monkeypatch.setattr(numpy_path, "run", refuse)
     tr = Trainer(distribution="ring", r1_gamma=1.0, d_optimizer="adam", d_lr=0.01)
     tr.train(3)
     tr.step_d()
-    assert tr.path == "torch" and tr.iteration == 4
+    assert tr.path == "numpy" and tr.iteration == 4
+
+
+@pytest.mark.parametrize("d_optimizer", ["sgd", "adam"])
+def test_r1_by_hand_is_autograds_r1_in_a_deep_discriminator(d_optimizer):
+    # R1 strong enough to steer D (γ 10), through four weight layers
+    settings = dict(distribution="gaussians", seed=5, d_layers=3, d_neurons=16, r1_gamma=10.0,
+                    d_optimizer=d_optimizer, d_lr=0.02, k_d=2, batch_size=64, device="cpu")
+    plain, fast = Trainer(**settings, **PATHS["torch"]), Trainer(**settings, **PATHS["numpy"])
+    assert (plain.path, fast.path) == ("torch", "numpy")
+    without = Trainer(**{**settings, "r1_gamma": 0.0}, **PATHS["numpy"])
+    for tr in (plain, fast, without):
+        tr.train(15)
+    for a, b in zip(params(plain), params(fast)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+    assert fast.snapshot().d_loss == pytest.approx(plain.snapshot().d_loss, rel=1e-5)
+    # and the penalty did change D
+    assert max(np.abs(a - b).max() for a, b in zip(params(fast), params(without))) > 1e-3
 
 
 @pytest.mark.parametrize("order", [("compiled", "numpy", "torch"), ("torch", "compiled", "numpy")])

@@ -349,8 +349,10 @@ def test_the_fast_paths_run_only_what_they_implement():
     assert Trainer(d_optimizer="adam", adam_beta1=0.5).path == "compiled"
     assert Trainer(d_optimizer="adam", adam_beta1=0.5, compiled=False).path == "numpy"
     for setting in ({"loss": "wgan_gp"}, {"loss": "minimax"}, {"loss": "hinge"}, {"g_optimizer": "rmsprop"},
-                    {"r1_gamma": 1.0}, {"d_spectral_norm": True}):
+                    {"d_spectral_norm": True}):
         assert Trainer(**setting).path == "torch", setting
+    # R1 and G's moving average: the NumPy path, not the kernel
+    assert Trainer(r1_gamma=1.0).path == Trainer(g_ema=0.9).path == "numpy"
 
 
 def test_adam_betas_apply_in_place_and_match_on_both_paths():

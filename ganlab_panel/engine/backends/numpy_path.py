@@ -91,15 +91,45 @@ def _step(opt, params: list, grads: list, scaled: bool) -> None:
         p[...], m[...], v[...] = f.adam_update(p, g, m, v, *factors)
 
 
-def _update(opt, params: list, grad_out: np.ndarray, ws: list, inputs: list) -> None:
+def _update(opt, params: list, grad_out: np.ndarray, ws: list, inputs: list, extra: list | None = None) -> None:
     """Backpropagate ``grad_out`` through a network and step its optimizer;
     for SGD the learning rate is folded into ``grad_out`` first (a column, not
-    every parameter's gradient, is scaled)."""
+    every parameter's gradient, is scaled). ``extra``: more gradients for the
+    weights (one per layer), added before the step."""
     scaled = not opt.adam
+    rate = F32(opt.group["lr"])
     if scaled:
-        grad_out *= F32(opt.group["lr"])
+        grad_out *= rate
     grads, _ = _backward(grad_out, ws, inputs)
+    for k, more in enumerate(extra or ()):
+        grads[2 * k] = grads[2 * k] + (more * rate if scaled else more)
     _step(opt, params, grads, scaled)
+
+
+def _r1(ws: list, inputs: list, n: int, gamma: float) -> tuple[list, float]:
+    """R1 on the first ``n`` rows (the real ones) of a forward pass: the
+    gradients of (γ/2)·mean ‖∇ₓ logit‖² for every weight, and its value.
+
+    Between ReLU kinks the masks are constant, so ∇ₓ logit is the backward
+    pass of a 1 at the output, r_L = 1, r_(k-1) = (r_k Wₖᵀ) ⊙ m_(k-1),
+    ∇ₓ = r₀ W₀ᵀ: linear in each weight. Its square's gradient is then
+    G₀ = (γ/n)·∇ₓ, ∂/∂Wₖ = Gₖᵀ rₖ, G_(k+1) = (Gₖ Wₖ) ⊙ mₖ (no bias appears).
+    """
+    last = len(ws) - 1
+    masks = [inputs[k][:n] > 0 for k in range(1, last + 1)]   # mₖ: where layer k's ReLU passes
+    r = [None] * (last + 1)
+    r[last] = np.ones((n, 1), dtype=F32)
+    for k in range(last, 0, -1):
+        r[k - 1] = (r[k] @ ws[k].T) * masks[k - 1]
+    grad_x = r[0] @ ws[0].T
+    value = F32(gamma / 2) * float((grad_x * grad_x).sum(axis=1).mean())
+    g = grad_x * F32(gamma / n)
+    out = []
+    for k in range(last + 1):
+        out.append(g.T @ r[k])
+        if k < last:
+            g = (g @ ws[k]) * masks[k]
+    return out, value
 
 
 def _batch(atlas: np.ndarray, cursor: int, size: int) -> np.ndarray:
@@ -109,7 +139,7 @@ def _batch(atlas: np.ndarray, cursor: int, size: int) -> np.ndarray:
     return atlas[f.batch_rows(cursor, size, len(atlas))]
 
 
-def _d_update(views, state, size: int, log_loss: bool, want_loss: bool) -> float | None:
+def _d_update(views, state, size: int, log_loss: bool, want_loss: bool, r1_gamma: float = 0.0) -> float | None:
     noise = _batch(views.noise, state.noise_cursor, size)
     real = _batch(views.real, state.real_cursor, size)
     state.noise_cursor += 1
@@ -123,7 +153,11 @@ def _d_update(views, state, size: int, log_loss: bool, want_loss: bool) -> float
     grad[n:, 0] = f.loss_gradient(_sigmoid(logits[n:, 0]), False, log_loss, fake_scale)
     loss = (f.d_loss_value(logits[:n, 0], logits[n:, 0], log_loss, REAL_LABEL_SMOOTHING)
             if want_loss else None)
-    _update(views.d_opt, views.d_params, grad, views.dw, inputs)
+    r1 = None
+    if r1_gamma > 0:
+        r1, penalty = _r1(views.dw, inputs, n, r1_gamma)
+        loss = loss + penalty if loss is not None else None
+    _update(views.d_opt, views.d_params, grad, views.dw, inputs, r1)
     return loss
 
 
@@ -146,7 +180,7 @@ def _g_update(views, state, size: int, log_loss: bool, want_loss: bool) -> float
 def run(views, state, config, iterations: int, k_d: int, k_g: int, count_iterations: bool = True) -> None:
     """``iterations`` times: ``k_d`` D updates then ``k_g`` G updates on the
     state bound to ``views``. Settings are read once per call."""
-    size, log_loss = config.batch_size, config.loss == "log"
+    size, log_loss, r1_gamma = config.batch_size, config.loss == "log", float(config.r1_gamma)
     beta = F32(config.g_ema)
     d_loss = g_loss = None
     # a diverging run overflows: the trainer reports that through its Frame
@@ -159,7 +193,7 @@ def run(views, state, config, iterations: int, k_d: int, k_g: int, count_iterati
                 views.d_opt.group["lr"] = config.d_lr * factor
                 views.g_opt.group["lr"] = config.g_lr * factor
             for j in range(k_d):
-                d_loss = _d_update(views, state, size, log_loss, want_loss=last and j == k_d - 1)
+                d_loss = _d_update(views, state, size, log_loss, last and j == k_d - 1, r1_gamma)
             for j in range(k_g):
                 g_loss = _g_update(views, state, size, log_loss, want_loss=last and j == k_g - 1)
                 if views.g_average is not None:   # the moving average of G's weights

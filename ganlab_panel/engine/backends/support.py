@@ -104,7 +104,7 @@ SUPPORT: dict[str, dict[str, Rule]] = {
         "seed": any_value(),
         "device": CPU_ONLY,
     },
-    # the same step in NumPy (backends/numpy_path.py): wide layers too, and G's moving average
+    # the same step in NumPy (backends/numpy_path.py): wide layers too, G's moving average and R1
     "numpy": {},
     # autograd and torch.optim (backends/torch_path.py): every setting, on any device
     "torch": {name: any_value() for name in _EVERY_FIELD},
@@ -113,7 +113,8 @@ SUPPORT: dict[str, dict[str, Rule]] = {
 
 SUPPORT["numpy"] = {**SUPPORT["compiled"],
                     "g_neurons": any_value(1, 64), "d_neurons": any_value(1, 64),
-                    "batch_size": any_value(1, MAX_BATCH + 1), "g_ema": any_value(0.0, 0.9)}
+                    "batch_size": any_value(1, MAX_BATCH + 1), "g_ema": any_value(0.0, 0.9),
+                    "r1_gamma": any_value(0.0, 1.0)}
 
 
 def allows(backend: str, config) -> bool:
