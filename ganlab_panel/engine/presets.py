@@ -44,8 +44,8 @@ PRESETS: dict[str, Preset] = {
         "Adam (lr 0.001, β1 0.5), batch 256, 4-D Gaussian noise, one D update per iteration, an R1 penalty "
         "(γ 0.1) that keeps D from forgetting modes, full learning rates for 60,000 iterations, then halving "
         "every 15,000, and the generator shown and measured as the moving average of its weights (β 0.999). "
-        "It trains 120,000 iterations: about six minutes on one core. BENCHMARKS.md has its measured modes "
-        "and quality.",
+        "It trains 120,000 iterations: about four and a half minutes on one core. BENCHMARKS.md has its "
+        "measured modes, quality and balance.",
         dict(g_layers=2, g_neurons=128, d_layers=2, d_neurons=64, d_optimizer="adam", g_optimizer="adam",
              d_lr=0.001, g_lr=0.001, adam_beta1=0.5, batch_size=256, noise_dim=4, noise_type="gaussian",
              k_d=1, k_g=1, r1_gamma=0.1, lr_decay_start=60_000, lr_half_life=15_000, g_ema=0.999),

@@ -27,7 +27,7 @@ from typing import Callable, Protocol
 
 from ganlab_panel.engine.backends import compiled as kernels
 from ganlab_panel.engine.trainer import Trainer
-from ganlab_panel.live.governor import GOVERNOR, TRAIN_SHARE, Governor
+from ganlab_panel.live.governor import GOVERNOR, Governor
 from ganlab_panel.live.history import History
 from ganlab_panel.live.scene import Scene, compute_scene
 

@@ -17,12 +17,15 @@ batch sends it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import param
 
 from ganlab_panel.ui.document import batch
+
+if TYPE_CHECKING:
+    import panel as pn
 
 
 class DirectSources:
