@@ -213,7 +213,7 @@ def cmd_serve(args) -> int:
     from ganlab_panel.sweeps.page import SweepPage
     from ganlab_panel.ui.compare import CompareLab
     from ganlab_panel.ui.lab import GANLab
-    from ganlab_panel.ui.serving import give_back_memory, lean_allocator, warm_up
+    from ganlab_panel.ui.serving import die_with_parent, give_back_memory, lean_allocator, warm_up
 
     if args.num_procs < 0:
         raise GANLabError(f"--num-procs must be 0 (one per core) or more, not {args.num_procs}")
@@ -237,6 +237,8 @@ def cmd_serve(args) -> int:
                       port=args.port, address=args.address, show=args.show and procs is None, title="GAN Lab",
                       websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
                       start=False)
+    if procs is not None:   # a forked process: it goes when the first one is stopped
+        die_with_parent()
     seconds = warm_up()
     # what the process holds now (modules, caches) lives as long as it does:
     # the garbage collector's full passes skip it from here on

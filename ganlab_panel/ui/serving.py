@@ -19,6 +19,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import signal
+import sys
 import time
 
 from bokeh.document import Document
@@ -42,6 +44,21 @@ def glibc():
     except (OSError, AttributeError, TypeError):
         return None
     return libc
+
+
+#: prctl's option: the signal a process gets when the one that forked it ends (Linux)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """End this process when the one that forked it ends (Linux; nothing
+    elsewhere). With ``--num-procs``, Bokeh's first process forks the others
+    and only watches them: stopping it would leave them serving on."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = glibc()
+    if libc is not None:
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 def lean_allocator(arenas: int = 2) -> None:

@@ -38,6 +38,14 @@ def ganlab_serve(log: Path, port: int, *extra: str, ready: int = 1):
         stop(proc)
 
 
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def pages_and_sockets(log: str) -> tuple[int, int]:
     """The pages a server built, and the websockets it took."""
     return len(re.findall(r" 200 GET /ganlab[ ?]", log)), log.count("ServerConnection created")
@@ -71,7 +79,7 @@ def test_num_procs_serves_isolated_sessions_from_several_processes(browser, tmp_
     log = tmp_path / "serve.log"
     port = free_port()
     with ganlab_serve(log, port, "--num-procs", "2", ready=2):
-        pids = set(re.findall(r"process (\d+) ready", log.read_text()))
+        pids = {int(p) for p in re.findall(r"process (\d+) ready", log.read_text())}
         assert len(pids) == 2                                   # two processes, each warmed up
         pages = check_isolated(browser, f"http://127.0.0.1:{port}/ganlab", tolerated=(CDN_STYLESHEET,))
         # a tab closed while it plays: its training stops within seconds, long
@@ -83,6 +91,8 @@ def test_num_procs_serves_isolated_sessions_from_several_processes(browser, tmp_
         for page in pages:
             page.context.close()
         wait_until(lambda: "paused training nobody watches" in log.read_text(), timeout=14)
+    # stopping the first process stops the ones it forked
+    wait_until(lambda: not any(running(pid) for pid in pids), timeout=20)
     assert "Traceback" not in log.read_text()
 
 
