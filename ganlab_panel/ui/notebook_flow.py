@@ -206,11 +206,12 @@ class Root(pn.Column):
 
     @property
     def watched(self) -> bool:
-        """Whether anyone sees this root now: it is shown, and where served,
-        a browser is connected to its session (a closed tab's session lives
-        on for a while, with nobody to see it)."""
-        if not self.shown:
-            return False
+        """Whether anyone may see this root now: False only where it is served
+        and no browser is connected to its session (a closed tab's session
+        lives on for a while, with nobody to see it). A notebook output that
+        went is the lab's own concern (``on_closed``)."""
+        if not self._models:
+            return True
         for model, _ in list(self._models.values()):
             doc = model.document
             session = getattr(getattr(doc, "session_context", None), "_session", None)
