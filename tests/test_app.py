@@ -170,9 +170,10 @@ def _hooks(root) -> set[str]:
 ON_OPEN = {"ganlab-play", "ganlab-reset", "ganlab-step-d", "ganlab-step-g", "ganlab-step", "ganlab-slow",
            "ganlab-draw", "ganlab-layered", "ganlab-overview", "ganlab-distribution-line",
            "ganlab-distribution-gaussians", "ganlab-distribution-ring", "ganlab-distribution-disjoint",
-           "ganlab-more-data", "ganlab-settings", "ganlab-files", "ganlab-timeline", "ganlab-resume",
-           "ganlab-drawing", "ganlab-draw-done"}
+           "ganlab-more-data", "ganlab-settings", "ganlab-files", "ganlab-timeline", "ganlab-resume"}
 ON_FIRST_USE = {
+    "the drawing canvas": (lambda lab: lab.start_drawing(),
+                           {"ganlab-drawing", "ganlab-draw-done", "ganlab-draw-clear", "ganlab-draw-cancel"}),
     "the files menu": (lambda lab: lab.controls.toggle_files_menu(),
                        {"ganlab-save", "ganlab-save-pt2", "ganlab-export-png", "ganlab-export-gif",
                         "ganlab-export-config", "ganlab-upload"}),

@@ -45,6 +45,7 @@ from ganlab_panel.ui.views import (
     TimelineView,
 )
 from ganlab_panel.ui.views.data_tools import DataTools
+from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.upload import MAX_UPLOAD_BYTES
 
 #: while training plays, the views other than the layered one (the overview,
@@ -179,12 +180,23 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
         self._layered_box = pn.Column(self.layered.plot, self.data_tools, self.timeline, self.layered.legend,
                                       margin=0, sizing_mode="stretch_width")
         # the drawing canvas lies over the layered plot, shown in its place
-        # while drawing (both keep their size: see plots.square_pane). It is
-        # built with the page: built later, inside its hidden box, Bokeh's
-        # drawing tool took no strokes
-        self.drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
-        self._drawing_box = pn.Column(self.drawing_view, margin=0, sizing_mode="stretch_width",
-                                      styles=main_plot_styles(drawing=False)[1])
+        # while drawing (both keep their size: see plots.square_pane). It
+        # joins the page the first time drawing starts, once its box shows:
+        # built inside the hidden box, Bokeh's drawing tool took no strokes
+        self._drawing_view: DrawingView | None = None
+        self._drawing_box = Deferred(lambda: [self.drawing_view], sizing_mode="stretch_width",
+                                     styles=main_plot_styles(drawing=False)[1])
+
+    @property
+    def drawing_view(self) -> DrawingView:
+        """The drawing canvas (made on first use; in the page once drawing starts)."""
+        if self._drawing_view is None:
+            self._drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
+        return self._drawing_view
+
+    def _show_drawing(self) -> None:
+        """Put the drawing canvas into its box (once), after the box shows."""
+        self._drawing_box.build()
 
     @classmethod
     def from_url(cls, query: dict | None = None, **params) -> GANLab:
@@ -213,8 +225,9 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
 
     def _release(self) -> None:
         self.runner.close()
-        for view in (self.layered, self.overview, self.charts, self.drawing_view, self.settings, self.data_tools):
-            view.clear()
+        for view in (self.layered, self.overview, self.charts, self._drawing_view, self.settings, self.data_tools):
+            if view is not None:
+                view.clear()
         self.trainer.close()
         self.runner.trainer = None
         self.trainer = None
@@ -369,7 +382,7 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
     # ---------------------------------------------------------- layout
     @param.depends("drawing", watch=True)
     def _swap_main_plot(self):
-        self._layered_box.styles, self._drawing_box.styles = main_plot_styles(self.drawing)
+        self._layered_box.styles, self._drawing_box.box.styles = main_plot_styles(self.drawing)
 
     def __panel__(self):
         root = lab_page(controls=self.controls, message=self.message_box, overview=self.overview,

@@ -94,6 +94,7 @@ def test_drawing_nothing_is_refused_with_a_message(page):
 
 
 def test_drawn_and_tapped_points_become_the_training_data(page):
+    assert page.locator(".ganlab-drawing").count() == 0     # the canvas joins the page on first use
     click(page, "ganlab-draw")
     box = _canvas_box(page)
     x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
