@@ -51,11 +51,11 @@ SAMPLE_SECONDS = 0.5
 MAX_GAP_SECONDS = 2.0
 
 
-def concurrent(browser, server: Server, n: int, seconds: float) -> dict:
+def concurrent(browser, server: Server, n: int, seconds: float, settle: float = SETTLE_SECONDS) -> dict:
     pages = [open_app(browser, server.url) for _ in range(n)]
     for page in pages:
         page.locator(".ganlab-play button").click()
-    time.sleep(SETTLE_SECONDS)
+    time.sleep(settle)
     first = [iteration(p) for p in pages]
     last = list(first)
     changed_at = [time.perf_counter()] * n
@@ -134,6 +134,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrent", type=int, default=8, help="sessions playing at once (0: skip)")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long they play")
+    parser.add_argument("--settle", type=float, default=SETTLE_SECONDS,
+                        help="seconds from the last Play to the first count [default: %(default)s]")
     parser.add_argument("--cycles", type=int, default=100, help="open/close cycles (0: skip)")
     parser.add_argument("--warm-up", type=int, default=WARM_UP_CYCLES, help="cycles before the first memory figure")
     parser.add_argument("--chromium", default=CHROMIUM)
@@ -147,7 +149,7 @@ def main(argv=None) -> int:
         try:
             ok = True
             if args.concurrent:
-                result = concurrent(browser, server, args.concurrent, args.seconds)
+                result = concurrent(browser, server, args.concurrent, args.seconds, args.settle)
                 ok &= all(result["live"]) and not result["errors"]
             if args.cycles:
                 cycles(browser, server, args.cycles, args.warm_up)

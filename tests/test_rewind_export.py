@@ -224,12 +224,11 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     out = subprocess.run([sys.executable, "-m", "ganlab_panel.cli", "train", "--distribution", "ring",
                           "--iterations", "600", "--seed", "1", "--out", str(tmp_path), "--quiet",
                           "--export", "gif", "--export", "png", "--export", "ganlab", "--export", "screen",
-                          "--export", "pt2", "--export", "mp4"],
+                          "--export", "pt2"],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     with Image.open(tmp_path / "training.gif") as im:
-        assert im.n_frames >= 50 and im.size[0] == GIF_SIZE
-        assert probe_film(tmp_path / "training.mp4")[:2] == ("h264", im.n_frames)
+        assert im.n_frames >= 50 and im.size[0] == GIF_SIZE    # (the MP4 film: test_an_mp4_film_...)
     with Image.open(tmp_path / "final.png") as im:
         assert im.size == (PNG_SIZE, PNG_SIZE + render.CAPTION_HEIGHT)
     with Image.open(tmp_path / "screen.png") as im:
