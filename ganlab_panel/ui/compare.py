@@ -18,6 +18,7 @@ address holds the settings, shared ones plain and a side's own prefixed:
 from __future__ import annotations
 
 import html
+import weakref
 
 import pandas as pd
 import panel as pn
@@ -31,7 +32,7 @@ from ganlab_panel.live import style
 from ganlab_panel.live.scene import Scene
 from ganlab_panel.ui import address
 from ganlab_panel.ui.compare_charts import SIDE_COLOURS, SIDES, CompareCharts
-from ganlab_panel.ui.document import Root, batch
+from ganlab_panel.ui.document import Root, anyone_watching, batch
 from ganlab_panel.ui.runner import LOCKSTEP_SLACK, SPEEDS, Runner
 from ganlab_panel.ui.session import Session
 from ganlab_panel.ui.views.controls import format_iteration, readout
@@ -68,13 +69,13 @@ def _value_text(value) -> str:
 class Side:
     """One of the two experiments: its config, trainer, runner and layered view."""
 
-    def __init__(self, name: str, config: ExperimentConfig, publish, notify, size: int):
+    def __init__(self, name: str, config: ExperimentConfig, publish, notify, size: int, watched=None):
         self.name = name
         self.config = config
         self.trainer = Trainer(config)
         self.layered = LayeredView(size=size)
         self.runner = Runner(self.trainer, publish=publish, scene_options=lambda: self.layered.wants,
-                             notify=notify, fps=COMPARE_FPS)
+                             notify=notify, fps=COMPARE_FPS, watched=watched)
         self.title = pn.pane.HTML(margin=(0, 5), css_classes=[f"ganlab-compare-title-{name}"])
         self.iteration = pn.pane.HTML(readout(f"ganlab-iteration-{name}", format_iteration(0)), margin=(0, 5),
                                       stylesheets=[":host { font-size: 20px; color: #666; }"])
@@ -103,9 +104,11 @@ class CompareLab(Session):
             b = b.copy(**b_changes)
         if a.differences(b).keys() & {"distribution", "drawn_points"}:  # the same data for both
             b.param.update(distribution=a.distribution, drawn_points=a.drawn_points)
+        #: the roots the page is shown in: a closed tab's training pauses (see ``Runner``)
+        self._roots: weakref.WeakSet[Root] = weakref.WeakSet()
         self.sides = {
             name: Side(name, cfg, publish=lambda scene, name=name: self._publish(name, scene),
-                       notify=self.notify, size=size)
+                       notify=self.notify, size=size, watched=lambda: anyone_watching(self._roots))
             for name, cfg in zip(SIDES, (a, b))
         }
         #: the charts of both runs, and every point they show
@@ -323,8 +326,10 @@ class CompareLab(Session):
             columns.append(pn.Column(pn.Row(side.title, side.iteration, margin=0), side.layered.plot,
                                      pn.Card(side.editor, title="Settings", collapsed=True, width=340),
                                      margin=(0, 10)))
-        return Root(
+        root = Root(
             bar, self.message_box,
             pn.FlexBox(*columns, self.both_runs.column(), pn.Column(pn.pane.HTML("<b>Settings</b>"), self.table),
                        flex_wrap="wrap", margin=0),
             margin=0, sizing_mode="stretch_width", styles={"background": style.PANEL_BG})
+        self._roots.add(root)
+        return root

@@ -47,10 +47,12 @@ from bokeh.model import Model
 from panel.io.state import state
 
 from ganlab_panel.ui.bokehjs import ZOOM_AWARE_JS
-from ganlab_panel.ui.notebook_flow import DOCUMENT_LOCK, EDITABLE, Root, editable_source, notebook_root
+from ganlab_panel.ui.notebook_flow import (DOCUMENT_LOCK, EDITABLE, Root, anyone_watching, editable_source,
+                                           notebook_root)
 from ganlab_panel.ui.widgets import Button, Download
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
+           "anyone_watching",
            "batch", "editable_source", "notebook_root", "push", "quiet_closed_connections", "register_session_end",
            "served_document"]
 

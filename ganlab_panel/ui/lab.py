@@ -28,7 +28,7 @@ from ganlab_panel.live.scene import Scene
 from ganlab_panel.ui import address
 from ganlab_panel.ui.data_choice import DataChoice
 from ganlab_panel.ui.data_edit import DataEdit
-from ganlab_panel.ui.document import Root, batch, served_document
+from ganlab_panel.ui.document import Root, anyone_watching, batch, served_document
 from ganlab_panel.ui.film import Film
 from ganlab_panel.ui.layout import lab_page, main_plot_styles
 from ganlab_panel.ui.moments import Moments
@@ -158,7 +158,7 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
         self._roots: weakref.WeakSet[Root] = weakref.WeakSet()
         self.runner = Runner(self.trainer, publish=self._publish, scene_options=lambda: self.layered.wants,
                              notify=self.notify, history=self.history, before_training=self._resume_point,
-                             views_ready=self._views_ready, watched=self._watched)
+                             views_ready=self._views_ready, watched=lambda: anyone_watching(self._roots))
         self.timeline = TimelineView(self.history, on_scrub=self._scrub, on_resume=self.resume)
         self.uploads = Uploads(self.config, lambda: self.trainer, pause=self.runner.pause, notify=self.notify,
                                on_model=self._model_loaded, on_settings=self._refresh_soon,
@@ -397,12 +397,6 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
         cleared): if none is left, nobody watches, so training stops."""
         if not any(root.shown for root in list(self._roots)) and self.runner.playing:
             self.runner.pause()
-
-    def _watched(self) -> bool:
-        """Whether anyone sees the app: shown in a notebook output, or on a
-        served page with its browser connected (or not shown anywhere yet)."""
-        roots = list(self._roots)
-        return not roots or any(root.watched for root in roots)
 
     def _views_ready(self) -> bool:
         """Whether every browser showing the app has drawn what it was sent."""

@@ -313,6 +313,13 @@ class Root(pn.Column):
         return caught_up
 
 
+def anyone_watching(roots) -> bool:
+    """Whether anyone sees an app shown in ``roots`` (its ``Root`` columns): one
+    of them is watched, or it is shown nowhere yet (code drives it)."""
+    roots = list(roots)
+    return not roots or any(root.watched for root in roots)
+
+
 class _Output:
     """What one notebook output of a Root was sent and what its browser said."""
 
