@@ -37,8 +37,9 @@ _HEATMAP_JS = """() => {
 }"""
 
 
-def iteration(page) -> int:
-    return int(re.sub(r"\D", "", page.locator(".ganlab-iteration").inner_text()) or 0)
+def iteration(page, hook: str = "ganlab-iteration") -> int:
+    """The iteration counter on the page (``ganlab-iteration-a``: the compare page's first run)."""
+    return int(re.sub(r"\D", "", page.locator(f".{hook}").inner_text()) or 0)
 
 
 def samples(page, colour: str) -> np.ndarray:

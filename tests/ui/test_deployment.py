@@ -83,14 +83,17 @@ def test_num_procs_serves_isolated_sessions_from_several_processes(browser, tmp_
         assert len(pids) == 2                                   # two processes, each warmed up
         pages = check_isolated(browser, f"http://127.0.0.1:{port}/ganlab", tolerated=(CDN_STYLESHEET,))
         # a tab closed while it plays: its training stops within seconds, long
-        # before Bokeh ends its session (15-32 s after its browser went)
+        # before Bokeh ends its session (15-32 s after its browser went); the
+        # compare page's two runs too
         first = pages[0]
         first.locator(".ganlab-play button").click()
         begun = iteration(first)
-        wait_until(lambda: iteration(first) > begun)
-        for page in pages:
+        compare = open_page(browser, f"http://127.0.0.1:{port}/compare", ready=".ganlab-iteration-a")
+        compare.locator(".ganlab-play button").click()
+        wait_until(lambda: iteration(first) > begun and iteration(compare, "ganlab-iteration-a") > 0)
+        for page in (*pages, compare):
             page.context.close()
-        wait_until(lambda: "paused training nobody watches" in log.read_text(), timeout=14)
+        wait_until(lambda: log.read_text().count("paused training nobody watches") == 3, timeout=14)
     # stopping the first process stops the ones it forked
     wait_until(lambda: not any(running(pid) for pid in pids), timeout=20)
     assert "Traceback" not in log.read_text()
