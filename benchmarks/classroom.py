@@ -142,7 +142,11 @@ class Visitor:
             self.ws = ws
             first = None
             while until is None or time.perf_counter() < until:
-                header, content = await self._read_message(ws)
+                try:   # a page that is not playing may get no message before ``until``
+                    header, content = await asyncio.wait_for(
+                        self._read_message(ws), None if until is None else max(until - time.perf_counter(), 0.01))
+                except asyncio.TimeoutError:
+                    break
                 if header["msgtype"] != "PATCH-DOC":
                     continue
                 self.updates += 1
