@@ -4,6 +4,7 @@
     python benchmarks/modes.py --first-seed 5 --seeds 10                # seeds the preset was not chosen on
     python benchmarks/modes.py --preset wgan-gp --iterations 4000 --seeds 2
     python benchmarks/modes.py --set g_neurons=64 --set batch_size=512   # a variant of the preset
+    python benchmarks/modes.py --misses                         # ...and where the low-quality samples lie
 
 Each run trains what ``ganlab train --preset NAME --distribution DATA --seed S``
 trains: the preset's settings on the mixture, for the preset's own length
@@ -31,7 +32,25 @@ PUBLISHED = {
 }
 
 
-def run(preset: str, distribution: str, seed: int, iterations: int, overrides: dict) -> dict:
+#: distance bands (in σ of the mixture) that ``--misses`` sorts 20,000 fresh samples into
+MISS_BANDS = (3.0, 5.0, 10.0)
+MISS_SAMPLES = 20_000
+
+
+def misses(trainer) -> list[float]:
+    """Shares (%) of fresh samples within 3σ of their nearest mode, at 3–5σ,
+    5–10σ and beyond 10σ (between the modes)."""
+    import numpy as np
+
+    mixture = trainer.experiment.mixture
+    x = trainer.sample(MISS_SAMPLES)
+    d = np.sqrt(((x[:, None, :] - mixture.centres[None]) ** 2).sum(-1)).min(axis=1) / mixture.sigma
+    edges = np.r_[0.0, MISS_BANDS, np.inf]
+    return [100.0 * float(((d > lo) & (d <= hi)).mean()) for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def run(preset: str, distribution: str, seed: int, iterations: int, overrides: dict,
+        where: bool = False) -> dict:
     from ganlab_panel import ExperimentConfig, Trainer
     from ganlab_panel.engine.presets import apply_preset
 
@@ -45,7 +64,8 @@ def run(preset: str, distribution: str, seed: int, iterations: int, overrides: d
     modes, high_quality = trainer.mode_metrics()
     balance = trainer.mode_balance()
     return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer.experiment.mixture.centres),
-            "hq": 100.0 * high_quality, "balance": balance, "seconds": seconds, "finite": not trainer.diverged}
+            "hq": 100.0 * high_quality, "balance": balance, "seconds": seconds, "finite": not trainer.diverged,
+            "misses": misses(trainer) if where else None}
 
 
 def main(argv=None) -> int:
@@ -65,6 +85,8 @@ def main(argv=None) -> int:
     parser.add_argument("--iterations", type=int, default=None,
                         help="iterations a run [default: the preset's own length, else 120,000]")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--misses", action="store_true",
+                        help="also print where 20,000 fresh samples lie: within 3σ of a mode, 3-5σ, 5-10σ, beyond")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="change one of the preset's settings (repeatable)")
     args = parser.parse_args(argv)
@@ -78,7 +100,7 @@ def main(argv=None) -> int:
         name, _, text = item.partition("=")
         overrides[name] = setting_from_text(name, text)
 
-    jobs = [(args.preset, d, s, args.iterations, overrides) for d in args.distributions
+    jobs = [(args.preset, d, s, args.iterations, overrides, args.misses) for d in args.distributions
             for s in range(args.first_seed, args.first_seed + args.seeds)]
     changed = "".join(f", {k}={v}" for k, v in overrides.items())
     print(f"# modes: preset {args.preset}{changed}, {args.iterations:,} iterations, "
@@ -94,6 +116,9 @@ def main(argv=None) -> int:
                   f"high quality {r['hq']:5.1f} %  reverse KL {r['balance']:.3f}  {r['seconds']:6.1f} s"
                   f"{'' if r['finite'] else '  DIVERGED'}",
                   flush=True)
+            if r["misses"] is not None:
+                print("        fresh samples within 3σ / 3-5σ / 5-10σ / beyond 10σ of a mode: "
+                      + " / ".join(f"{v:.1f} %" for v in r["misses"]), flush=True)
     for d in args.distributions:
         rows = [r for r in results if r["distribution"] == d]
         modes = statistics.mean(r["modes"] for r in rows)
