@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ERROR_PATTERN, ROOT, cpu_seconds, free_port, rss_mb  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from ganlab_panel.deployment import nginx_config  # noqa: E402
+from ganlab_panel.deployment import COOKIE, nginx_config  # noqa: E402
 from ganlab_panel.ui.runner import UNWATCHED_PAUSE  # noqa: E402
 
 #: how long the herd's visitors have to be playing (later ones count as lost)
@@ -86,6 +86,8 @@ class Visitor:
 
     def __init__(self, url: str):
         self.url, self.updates, self.iteration = url, 0, None
+        #: behind nginx: the backend that built the page (its pinning cookie)
+        self.backend: str | None = None
         self.started = self.has_document = self.playing_at = None
         self.error: str | None = None
 
@@ -118,6 +120,8 @@ class Visitor:
         try:
             loop = asyncio.get_running_loop()
             html, cookies = await loop.run_in_executor(None, self._page)
+            pinned = re.search(COOKIE + r"=([^;]+)", cookies)
+            self.backend = pinned.group(1) if pinned else None
             token = TOKEN.search(html).group(1)
             ws_url = self.url.replace("http://", "ws://").split("?")[0] + "/ws"
             # as a browser does: the page's cookies go with its websocket (behind
@@ -260,7 +264,12 @@ async def rates(setup: Setup, k: int, seconds: float) -> dict:
     for v in visitors:
         v.close()
     await asyncio.sleep(UNWATCHED_PAUSE + 1.0)   # their training paused before the next level plays
-    return {"k": k, "min": min(per_session), "median": statistics.median(per_session), "cores": cores, "pss": pss}
+    backends: dict[str, list[float]] = {}
+    for v, rate in zip(visitors, per_session):
+        if v.backend:
+            backends.setdefault(v.backend, []).append(rate)
+    return {"k": k, "min": min(per_session), "median": statistics.median(per_session), "cores": cores, "pss": pss,
+            "backends": backends}
 
 
 def memory(setup: Setup) -> list[tuple[float, float]]:
@@ -293,6 +302,9 @@ async def measure(kind: str, args) -> None:
             per_session_mb = (r["pss"] - base) / k
             print(f"{k:3d} playing: updates/s per session min {r['min']:.1f}, median {r['median']:.1f}; "
                   f"server {r['cores']:.2f} cores; memory +{per_session_mb:.1f} MB PSS a session", flush=True)
+            for backend, got in sorted(r["backends"].items()):
+                print(f"      {backend}: {len(got)} sessions, updates/s min {min(got):.1f}, "
+                      f"median {statistics.median(got):.1f}", flush=True)
             for rate in feeds:
                 if r["min"] >= rate:
                     feeds[rate] = max(feeds[rate], k / max(r["cores"], 1e-9))
