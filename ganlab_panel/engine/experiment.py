@@ -19,24 +19,18 @@ from ganlab_panel.engine.device import resolve_device
 from ganlab_panel.engine.errors import ConfigError
 from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES
 from ganlab_panel.engine.models import Discriminator, Generator
+from ganlab_panel.engine.optimizers import ADAM_BETAS, SETTINGS, Optimizer
 
 #: real points and noise vectors drawn once per experiment (GAN Lab's atlas).
 ATLAS_SIZE = 12_000
 
-#: Adam's epsilon as TensorFlow.js (GAN Lab's engine) uses it in float32.
-ADAM_EPS = 1e-7
-ADAM_BETAS = (0.9, 0.999)
 
-
-def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> torch.optim.Optimizer:
+def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> Optimizer:
     """SGD or Adam as GAN Lab configures them (Adam's betas may differ), or RMSprop."""
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), eps=ADAM_EPS)
-    if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if kind == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=0.99, eps=ADAM_EPS)
-    raise ConfigError(f"unknown optimizer {kind!r}", "optimizer")
+    if kind not in SETTINGS:
+        raise ConfigError(f"unknown optimizer {kind!r}", "optimizer")
+    settings = dict(SETTINGS[kind], **({"betas": tuple(betas)} if kind == "adam" else {}))
+    return Optimizer(kind, params, lr=lr, **settings)
 
 
 class Experiment:

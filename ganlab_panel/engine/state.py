@@ -22,6 +22,7 @@ import torch
 
 from ganlab_panel.engine.checkpoint import copy_parameters
 from ganlab_panel.engine.models import Discriminator, Generator
+from ganlab_panel.engine.optimizers import Optimizer
 
 
 @dataclass(eq=False)
@@ -35,8 +36,8 @@ class TrainingState:
 
     generator: Generator
     discriminator: Discriminator
-    d_optimizer: torch.optim.Optimizer
-    g_optimizer: torch.optim.Optimizer
+    d_optimizer: Optimizer
+    g_optimizer: Optimizer
     noise_atlas: torch.Tensor
     real_atlas: torch.Tensor
     #: the stream of WGAN-GP's interpolation weights
@@ -89,7 +90,7 @@ def cpu_copy(t: torch.Tensor) -> torch.Tensor:
     return t.detach().cpu().clone()
 
 
-def optimizer_state_cpu(opt: torch.optim.Optimizer) -> dict:
+def optimizer_state_cpu(opt: Optimizer) -> dict:
     """An optimizer's ``state_dict`` with every tensor copied to the CPU."""
     state = opt.state_dict()
     return {

@@ -154,7 +154,7 @@ class Trainer:
             state.follow_g_ema(cfg.g_ema)
         elif name in ("adam_beta1", "adam_beta2"):
             for opt in (state.d_optimizer, state.g_optimizer):
-                if isinstance(opt, torch.optim.Adam):
+                if opt.adam:
                     for group in opt.param_groups:
                         group["betas"] = self._betas
         # the loss, its penalties' weights, k_d, k_g and batch_size are read at every update.

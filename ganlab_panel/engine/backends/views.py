@@ -15,11 +15,11 @@ import torch
 
 
 class OptimizerViews:
-    """SGD's or Adam's settings and state, as views of a torch optimizer's."""
+    """SGD's or Adam's settings and state, as views of an :class:`~ganlab_panel.engine.optimizers.Optimizer`'s."""
 
-    def __init__(self, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter]):
+    def __init__(self, opt, params: list[torch.nn.Parameter]):
         self.group = opt.param_groups[0]
-        self.adam = isinstance(opt, torch.optim.Adam)
+        self.adam = opt.adam
         #: Adam's moments, in the parameters' order (W then b per layer), and its step counts
         self.m: list[np.ndarray] = []
         self.v: list[np.ndarray] = []
@@ -27,10 +27,6 @@ class OptimizerViews:
         if self.adam:
             for p in params:
                 state = opt.state[p]
-                if not state:  # torch creates Adam's state lazily; create it as torch would
-                    state["step"] = torch.tensor(0.0)
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 self.m.append(state["exp_avg"].numpy())
                 self.v.append(state["exp_avg_sq"].numpy())
                 self.steps.append(state["step"])
