@@ -220,3 +220,22 @@ def test_loading_a_state_into_a_trainer_that_trained_continues_exactly(path):
     assert rewound.path == path
     for a, b in zip(params(rewound), params(straight)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_numpy_path_trains_on_one_blas_thread():
+    # BLAS's threads spin waiting for each other: with the other cores busy, two
+    # made the NumPy path ~3x slower than one (BENCHMARKS.md, "Training speed")
+    code = (
+        "from threadpoolctl import threadpool_info\n"
+        "from ganlab_panel import Trainer\n"
+        "blas = lambda: max(i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas')\n"
+        "before = blas()\n"
+        "tr = Trainer(g_neurons=64, g_layers=1, seed=0)\n"
+        "tr.train(5)\n"
+        "print(tr.path, before, blas())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
+    assert out.returncode == 0, out.stderr
+    path, before, after = out.stdout.split()
+    assert (path, before, after) == ("numpy", "2", "1")
