@@ -112,3 +112,15 @@ def test_a_trainer_steps_the_same_whichever_path_made_its_adam_state():
     assert switched.d_optimizer.param_groups[0]["lr"] == 0.02
     for a, b in zip(switched.state.d_params + switched.state.g_params, straight.state.d_params + straight.state.g_params):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
+
+
+def test_adam_state_saved_before_its_first_step_by_torch_optim_trains_on_any_path():
+    tr = Trainer(d_optimizer="adam", g_optimizer="adam", g_neurons=64, seed=0)
+    saved = tr.training_state()
+    saved["d_optimizer"] = torch.optim.Adam(tr.state.d_params, lr=0.01).state_dict()   # empty: an older file
+    tr.fast = False
+    tr.train(3)                       # torch.optim's optimizer is made...
+    tr.load_training_state(saved)     # ...and loads the empty state
+    tr.fast = True
+    tr.train(3)
+    assert tr.path == "numpy" and tr.iteration == 3 and not tr.diverged

@@ -27,6 +27,10 @@ class OptimizerViews:
         if self.adam:
             for p in params:
                 state = opt.state[p]
+                if not state:  # torch.optim's, loaded from a state saved before Adam's first step
+                    state["step"] = torch.tensor(0.0)
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 self.m.append(state["exp_avg"].numpy())
                 self.v.append(state["exp_avg_sq"].numpy())
                 self.steps.append(state["step"])
