@@ -224,7 +224,7 @@ def test_loading_a_state_into_a_trainer_that_trained_continues_exactly(path):
 
 def test_the_numpy_path_trains_on_one_blas_thread():
     # BLAS's threads spin waiting for each other: with the other cores busy, two
-    # made the NumPy path ~3x slower than one (BENCHMARKS.md, "Training speed")
+    # made the NumPy path 2-3x slower than one (BENCHMARKS.md, "Training speed")
     code = (
         "from threadpoolctl import threadpool_info\n"
         "from ganlab_panel import Trainer\n"

@@ -34,7 +34,7 @@ def one_blas_thread() -> None:
 
     This path's matrices are small (a batch of 256 by 128 neurons at most), and
     BLAS's threads spin while they wait for each other. With every core busy
-    (other sessions training, another run), two threads made an iteration ~3×
+    (other sessions training, another run), two threads made an iteration 2–3×
     slower than one (BENCHMARKS.md, "Training speed"). Sessions, runs and sweep cells then share
     cores by running side by side instead.
     """
