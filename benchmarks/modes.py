@@ -42,9 +42,10 @@ def misses(trainer) -> list[float]:
     5–10σ and beyond 10σ (between the modes)."""
     import numpy as np
 
+    from ganlab_panel.engine.metrics import nearest_modes
+
     mixture = trainer.experiment.mixture
-    x = trainer.sample(MISS_SAMPLES)
-    d = np.sqrt(((x[:, None, :] - mixture.centres[None]) ** 2).sum(-1)).min(axis=1) / mixture.sigma
+    d = nearest_modes(trainer.sample(MISS_SAMPLES), mixture.centres)[1] / mixture.sigma
     edges = np.r_[0.0, MISS_BANDS, np.inf]
     return [100.0 * float(((d > lo) & (d <= hi)).mean()) for lo, hi in zip(edges[:-1], edges[1:])]
 

@@ -74,14 +74,21 @@ MODE_EVAL_SAMPLES = 2_500
 HIGH_QUALITY_SIGMAS = 3.0
 
 
-def _nearest_modes(samples, centres, sigma: float, sigmas: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each sample's nearest mode, and whether it is high quality (within ``sigmas`` · ``sigma`` of it)."""
+def nearest_modes(samples, centres) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's nearest mode centre (its index) and its distance to it
+    (infinite for a non-finite sample)."""
     samples = np.asarray(samples, dtype=np.float64).reshape(-1, 2)
     centres = np.asarray(centres, dtype=np.float64).reshape(-1, 2)
     dist = np.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(-1))
     dist = np.where(np.isfinite(dist), dist, np.inf)
     nearest = dist.argmin(axis=1)
-    return nearest, dist[np.arange(len(samples)), nearest] <= sigmas * sigma
+    return nearest, dist[np.arange(len(samples)), nearest]
+
+
+def _nearest_modes(samples, centres, sigma: float, sigmas: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's nearest mode, and whether it is high quality (within ``sigmas`` · ``sigma`` of it)."""
+    nearest, dist = nearest_modes(samples, centres)
+    return nearest, dist <= sigmas * sigma
 
 
 def mode_measures(samples: np.ndarray, centres: np.ndarray, sigma: float,

@@ -43,7 +43,7 @@ def _defaults(kind: str) -> dict[str, Any]:
             if name not in ("self", "params") and p.default is not inspect.Parameter.empty}
 
 
-def _fresh_adam(p: torch.Tensor) -> dict[str, torch.Tensor]:
+def fresh_adam_state(p: torch.Tensor) -> dict[str, torch.Tensor]:
     """Adam's state for ``p`` before its first step, as torch makes it."""
     return {"step": torch.tensor(0.0),
             "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
@@ -74,7 +74,7 @@ class Optimizer:
         self._state: dict[torch.nn.Parameter, dict[str, Any]] = {}
         self._torch: torch.optim.Optimizer | None = None
         if kind == "adam":   # made now, as torch makes them on its first step: the fast paths update them
-            self._state = {p: _fresh_adam(p) for p in self.params}
+            self._state = {p: fresh_adam_state(p) for p in self.params}
 
     @property
     def adam(self) -> bool:
@@ -138,7 +138,7 @@ class Optimizer:
         if self.adam:
             for p in self.params:
                 if not state.get(p):          # never stepped: fresh, as on making
-                    state[p] = _fresh_adam(p)
+                    state[p] = fresh_adam_state(p)
                 elif set(state[p]) != {"step", "exp_avg", "exp_avg_sq"}:
                     raise ValueError("the saved optimizer state is not Adam's")
         self._state = state

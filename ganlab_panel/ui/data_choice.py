@@ -6,7 +6,7 @@ One of the lab's rooms: a mixin, since ``choose_distribution``,
 bar and the drawing canvas call them, and so can code). It works on the lab's
 ``config``, ``trainer``, ``runner``, ``use_pretrained`` and ``drawing``, the
 ``controls`` and ``drawing_view`` views, and ``notify()``, ``_attempt()``,
-``_new_record()``, ``_refresh_soon()``, ``_show_drawing()``.
+``_new_record()``, ``_refresh_soon()``.
 """
 
 from __future__ import annotations
@@ -84,8 +84,7 @@ class DataChoice:
         self.runner.pause()
         self.drawing_view.reset()
         self.drawing_view.show_reference(self.trainer.real_atlas[:REFERENCE_POINTS])
-        self.drawing = True          # its box shows first: see GANLab._show_drawing
-        self._show_drawing()
+        self.drawing = True
 
     def cancel_drawing(self) -> None:
         """Close the drawing canvas; the data stays as it was."""

@@ -194,10 +194,6 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
             self._drawing_view = DrawingView(on_done=self.finish_drawing, on_cancel=self.cancel_drawing)
         return self._drawing_view
 
-    def _show_drawing(self) -> None:
-        """Put the drawing canvas into its box (once), after the box shows."""
-        self._drawing_box.build()
-
     @classmethod
     def from_url(cls, query: dict | None = None, **params) -> GANLab:
         """The app with the settings in the page's address applied, e.g.
@@ -383,6 +379,8 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
     @param.depends("drawing", watch=True)
     def _swap_main_plot(self):
         self._layered_box.styles, self._drawing_box.box.styles = main_plot_styles(self.drawing)
+        if self.drawing:   # the canvas joins its box once the box shows (see __init__)
+            self._drawing_box.build()
 
     def __panel__(self):
         root = lab_page(controls=self.controls, message=self.message_box, overview=self.overview,

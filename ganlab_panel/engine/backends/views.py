@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ganlab_panel.engine.optimizers import fresh_adam_state
+
 
 class OptimizerViews:
     """SGD's or Adam's settings and state, as views of an :class:`~ganlab_panel.engine.optimizers.Optimizer`'s."""
@@ -28,9 +30,7 @@ class OptimizerViews:
             for p in params:
                 state = opt.state[p]
                 if not state:  # torch.optim's, loaded from a state saved before Adam's first step
-                    state["step"] = torch.tensor(0.0)
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state.update(fresh_adam_state(p))
                 self.m.append(state["exp_avg"].numpy())
                 self.v.append(state["exp_avg_sq"].numpy())
                 self.steps.append(state["step"])
