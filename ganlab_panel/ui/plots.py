@@ -62,6 +62,15 @@ def square_pane(size: int | None = None) -> dict:
 #: frame costs several times more.
 CANVAS = {"backend_opts": {"plot.output_backend": "canvas"}}
 
+#: the live plots hide their toolbars, so their elements bring no tools
+#: (HoloViews would give each figure pan, zooms, save and reset: ~30 Bokeh
+#: models a page nobody can use); an element drawn in a fixed frame (the
+#: layered view, the overview, the drawing canvas: xlim and ylim set it) has no
+#: say in the frame's ranges either (working them out from the data took a
+#: tenth of a page's build)
+NO_TOOLS = {"default_tools": []}
+FIXED_FRAME = {**NO_TOOLS, "apply_ranges": False}
+
 # ------------------------------------------------------------------ layered
 
 
@@ -81,7 +90,7 @@ def _image(values: np.ndarray | None, cmap, bounds=BOUNDS, vdim: str = "value", 
         arr, hidden = np.zeros((2, 2), dtype=np.float32), True
     img = hv.Image(np.flipud(arr), bounds=bounds, kdims=["x", "y"], vdims=[vdim], group=group)
     return img.opts(cmap=cmap, clim=clim, visible=not hidden, clipping_colors={"NaN": "transparent"},
-                    colorbar=False, tools=[])
+                    colorbar=False, tools=[], **FIXED_FRAME)
 
 
 def d_heatmap(values: np.ndarray | None, bounds=BOUNDS, group: str = "Heatmap") -> hv.Image:
@@ -105,7 +114,7 @@ def manifold_lines(segments: np.ndarray | None, group: str = "ManifoldLines") ->
     """The manifold's grid lines, thin grey (see :func:`manifold_segments`)."""
     segs = np.empty((0, 4)) if segments is None else segments
     return hv.Segments(segs, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
-        color=style.MANIFOLD_EDGE, alpha=0.6, line_width=1)
+        color=style.MANIFOLD_EDGE, alpha=0.6, line_width=1, **FIXED_FRAME)
 
 
 def samples(points: np.ndarray | None, colour: str, group: str, size: float = 4, hover: bool = True) -> hv.Points:
@@ -113,14 +122,14 @@ def samples(points: np.ndarray | None, colour: str, group: str, size: float = 4,
     pts = np.empty((0, 2)) if points is None else np.asarray(points)
     return hv.Points(pts, kdims=["x", "y"], group=group).opts(
         color=colour, size=size, alpha=style.POINT_ALPHA, line_alpha=0,
-        tools=["hover"] if hover else [], muted_alpha=0)
+        tools=["hover"] if hover else [], muted_alpha=0, **FIXED_FRAME)
 
 
 def gradients(segments: np.ndarray | None, line_width: float = 1.5, group: str = "Gradients") -> hv.Segments:
     """Generator gradients as pink arrows (see :func:`arrow_segments`)."""
     segments = np.empty((0, 4)) if segments is None else segments
     return hv.Segments(segments, kdims=["x0", "y0", "x1", "y1"], group=group).opts(
-        color=style.GRADIENT, alpha=style.GRADIENT_ALPHA, line_width=line_width)
+        color=style.GRADIENT, alpha=style.GRADIENT_ALPHA, line_width=line_width, **FIXED_FRAME)
 
 
 def drawn_points(points: np.ndarray | None) -> hv.Points:
@@ -158,28 +167,29 @@ def _chart_opts(ylabel: str, **opts) -> dict:
                 ylabel=ylabel, show_grid=True, **iteration_axis(), **opts)
 
 
+def _line(data, column: str, group: str, label: str, colour: str) -> hv.Curve:
+    """One of a chart's two lines: ``column`` against iteration."""
+    return hv.Curve(data, "iteration", column, group=group, label=label).opts(color=colour, line_width=2, **NO_TOOLS)
+
+
 def loss_chart(data) -> hv.Overlay:
     """D loss and G loss against iteration."""
-    d = hv.Curve(data, "iteration", "d_loss", group="DLoss", label="D loss").opts(color=style.D_BLUE, line_width=2)
-    g = hv.Curve(data, "iteration", "g_loss", group="GLoss", label="G loss").opts(color=style.G_PURPLE, line_width=2)
-    return (d * g).opts(**_chart_opts("loss"))
+    return (_line(data, "d_loss", "DLoss", "D loss", style.D_BLUE)
+            * _line(data, "g_loss", "GLoss", "G loss", style.G_PURPLE)).opts(**_chart_opts("loss"))
 
 
 def divergence_chart(data) -> hv.Overlay:
     """Grid KL and JS divergence (bits) against iteration."""
-    kl = hv.Curve(data, "iteration", "kl", group="KL", label="KL (by grid)").opts(color=style.KL_COLOUR, line_width=2)
-    js = hv.Curve(data, "iteration", "js", group="JS", label="JS (by grid)").opts(color=style.JS_COLOUR, line_width=2)
-    return (kl * js).opts(**_chart_opts("bits"))
+    return (_line(data, "kl", "KL", "KL (by grid)", style.KL_COLOUR)
+            * _line(data, "js", "JS", "JS (by grid)", style.JS_COLOUR)).opts(**_chart_opts("bits"))
 
 
 def modes_chart(data) -> hv.Overlay:
     """For mixture data: the share of modes captured and of high-quality
     samples (the published protocol), in percent, against iteration."""
-    m = hv.Curve(data, "iteration", "modes_pct", group="Modes", label="modes captured").opts(
-        color=style.MODES_COLOUR, line_width=2)
-    q = hv.Curve(data, "iteration", "hq_pct", group="HQ", label="high-quality samples").opts(
-        color=style.HQ_COLOUR, line_width=2)
-    return (m * q).opts(**_chart_opts("%", ylim=(0, 105)))
+    return (_line(data, "modes_pct", "Modes", "modes captured", style.MODES_COLOUR)
+            * _line(data, "hq_pct", "HQ", "high-quality samples", style.HQ_COLOUR)).opts(
+                **_chart_opts("%", ylim=(0, 105)))
 
 
 # --------------------------------------------------------- overview graph
@@ -217,7 +227,7 @@ def highlight_rects(components: list[str], colour_for_d: bool) -> hv.Rectangles:
         rects.append((b.x0 - 4, b.y0 - 4, b.x1 + 4, b.y1 + 4))
     colour = style.D_BLUE if colour_for_d else style.G_PURPLE
     return hv.Rectangles(rects if rects else np.empty((0, 4)), group="Highlight").opts(
-        fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3)
+        fill_alpha=0.08, fill_color=colour, line_color=colour, line_width=3, **FIXED_FRAME)
 
 
 def thumbnail_dots(layers: dict | None) -> hv.Points:
@@ -225,7 +235,7 @@ def thumbnail_dots(layers: dict | None) -> hv.Points:
     their colours, and the predictions coloured by D's score."""
     cols = thumbnail_dot_columns(layers if layers is not None else thumbnail_layers(None))
     return hv.Points(cols, kdims=["x", "y"], vdims=["color"], group="Dots").opts(
-        color="color", size=2.5, line_alpha=0, alpha=0.85, tools=[])
+        color="color", size=2.5, line_alpha=0, alpha=0.85, tools=[], **FIXED_FRAME)
 
 
 def thumbnail_dot_columns(layers: dict) -> dict:
@@ -242,12 +252,12 @@ def thumbnail_dot_columns(layers: dict) -> dict:
 
 def loss_bar_rects(rects: dict | None) -> hv.Rectangles:
     rects = rects if rects is not None else loss_bars(None)
-    return hv.Rectangles(rects, vdims=["color"], group="LossBars").opts(color="color", line_alpha=0)
+    return hv.Rectangles(rects, vdims=["color"], group="LossBars").opts(color="color", line_alpha=0, **FIXED_FRAME)
 
 
 def loss_text(data: dict | None) -> hv.Labels:
     return hv.Labels(data if data is not None else loss_labels(None), ["x", "y"], "text", group="LossText").opts(
-        text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444")
+        text_font_size="12px", text_align="left", text_baseline="bottom", text_color="#444444", **FIXED_FRAME)
 
 
 def flow(data: dict | None) -> hv.Points:
@@ -255,7 +265,7 @@ def flow(data: dict | None) -> hv.Points:
     G's (purple), from ``flow_columns``."""
     cols = data if data is not None else flow_columns(None, None, None)
     return hv.Points(cols, kdims=["x", "y"], vdims=["color"], group="Flow").opts(
-        color="color", size=5, line_alpha=0, tools=[])
+        color="color", size=5, line_alpha=0, tools=[], **FIXED_FRAME)
 
 
 def flow_columns(forward, d_update, g_update) -> dict:

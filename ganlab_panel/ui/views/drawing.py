@@ -52,7 +52,7 @@ class DrawingView(Viewer):
         self.stroke_pipe = hv.streams.Pipe(data=[])
         self.strokes = hv.DynamicMap(
             lambda data: hv.Path(data or [], kdims=["x", "y"]).opts(color=style.REAL, line_width=8, alpha=0.35,
-                                                                    hooks=[editable_source]),
+                                                                    hooks=[editable_source], **plots.FIXED_FRAME),
             streams=[self.stroke_pipe])
         self.freehand = hv.streams.FreehandDraw(source=self.strokes, tooltip="Draw data")
         self.tap = hv.streams.Tap(source=self.strokes, x=None, y=None)
