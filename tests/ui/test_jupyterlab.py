@@ -40,6 +40,18 @@ def click(nb: Notebook, hook: str, index: int = 0) -> None:
     nb.page.locator(f".{hook} button").nth(index).click()
 
 
+def still_in_view(locator) -> dict:
+    """``locator``'s box, scrolled into view and still there a moment later:
+    JupyterLab scrolls its notebook to a cell run from code (``nb.run``), and
+    under load it does so late, after the test has scrolled elsewhere."""
+    def settled():
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        time.sleep(0.3)
+        return box if box == locator.bounding_box() else None
+    return wait_until(settled)
+
+
 def number(text: str) -> int:
     return int(text.strip().splitlines()[-1])
 
@@ -223,13 +235,13 @@ def test_taps_on_the_playing_plot_edit_the_data_in_the_kernel(live):
     click(live, "ganlab-play")
     start = number(live.run("lab.trainer.iteration"))
     plot = page.locator(".ganlab-layered canvas").first
-    plot.scroll_into_view_if_needed()
-    box = plot.bounding_box()
-    for fx, fy in ((0.06, 0.94), (0.94, 0.94)):          # two taps in the ring's empty lower corners
+    data = 'lab.config.distribution, len(lab.config.drawn_points)'
+    for count, (fx, fy) in ((451, (0.06, 0.94)), (452, (0.94, 0.94))):   # the ring's empty lower corners
+        box = still_in_view(plot)
         page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    wait_until(lambda: live.run("lab.config.distribution, len(lab.config.drawn_points)").strip()
-               == "('drawing', 452)", timeout=30)
-    wait_until(lambda: page.locator(".ganlab-data-count").first.get_attribute("data-count") == "452")
+        wait_until(lambda: live.run(data).strip() == f"('drawing', {count})", timeout=30,
+                   message=lambda: f"the kernel has {live.run(data).strip()}")
+        wait_until(lambda: page.locator(".ganlab-data-count").first.get_attribute("data-count") == str(count))
     wait_until(lambda: number(live.run("lab.trainer.iteration")) > start + 200, timeout=30)   # still training
     assert live.run("bool(lab.runner.playing)").strip() == "True"
     click(live, "ganlab-play")
