@@ -286,10 +286,14 @@ async def measure(kind: str, args) -> None:
         costs.sort()
         print(f"build: server CPU per session, s: median {statistics.median(costs):.2f}, "
               f"p95 {costs[min(len(costs) - 1, int(0.95 * len(costs)))]:.2f} (n={len(costs)})", flush=True)
+        wall, own = time.perf_counter(), time.process_time()
         result = await herd(setup, args.herd)
+        wall, own = time.perf_counter() - wall, time.process_time() - own
         print(f"herd of {args.herd}: every document by {max(result['documents'], default=float('nan')):.1f} s, "
               f"every session playing by {max(result['playing'], default=float('nan')):.1f} s; "
               f"lost {result['lost']} {result['why'] or ''}; server errors {len(setup.errors())}", flush=True)
+        # the visitors run on this machine too: what they took of it is not the server's
+        print(f"    the visitors' own CPU meanwhile: {own:.1f} s in {wall:.1f} s", flush=True)
         await asyncio.sleep(args.settle)   # the herd's sessions closed and freed
         after_herd = memory(setup)
         grown = sum(p for _, p in after_herd) - sum(p for _, p in before)
