@@ -130,3 +130,28 @@ def test_two_kinds_of_loss_are_charted_on_two_axes(cmp):
     b_losses = cmp.history.query("run == 'B'")["g_loss"].dropna()
     assert second.start <= b_losses.min() and b_losses.max() <= second.end    # B's axis spans B's curve
     assert second.end - second.start < 2 * (b_losses.max() - b_losses.min()) + 0.1
+
+
+def test_two_identical_runs_played_together_chart_the_same_lines():
+    lab = CompareLab(ExperimentConfig(distribution="ring", seed=3), ExperimentConfig(distribution="ring", seed=3))
+    pn.panel(lab).get_root(Document())
+
+    async def play(seconds: float):
+        import asyncio
+
+        lab.play_both()
+        await asyncio.sleep(seconds)      # the sides publish and chart as they play
+        lab.pause()
+
+    try:
+        import asyncio
+
+        asyncio.run(play(3.0))
+        history = lab.history
+        runs = {run: history[history["run"] == run].set_index("iteration") for run in ("A", "B")}
+        assert len(runs["A"]) > 3
+        # the same iterations, the same losses and JS: one line each, drawn twice
+        assert list(runs["A"].index) == list(runs["B"].index)
+        np.testing.assert_array_equal(runs["A"][["d_loss", "g_loss", "js"]], runs["B"][["d_loss", "g_loss", "js"]])
+    finally:
+        lab.close()

@@ -41,6 +41,31 @@ def d_output(logits: torch.Tensor, critic: bool) -> torch.Tensor:
     return logits if critic else torch.sigmoid(logits)
 
 
+def shown_losses(state) -> tuple[float, float]:
+    """D's and G's last losses as the views and charts show them (D's as the
+    mean of its real and fake parts, as GAN Lab shows it); NaN before any."""
+    d, g = state.last_d_loss, state.last_g_loss
+    return (float(d) / 2 if d is not None else float("nan"), float(g) if g is not None else float("nan"))
+
+
+def measure_divergences(trainer) -> tuple[float, float]:
+    """The grid KL and JS of the trainer's generator now (its whole noise atlas
+    against the real atlas), kept as its last measured; call under its lock."""
+    with torch.no_grad():
+        fake = trainer.shown_generator(trainer.state.noise_atlas).cpu().numpy()
+    trainer.measures.divergences = grid_divergences(trainer.state.real_atlas.cpu().numpy(), fake)
+    return trainer.measures.divergences
+
+
+def chart_point(trainer) -> dict:
+    """What the charts plot of the trainer now, without a snapshot: its
+    iteration, the last losses (:func:`shown_losses`) and the grid JS."""
+    with trainer.lock:
+        d_loss, g_loss = shown_losses(trainer.state)
+        _, js = measure_divergences(trainer)
+        return {"iteration": trainer.state.iteration, "d_loss": d_loss, "g_loss": g_loss, "js": js}
+
+
 def snapshot(trainer, divergences: bool = True) -> F.Frame:
     """Everything the views draw, as NumPy; training state is not touched.
 
@@ -71,12 +96,12 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             else:
                 manifold = m
         if divergences or measures.divergences is None:
-            measures.divergences = grid_divergences(state.real_atlas.cpu().numpy(),
-                                                    G(state.noise_atlas).cpu().numpy())
+            measure_divergences(trainer)
             measures.modes = measure_modes(G, exp)
         kl, js = measures.divergences
         modes = measures.modes
         np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
+        d_loss, g_loss = shown_losses(state)
         return F.Frame(
             iteration=state.iteration,
             real=np_(real), noise=np_(noise), fake=np_(fake),
@@ -84,8 +109,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             grid_centres=F.grid_centres(GRID_CELLS), d_grid=np_(d_grid),
             manifold=manifold, manifold_opacity=opacity,
             gradients=np_(gradients),
-            d_loss=float(state.last_d_loss) / 2 if state.last_d_loss is not None else float("nan"),
-            g_loss=float(state.last_g_loss) if state.last_g_loss is not None else float("nan"),
+            d_loss=d_loss, g_loss=g_loss,
             kl=kl, js=js, d_steps=state.d_steps, g_steps=state.g_steps,
             finite=state.is_finite() and bool(torch.isfinite(fake).all()),
             info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},

@@ -112,6 +112,11 @@ class TrainingWorker:
         #: the other side to train in step with: never more than
         #: LOCKSTEP_SLACK iterations ahead of it while both play
         self.partner: Partner | None = None
+        #: an iteration to stop at while playing (``next_mark``), and what is
+        #: called there, from the training thread, with the trainer
+        #: (``on_mark``): Compare charts both sides at the same iterations
+        self.next_mark: int | None = None
+        self.on_mark: Callable[[Trainer], None] | None = None
         #: seconds spent while playing: training, making scenes, publishing,
         #: waiting; and frames made and published
         self.timings = {"train": 0.0, "scene": 0.0, "publish": 0.0, "wait": 0.0, "frames": 0, "published": 0}
@@ -309,8 +314,13 @@ class TrainingWorker:
                     return
                 stop.wait(0.002)
                 continue
+            mark, on_mark = self.next_mark, self.on_mark
+            if mark is not None and self.trainer.iteration < mark:   # the chunk ends at the mark
+                n = min(n, mark - self.trainer.iteration)
             self._train_chunk(n)
             done += n
+            if on_mark is not None and self.trainer.iteration == mark:
+                on_mark(self.trainer)
 
     def _in_step(self, n: int) -> int:
         """How many of ``n`` iterations may be trained now: all of them, or,

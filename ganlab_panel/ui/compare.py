@@ -18,6 +18,7 @@ address holds the settings, shared ones plain and a side's own prefixed:
 from __future__ import annotations
 
 import html
+import threading
 import weakref
 
 import pandas as pd
@@ -27,6 +28,7 @@ from ganlab_panel.engine.config import CHOICE_LABELS, ExperimentConfig
 from ganlab_panel.engine.data import DISTRIBUTIONS, EXTRA_DISTRIBUTIONS
 from ganlab_panel.engine.errors import ConfigError, GANLabError
 from ganlab_panel.engine.recording import train_in_moments
+from ganlab_panel.engine.snapshot import chart_point
 from ganlab_panel.engine.trainer import Trainer
 from ganlab_panel.live import style
 from ganlab_panel.live.scene import Scene
@@ -49,6 +51,13 @@ SHARED = ("distribution", "drawn_points", "device")
 
 #: frames per second each side publishes (two plots to paint)
 COMPARE_FPS = 20
+
+#: while both sides play, each is charted at an iteration chosen this many
+#: iterations ahead of the one further on (see ``CompareLab._update_charts``)
+MARK_AHEAD = 32
+
+#: the chart points a side keeps while playing, newest last
+MARKS_KEPT = 8
 
 #: ``train`` charts both runs this many times (at most) on its way
 TRAIN_MOMENTS = 20
@@ -83,8 +92,32 @@ class Side:
         self.editor = pn.Column(*[setting_widget(config, setting, label=config.param[setting].label, width=230)
                                   for setting in EDITABLE], margin=0, css_classes=[f"ganlab-compare-editor-{name}"])
         self.last_frame = None
+        #: while playing, its chart points at the iterations it was asked
+        #: to stop at (iteration -> point, the newest MARKS_KEPT)
+        self.marks: dict[int, dict] = {}
+        self._marks_lock = threading.Lock()
+        self.runner.worker.on_mark = self._mark
+
+    def _mark(self, trainer: Trainer) -> None:
+        """From the training thread: keep a chart point of where it stands."""
+        point = chart_point(trainer)
+        with self._marks_lock:
+            self.marks[point["iteration"]] = point
+            while len(self.marks) > MARKS_KEPT:
+                del self.marks[next(iter(self.marks))]
+
+    def marked(self) -> dict[int, dict]:
+        """The chart points kept (iteration -> point)."""
+        with self._marks_lock:
+            return dict(self.marks)
+
+    def forget_marks(self) -> None:
+        """The run starts over: its points so far are no longer its own."""
+        with self._marks_lock:
+            self.marks.clear()
 
     def close(self) -> None:
+        self.runner.worker.on_mark = None
         self.runner.close()
         self.layered.clear()
         self.trainer.close()
@@ -113,6 +146,8 @@ class CompareLab(Session):
         }
         #: the charts of both runs, and every point they show
         self.both_runs = CompareCharts(losses=lambda: {name: side.config.loss for name, side in self.sides.items()})
+        self._charts_held = False   # while Pause stops both sides (see pause)
+        self._mark_asked: int | None = None   # the iteration both sides were last asked to chart at
         #: column -> its chart of both runs
         self.charts = self.both_runs.panes
         self.table = pn.pane.HTML(stylesheets=[COMPARE_CSS], css_classes=["ganlab-compare-settings"], margin=5)
@@ -195,8 +230,14 @@ class CompareLab(Session):
         # waited for would no longer be held in step
         for side in self.sides.values():
             side.runner.worker.stop_soon()
-        for side in self.sides.values():
-            side.runner.pause()
+        # a side's last frames come as it stops: charted with the other side's,
+        # they would stand at two iterations; both are charted once level
+        self._charts_held = True
+        try:
+            for side in self.sides.values():
+                side.runner.pause()
+        finally:
+            self._charts_held = False
         self._even_up()
 
     def _even_up(self) -> None:
@@ -210,13 +251,13 @@ class CompareLab(Session):
             gap = newest - side.trainer.iteration
             if 0 < gap <= 2 * LOCKSTEP_SLACK:   # only a lockstep's slack: a rebuilt side starts over
                 side.trainer.train(gap)
-            self._publish(name, side.runner.scene(force=True))
-        self._update_charts(force=True)
+            self._publish(name, side.runner.scene(force=True), chart=False)
+        self._update_charts(force=True)   # once both stand level
 
     async def reset_both(self) -> None:
         for side in self.sides.values():
             await side.runner.reset()
-        self.both_runs.clear()
+        self._start_over()
         self._update_charts(force=True)
 
     async def step_both(self) -> None:
@@ -243,7 +284,7 @@ class CompareLab(Session):
         self._update_charts(force=True)
 
     # ------------------------------------------------------------ views
-    def _publish(self, name: str, scene: Scene) -> None:
+    def _publish(self, name: str, scene: Scene, chart: bool = True) -> None:
         if self.closed:
             return
         side = self.sides[name]
@@ -251,10 +292,33 @@ class CompareLab(Session):
         with batch():
             side.layered.update(scene)
             side.iteration.object = readout(f"ganlab-iteration-{name}", format_iteration(scene.frame.iteration))
-            self._update_charts()
+            if chart:
+                self._update_charts()
 
     def _update_charts(self, force: bool = False) -> None:
-        """Chart each run's newest point, at most every CHART_INTERVAL while playing."""
+        """Chart both runs, at most every CHART_INTERVAL while playing. While
+        both play, each is charted at the newest iteration both have marked
+        (the sides' frames come at iterations of their own, and a loss read at
+        different iterations would draw two identical runs as two); else at
+        each one's newest frame."""
+        if self._charts_held:
+            return
+        sides = self.sides.values()
+        if not force and all(side.runner.playing for side in sides):
+            a, b = (side.marked() for side in sides)
+            common = set(a) & set(b)
+            if common and self.both_runs.add_points({"a": a[max(common)], "b": b[max(common)]}):
+                self._forget_marks()
+                return
+            # none to chart: once a point is due, both are asked for one at an
+            # iteration neither has reached (once both reached the last one asked)
+            asked = self._mark_asked
+            if not common and self.both_runs.due() and (
+                    asked is None or all(side.trainer.iteration >= asked for side in sides)):
+                self._mark_asked = max(side.trainer.iteration for side in sides) + MARK_AHEAD
+                for side in sides:
+                    side.runner.worker.next_mark = self._mark_asked
+            return
         self.both_runs.add({name: side.last_frame for name, side in self.sides.items()}, force=force)
 
     def _show_settings(self) -> None:
@@ -285,7 +349,9 @@ class CompareLab(Session):
         if any(ExperimentConfig.is_structural(e.name) for e in events):
             # a rebuilt side starts over: pause both, so the runs stay comparable
             self.pause()
-            self.both_runs.forget(next(n for n, s in self.sides.items() if s.config is events[0].obj))
+            name = next(n for n, s in self.sides.items() if s.config is events[0].obj)
+            self._forget_marks()
+            self.both_runs.forget(name)
             self.refresh()
         self._address.follow()
 
@@ -297,8 +363,20 @@ class CompareLab(Session):
             except (ConfigError, GANLabError, ValueError) as exc:
                 self.notify(f"Cannot switch to {event.new}: {exc}", "warning")
                 return
-        self.both_runs.clear()
+        self._start_over()
         self.refresh()
+
+    def _start_over(self) -> None:
+        """Both runs start over: their charted points and marks go."""
+        self._forget_marks()
+        self.both_runs.clear()
+
+    def _forget_marks(self) -> None:
+        """No point is asked for or kept (charted, or a run starts over)."""
+        self._mark_asked = None
+        for side in self.sides.values():
+            side.runner.worker.next_mark = None
+            side.forget_marks()
 
     def _speed_changed(self, event) -> None:
         for side in self.sides.values():
@@ -308,7 +386,7 @@ class CompareLab(Session):
         playing = any(side.runner.playing for side in self.sides.values())
         self.play.label = "Pause both" if playing else "Play both"
         self.play.color = "warning" if playing else "primary"
-        if not event.new:
+        if not event.new and not self._charts_held:   # (Pause charts both once they stand level)
             self._update_charts(force=True)
 
     def _release(self) -> None:

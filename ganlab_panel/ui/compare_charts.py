@@ -1,7 +1,9 @@
 """The comparison's charts: both runs' losses and grid JS against iteration.
 
 ``CompareCharts`` keeps every charted point of the two runs in one stream
-(a HoloViews Buffer) and draws one chart per metric, a curve per run. A loss
+(a HoloViews Buffer) and draws one chart per metric, a curve per run. The
+comparison charts both runs at the same iterations (``CompareLab`` asks both
+sides for a point at one), so that two runs alike draw alike. A loss
 of two different kinds (a log loss beside a least-squares one) is drawn on
 two y axes, since the two do not share a scale.
 """
@@ -103,23 +105,33 @@ class CompareCharts:
     def add(self, frames: dict[str, Frame | None], force: bool = False) -> None:
         """Append each run's newest Frame (``frames``: side -> Frame), at most
         every CHART_INTERVAL unless ``force``d; a Frame already charted is not again."""
-        now = time.perf_counter()
-        if not force and now - self._last < CHART_INTERVAL:
-            return
-        self._last = now
+        self.add_points({name: {"iteration": frame.iteration, "d_loss": frame.d_loss, "g_loss": frame.g_loss,
+                                "js": frame.js}
+                         for name, frame in frames.items() if frame is not None}, force=force)
+
+    def due(self) -> bool:
+        """Whether CHART_INTERVAL has passed since the last points went in."""
+        return time.perf_counter() - self._last >= CHART_INTERVAL
+
+    def add_points(self, points: dict[str, dict], force: bool = False) -> bool:
+        """Append a point to each run (``points``: side -> a dict of
+        iteration, d_loss, g_loss and js), at most every CHART_INTERVAL
+        unless ``force``d (False: not yet); a run's point at or before its
+        last is left out."""
+        if not force and not self.due():
+            return False
+        self._last = time.perf_counter()
         data = self.buffer.data
         rows = []
-        for name, frame in frames.items():
-            if frame is None:
-                continue
+        for name, point in points.items():
             run = name.upper()
             mine = data[data["run"] == run] if len(data) else data
-            if len(mine) and mine["iteration"].iloc[-1] >= frame.iteration:
+            if len(mine) and mine["iteration"].iloc[-1] >= point["iteration"]:
                 continue
-            rows.append({"iteration": float(frame.iteration), "run": run, "d_loss": frame.d_loss,
-                         "g_loss": frame.g_loss, "js": frame.js})
+            rows.append({**point, "iteration": float(point["iteration"]), "run": run})
         if rows:
             self.buffer.send(pd.DataFrame(rows, columns=CHART_COLUMNS))
+        return True
 
     def forget(self, side: str) -> None:
         """Drop one run's points (it starts over); the other's stay."""
