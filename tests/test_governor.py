@@ -44,6 +44,16 @@ def test_sessions_share_the_training_cores_and_slow_their_frames_together():
     assert g.frame_interval(sessions[0], DEFAULT_FPS) == 1 / DEFAULT_FPS
 
 
+def test_a_session_that_just_pressed_play_gets_its_first_frame_at_once():
+    g = Governor(train_cores=0.5, frame_cores=0.6)
+    others = crowd(g, 15, cost=0.030)        # a busy process: frames every 0.75 s each
+    newcomer = Session()
+    g.join(newcomer)
+    assert g.frame_interval(newcomer, DEFAULT_FPS) == 1 / DEFAULT_FPS     # its counter moves at once
+    g.frame_cost(newcomer, 0.030)            # its first frame went: from now on, spaced as the others
+    assert g.frame_interval(newcomer, DEFAULT_FPS) == g.frame_interval(others[0], DEFAULT_FPS) == 16 * 0.030 / 0.6
+
+
 def test_a_session_with_costly_frames_slows_its_own_not_the_others():
     g = Governor(train_cores=0.5, frame_cores=0.6)
     cheap = crowd(g, 7, cost=0.004)

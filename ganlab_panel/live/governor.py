@@ -15,7 +15,9 @@ worker its part instead:
   measured per worker) is paid from ``frame_cores`` shared evenly, so the
   frame rate of every session falls together as sessions join, and a session
   whose frames cost more (a bigger network, the density layer on) slows its
-  own frames, not everyone's.
+  own frames, not everyone's. A session that just pressed Play makes its
+  first frame at its own pace (its cost is not measured yet), so its
+  counter moves without waiting for a turn among the others.
 
 A lone session plays exactly as before (TRAIN_SHARE, DEFAULT_FPS). Workers
 join when their thread starts and leave when it stops. Plain threads and
@@ -96,8 +98,8 @@ class Governor:
         with self._lock:
             costs = [c for c in self._costs.values() if c > 0]
             own = self._costs.get(worker, 0.0)
-        if not costs:
-            return 1.0 / fps
+        if not costs or own == 0:   # nothing measured yet, or a session that just pressed Play: it
+            return 1.0 / fps        # sees its counter move at once, and its first frames measure its cost
         typical = statistics.median(costs)
         cost = own if own > COSTLY * typical else typical
         return max(1.0 / fps, len(self._costs) * cost / self.frame_cores)
