@@ -13,8 +13,10 @@ Per setup it prints:
 - **build**: server CPU seconds to open one session (page, websocket, the
   document pulled), visitors one after another on a warm server: median, p95;
 - **herd**: N visitors opening at the same instant: when each had its
-  document, and when each was playing (its iteration counter moving), the
-  last of them, any lost, and the server log's error lines;
+  document, and when each was playing (its iteration counter moving: two
+  frames after Play, the first setting where it starts), the last of them,
+  when every counter had moved past what its page first showed (one frame
+  after Play), any lost, and the server log's error lines;
 - **rates**: with K sessions playing at once, each session's updates/s (min
   and median) and the server's CPU use; from that, how many sessions one
   server core feeds at ≥ 10 and at ≥ 25 updates/s;
@@ -89,6 +91,8 @@ class Visitor:
         #: behind nginx: the backend that built the page (its pinning cookie)
         self.backend: str | None = None
         self.started = self.has_document = self.playing_at = None
+        #: when the counter first showed more than the document did (one frame after Play)
+        self.moved_at = None
         self.error: str | None = None
 
     def _page(self) -> tuple[str, str]:
@@ -136,6 +140,8 @@ class Visitor:
                 if header["msgtype"] == "PULL-DOC-REPLY":
                     break
             self.has_document = time.perf_counter()
+            shown = ITERATION.search(content)
+            shown = int(shown.group(1).replace(",", "")) if shown else None
             play_id = _find_play(json.loads(content))
             # as BokehJS does once it has rendered the document: until then Panel
             # takes the page for unconnected and sends it no data changes
@@ -158,6 +164,8 @@ class Visitor:
                 if found:
                     value = int(found.group(1).replace(",", ""))
                     first = value if first is None else first
+                    if play and self.moved_at is None and shown is not None and value > shown:
+                        self.moved_at = time.perf_counter()
                     if play and self.playing_at is None and value > first:
                         self.playing_at = time.perf_counter()
                         if until is None:
@@ -242,9 +250,12 @@ async def herd(setup: Setup, n: int) -> dict:
         task.cancel()
     documents = [v.has_document - start for v in visitors if v.has_document]
     playing = [v.playing_at - start for v in visitors if v.playing_at]
+    # from a page's document to its counter moving: Play, and the first frames
+    to_play = sorted(v.playing_at - v.has_document for v in visitors if v.playing_at)
+    moved = [v.moved_at - start for v in visitors if v.moved_at]
     for v in visitors:
         v.close()
-    return {"documents": documents, "playing": playing, "lost": n - len(playing),
+    return {"documents": documents, "playing": playing, "to_play": to_play, "moved": moved, "lost": n - len(playing),
             "why": sorted({v.error for v in visitors if v.error})}
 
 
@@ -292,6 +303,12 @@ async def measure(kind: str, args) -> None:
         print(f"herd of {args.herd}: every document by {max(result['documents'], default=float('nan')):.1f} s, "
               f"every session playing by {max(result['playing'], default=float('nan')):.1f} s; "
               f"lost {result['lost']} {result['why'] or ''}; server errors {len(setup.errors())}", flush=True)
+        if result["to_play"]:
+            print(f"    from a page's document to its counter moving: median "
+                  f"{statistics.median(result['to_play']):.1f} s, longest {result['to_play'][-1]:.1f} s; "
+                  f"every counter past what its page first showed by "
+                  f"{max(result['moved'], default=float('nan')):.1f} s (one frame after Play, where "
+                  f"'playing' waits for a second)")
         # the visitors run on this machine too: what they took of it is not the server's
         print(f"    the visitors' own CPU meanwhile: {own:.1f} s in {wall:.1f} s", flush=True)
         await asyncio.sleep(args.settle)   # the herd's sessions closed and freed
