@@ -221,8 +221,12 @@ class CompareLab(Session):
             self.play_both()
 
     def play_both(self) -> None:
+        # both playing before either trains: the first to start would
+        # otherwise train ahead of a partner not yet playing, unheld
         for side in self.sides.values():
-            side.runner.play()
+            side.runner.play(start=False)
+        for side in self.sides.values():
+            side.runner.start_playing()
 
     def pause(self) -> None:
         """Pause both, at the same iteration (the one behind trains the few it lacks)."""

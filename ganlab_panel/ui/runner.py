@@ -303,13 +303,23 @@ class Runner(param.Parameterized):
             self.substep = 0
 
     # --------------------------------------------------------- controls
-    def play(self) -> None:
-        """Play (live, or in slow motion); a slow-motion step on show gives way."""
+    def play(self, start: bool = True) -> None:
+        """Play (live, or in slow motion); a slow-motion step on show gives way.
+        ``start=False`` only marks it playing: ``start_playing`` then starts
+        it (Compare marks both sides playing before either trains, so neither
+        trains ahead of a partner not yet playing)."""
         if self.state in (State.CLOSED, State.PLAYING):
             return
         self._before_training()
         self._seen_at = time.perf_counter()
         self.state = State.PLAYING
+        if start:
+            self.start_playing()
+
+    def start_playing(self) -> None:
+        """Start what ``play(start=False)`` marked playing."""
+        if self.state != State.PLAYING:
+            return
         if not self.slow:
             self._start_live()
         self._periodic.sync()
