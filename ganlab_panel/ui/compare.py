@@ -18,7 +18,6 @@ address holds the settings, shared ones plain and a side's own prefixed:
 from __future__ import annotations
 
 import html
-import threading
 import weakref
 
 import pandas as pd
@@ -56,9 +55,6 @@ COMPARE_FPS = 20
 #: iterations ahead of the one further on (see ``CompareLab._update_charts``)
 MARK_AHEAD = 32
 
-#: the chart points a side keeps while playing, newest last
-MARKS_KEPT = 8
-
 #: ``train`` charts both runs this many times (at most) on its way
 TRAIN_MOMENTS = 20
 
@@ -92,29 +88,13 @@ class Side:
         self.editor = pn.Column(*[setting_widget(config, setting, label=config.param[setting].label, width=230)
                                   for setting in EDITABLE], margin=0, css_classes=[f"ganlab-compare-editor-{name}"])
         self.last_frame = None
-        #: while playing, its chart points at the iterations it was asked
-        #: to stop at (iteration -> point, the newest MARKS_KEPT)
-        self.marks: dict[int, dict] = {}
-        self._marks_lock = threading.Lock()
+        #: while playing, its chart point at the iteration it was last asked
+        #: to stop at (set from the training thread), or None
+        self.mark: dict | None = None
         self.runner.worker.on_mark = self._mark
 
     def _mark(self, trainer: Trainer) -> None:
-        """From the training thread: keep a chart point of where it stands."""
-        point = chart_point(trainer)
-        with self._marks_lock:
-            self.marks[point["iteration"]] = point
-            while len(self.marks) > MARKS_KEPT:
-                del self.marks[next(iter(self.marks))]
-
-    def marked(self) -> dict[int, dict]:
-        """The chart points kept (iteration -> point)."""
-        with self._marks_lock:
-            return dict(self.marks)
-
-    def forget_marks(self) -> None:
-        """The run starts over: its points so far are no longer its own."""
-        with self._marks_lock:
-            self.marks.clear()
+        self.mark = chart_point(trainer)
 
     def close(self) -> None:
         self.runner.worker.on_mark = None
@@ -301,7 +281,7 @@ class CompareLab(Session):
 
     def _update_charts(self, force: bool = False) -> None:
         """Chart both runs, at most every CHART_INTERVAL while playing. While
-        both play, each is charted at the newest iteration both have marked
+        both play, each is charted at an iteration both were asked to stop at
         (the sides' frames come at iterations of their own, and a loss read at
         different iterations would draw two identical runs as two); else at
         each one's newest frame."""
@@ -309,16 +289,16 @@ class CompareLab(Session):
             return
         sides = self.sides.values()
         if not force and all(side.runner.playing for side in sides):
-            a, b = (side.marked() for side in sides)
-            common = set(a) & set(b)
-            if common and self.both_runs.add_points({"a": a[max(common)], "b": b[max(common)]}):
-                self._forget_marks()
+            a, b = (side.mark for side in sides)
+            if a is not None and b is not None and a["iteration"] == b["iteration"]:
+                if self.both_runs.add_points({"a": a, "b": b}):
+                    self._forget_marks()
                 return
-            # none to chart: once a point is due, both are asked for one at an
-            # iteration neither has reached (once both reached the last one asked)
+            # once a point is due (and both reached the iteration last asked, or
+            # one passed it unmarked), both are asked for one neither has reached
             asked = self._mark_asked
-            if not common and self.both_runs.due() and (
-                    asked is None or all(side.trainer.iteration >= asked for side in sides)):
+            if self.both_runs.due() and (asked is None or all(side.trainer.iteration >= asked for side in sides)):
+                self._forget_marks()
                 self._mark_asked = max(side.trainer.iteration for side in sides) + MARK_AHEAD
                 for side in sides:
                     side.runner.worker.next_mark = self._mark_asked
@@ -380,7 +360,7 @@ class CompareLab(Session):
         self._mark_asked = None
         for side in self.sides.values():
             side.runner.worker.next_mark = None
-            side.forget_marks()
+            side.mark = None
 
     def _speed_changed(self, event) -> None:
         for side in self.sides.values():
