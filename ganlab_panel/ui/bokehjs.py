@@ -1,14 +1,18 @@
 """The app's code that BokehJS runs in the browser, besides the notebook's
-pacing (``notebook_flow``): Bokeh's own drawing code, taught two things.
+pacing (``notebook_flow``): Bokeh's own drawing code, taught three things.
 
 - Skip the CSS lookups nobody needs (``PLAIN_VISUALS_JS``): BokehJS reads a
   CSS variable for every style of every renderer on each paint.
+- Tell a drag from a press by what the page saw (``PATIENT_PRESS_JS``):
+  BokehJS takes a button held 300 ms without moving for a press, and a page
+  busy drawing a frame then may not yet have seen the pointer move.
 - Measure zoomed elements in their own pixels (``ZOOM_AWARE_JS``): BokehJS
   reads sizes as they look, and draws a plot under a CSS ``zoom`` zoomed twice.
 
 Both reach into BokehJS's internals (its views' visuals, ``UIElementView``),
 which no public API exposes: they are plain JavaScript strings here, run by a
-``CustomJS`` (``notebook_flow.Root``) or a page's script (``views.fit``).
+``CustomJS`` (``PAGE_JS``, from ``notebook_flow.Root``) or a page's script
+(``views.fit``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,45 @@ for (const view of Bokeh.index.all_views()) {
   }
 }
 """
+
+
+#: BokehJS starts a timer when a button goes down on a plot: if it runs out
+#: (300 ms) before the pointer has moved, the gesture is a press, and the
+#: pointer's moves after it are no pan. A page busy for longer (a frame being
+#: applied and painted while training, on a loaded machine) runs the late
+#: timer before the move that was already waiting, which Chromium hands to the
+#: page with its next frame: a quick drag became a press, and a drawing
+#: stroke or a painted one came to nothing. A timer that runs late now looks
+#: again a little later, once the page has had a frame to take the waiting
+#: moves; a press is a button held still while the page was free to see it.
+PATIENT_PRESS_JS = """
+const B = window.Bokeh
+if (B == null || B.__ganlab_patient_press || typeof B.require !== "function") return
+let UIGestures = null
+try { UIGestures = B.require("core/ui_gestures").UIGestures } catch (error) { return }
+if (UIGestures == null || typeof UIGestures.prototype._pointer_timeout !== "function") return
+B.__ganlab_patient_press = true
+const LATE_MS = 50, AGAIN_MS = 50
+const start = UIGestures.prototype._start_timeout
+const timeout = UIGestures.prototype._pointer_timeout
+UIGestures.prototype._start_timeout = function () {
+  this.__ganlab_due = performance.now() + UIGestures.press_threshold
+  start.call(this)
+}
+UIGestures.prototype._pointer_timeout = function () {
+  const now = performance.now()
+  if (this.__ganlab_due != null && now - this.__ganlab_due > LATE_MS) {
+    this.__ganlab_due = now + AGAIN_MS
+    this.press_timer = setTimeout(() => this._pointer_timeout(), AGAIN_MS)
+    return
+  }
+  timeout.call(this)
+}
+"""
+
+#: What runs once on every page the app is drawn on, served or in a notebook
+#: (each part returns early where it has nothing to do).
+PAGE_JS = "\n".join(f"(() => {{{code}}})();" for code in (PLAIN_VISUALS_JS, PATIENT_PRESS_JS))
 
 
 #: BokehJS measures where each element is and how large with

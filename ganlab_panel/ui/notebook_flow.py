@@ -28,7 +28,7 @@ from typing import Callable
 import panel as pn
 from panel.io.state import state
 
-from ganlab_panel.ui.bokehjs import PLAIN_VISUALS_JS
+from ganlab_panel.ui.bokehjs import PAGE_JS
 
 #: Held by a notebook output's root while it applies a message from the
 #: browser, and by ``document.batch`` while it changes and sends a frame.
@@ -162,7 +162,8 @@ class Root(pn.Column):
       ``EDITABLE`` and keeps its messages.
     - The browser's other messages are applied under ``DOCUMENT_LOCK``.
     - Served or in a notebook, the browser skips looking up CSS styles that
-      nothing sets each time it paints (see ``PLAIN_VISUALS_JS``).
+      nothing sets each time it paints, and a drag stays a drag on a busy
+      page (see ``PAGE_JS``).
     - When a notebook output goes (its cell runs again, or Panel is told the
       output was removed), ``on_closed`` is called: an app nobody sees any
       more can stop training. Running a cell again clears its outputs in the
@@ -224,7 +225,7 @@ class Root(pn.Column):
         if comm is None and doc is not None and doc.session_context is not None:   # served
             from bokeh.models import CustomJS
 
-            doc.js_on_event("document_ready", CustomJS(code=PLAIN_VISUALS_JS))
+            doc.js_on_event("document_ready", CustomJS(code=PAGE_JS))
         cell = _running_cell() if comm is not None else None
         if cell is not None:
             self._cells[model.ref["id"]] = cell
@@ -265,7 +266,7 @@ class Root(pn.Column):
             beacon = ColumnDataSource(data={}, name="ganlab-beacon")
             flow = CustomJS(args={"LATE_MS": LATE_MS, "WINDOW_MS": WINDOW_MS, "ANSWER_GAP_MS": ANSWER_GAP_MS},
                             code=_FLOW_JS)
-            beacon.js_on_change("tags", CustomJS(code=PLAIN_VISUALS_JS), flow)
+            beacon.js_on_change("tags", CustomJS(code=PAGE_JS), flow)
             root.document.add_root(beacon)
             self._beacons[beacon.id] = ref
             output = self._flow[ref] = _Output(beacon)

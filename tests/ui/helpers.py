@@ -65,6 +65,17 @@ def open_files(page) -> None:
     page.locator(".ganlab-files-menu .ganlab-upload").first.wait_for(state="visible", timeout=20_000)
 
 
+_BUSY_AFTER_PRESS_JS = """(ms) => document.addEventListener('pointerdown', () => setTimeout(() => {
+  const t = performance.now(); while (performance.now() - t < ms) {} }, 0), {capture: true, once: true})"""
+
+
+def busy_after_press(page, ms: int = 450) -> None:
+    """Keep the page busy for ``ms`` right after the next button goes down, as
+    a page applying and painting a frame on a loaded machine can be: longer
+    than BokehJS's 300 ms before it takes a still button for a press."""
+    page.evaluate(_BUSY_AFTER_PRESS_JS, ms)
+
+
 def wait_until(condition, timeout: float = 20.0, interval: float = 0.1, message=None):
     """``condition()``'s first true value; an AssertionError after ``timeout``
     seconds (saying what ``message()`` returns, if given)."""

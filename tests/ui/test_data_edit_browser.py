@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .helpers import REAL, click, iteration, message, samples, wait_until
+from .helpers import REAL, busy_after_press, click, iteration, message, samples, wait_until
 
 #: three taps in the corners, where the ring has no points
 TAPS = [(0.06, 0.94), (0.94, 0.94), (0.94, 0.06)]
@@ -87,6 +87,12 @@ def test_a_drag_paints_a_stroke_that_undo_takes_back_and_erase_rubs_out(page):
     click(page, "ganlab-data-undo")
     wait_until(lambda: data_count(page) == before)
     wait_until(lambda: on_stroke() == 0)
+    # a drag begun as the page is busy (a frame being drawn) is a drag all the same
+    busy_after_press(page)
+    drag(page, box)
+    wait_until(lambda: on_stroke() > 20)
+    click(page, "ganlab-data-undo")
+    wait_until(lambda: data_count(page) == before)
     # a button held still before the drag (Bokeh's press, not a pan) paints a straight stroke...
     drag(page, box, end=0.8, hold=0.6)
     wait_until(lambda: data_count(page) > before + 40)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from .conftest import open_page
-from .helpers import click, iteration, message, open_files, wait_until
+from .helpers import busy_after_press, click, iteration, message, open_files, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -148,7 +148,8 @@ def test_draw_clear_and_done_are_honest(page):
     time.sleep(0.5)
     click(page, "ganlab-draw-done")                                     # cleared: nothing to train on
     wait_until(lambda: "Nothing was drawn" in message(page))
-    stroke(0.7)
+    busy_after_press(page)                                              # a stroke begun as the page is busy
+    stroke(0.7)                                                         # is a stroke all the same
     click(page, "ganlab-draw-done")
     wait_until(lambda: "your drawing" in message(page))
     click(page, "ganlab-draw")                                          # a new drawing, empty...
