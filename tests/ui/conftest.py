@@ -33,13 +33,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 90.0) -> None:
-    """Wait for ``url`` to answer 200. Each request may take the time left: an
-    app's page is a new session, and one abandoned by a short client timeout
-    would still be built, so that retries on a busy machine pile up builds
-    and none answers in time."""
+def wait_for_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait for ``url`` to answer 200 (or for ``proc``, the server, to end:
+    an error). Each request may take the time left: an app's page is a new
+    session, and one abandoned by a short client timeout would still be
+    built, so that retries on a busy machine pile up builds and none answers
+    in time."""
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server for {url} ended (exit code {proc.returncode}) before answering")
         try:
             with urllib.request.urlopen(url, timeout=max(deadline - time.time(), 1.0)) as r:
                 if r.status == 200:
@@ -73,7 +76,7 @@ def served(apps: list[str], page: str, log_path: Path):
         url = f"http://127.0.0.1:{port}/{page}"
         _LOG[url] = log_path
         try:
-            wait_for_http(url, timeout=150.0)   # a fresh clone compiles the kernel meanwhile
+            wait_for_http(url, timeout=150.0, proc=proc)   # a fresh clone compiles the kernel meanwhile
             yield url
         finally:
             stop(proc)
