@@ -50,12 +50,12 @@ for (const view of Bokeh.index.all_views()) {
 #: BokehJS starts a timer when a button goes down on a plot: if it runs out
 #: (300 ms) before the pointer has moved, the gesture is a press, and the
 #: pointer's moves after it are no pan. A page busy for longer (a frame being
-#: applied and painted while training, on a loaded machine) runs the late
-#: timer before the move that was already waiting, which Chromium hands to the
-#: page with its next frame: a quick drag became a press, and a drawing
-#: stroke or a painted one came to nothing. A timer that runs late now looks
-#: again a little later, once the page has had a frame to take the waiting
-#: moves; a press is a button held still while the page was free to see it.
+#: applied and painted while training, on a loaded machine) runs the timer
+#: late, before the pointer's moves have reached it: a quick drag became a
+#: press, and a drawing stroke or a painted one came to nothing. A timer that
+#: runs late now starts counting again: a press is a button held still for
+#: 300 ms while the page was free to see it move (after three late counts it
+#: is a press all the same).
 PATIENT_PRESS_JS = """
 const B = window.Bokeh
 if (B == null || B.__ganlab_patient_press || typeof B.require !== "function") return
@@ -63,20 +63,23 @@ let UIGestures = null
 try { UIGestures = B.require("core/ui_gestures").UIGestures } catch (error) { return }
 if (UIGestures == null || typeof UIGestures.prototype._pointer_timeout !== "function") return
 B.__ganlab_patient_press = true
-const LATE_MS = 50, AGAIN_MS = 50
+const LATE_MS = 50, RECOUNTS = 3
 const start = UIGestures.prototype._start_timeout
 const timeout = UIGestures.prototype._pointer_timeout
 UIGestures.prototype._start_timeout = function () {
   this.__ganlab_due = performance.now() + UIGestures.press_threshold
+  this.__ganlab_recounts = 0
   start.call(this)
 }
 UIGestures.prototype._pointer_timeout = function () {
   const now = performance.now()
-  if (this.__ganlab_due != null && now - this.__ganlab_due > LATE_MS) {
-    this.__ganlab_due = now + AGAIN_MS
-    this.press_timer = setTimeout(() => this._pointer_timeout(), AGAIN_MS)
+  if (this.__ganlab_due != null && now - this.__ganlab_due > LATE_MS && this.__ganlab_recounts < RECOUNTS) {
+    this.__ganlab_recounts += 1
+    this.__ganlab_due = now + UIGestures.press_threshold
+    this.press_timer = setTimeout(() => this._pointer_timeout(), UIGestures.press_threshold)
     return
   }
+  this.__ganlab_due = null
   timeout.call(this)
 }
 """
