@@ -7,10 +7,10 @@ of training, and the frames of all of them (and the pages of newcomers) would
 wait behind it. The :class:`Governor` of the process gives every playing
 worker its part instead:
 
-- **training**: the process's training threads share ``train_cores`` of CPU
-  (each worker trains for at most ``train_cores / n`` of its wall time, and
-  never more than TRAIN_SHARE), but never so little that a session falls
-  below GAN Lab's own pace (GANLAB_RATE iterations a second);
+- **training**: a session playing alone trains for TRAIN_SHARE of its wall
+  time; several share ``train_cores`` of CPU (each worker trains for at most
+  ``train_cores / n`` of its wall time), but never so little that a session
+  falls below GAN Lab's own pace (GANLAB_RATE iterations a second);
 - **frames**: each frame's cost (CPU seconds to make it and to publish it,
   measured per worker) is paid from ``frame_cores`` shared evenly, so the
   frame rate of every session falls together as sessions join, and a session
@@ -33,11 +33,12 @@ import weakref
 #: GAN Lab trains one iteration per animation frame: about 60 a second
 GANLAB_RATE = 60
 
-#: the share of each frame interval a lone session trains for at full speed;
-#: the rest of the core is left to publishing and to the browser drawing it
-TRAIN_SHARE = 0.4
+#: the share of each frame interval a session playing alone in its process
+#: trains for at full speed; the rest of its core is left to making and
+#: publishing its frames
+TRAIN_SHARE = 0.7
 
-#: CPU (cores) the training threads of one process share while sessions play
+#: CPU (cores) the training threads of one process share while several sessions play
 TRAIN_CORES = 0.5
 
 #: CPU (cores) making and publishing the frames of one process may take
@@ -84,7 +85,8 @@ class Governor:
     def train_share(self, iterations_per_second: float = 0.0) -> float:
         """The share of its wall time a playing worker trains for, given how
         many iterations a second it trains at full speed (0: not known yet)."""
-        share = min(TRAIN_SHARE, self.train_cores / max(self.playing, 1))
+        playing = self.playing
+        share = TRAIN_SHARE if playing <= 1 else min(TRAIN_SHARE, self.train_cores / playing)
         if iterations_per_second > 0:
             share = max(share, min(TRAIN_SHARE, GANLAB_RATE / iterations_per_second))
         return share
