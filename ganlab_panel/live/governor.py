@@ -19,7 +19,7 @@ worker its part instead:
   first frame at its own pace (its cost is not measured yet), so its
   counter moves without waiting for a turn among the others.
 
-A lone session plays exactly as before (TRAIN_SHARE, DEFAULT_FPS). Workers
+A lone session trains for TRAIN_SHARE and makes DEFAULT_FPS frames. Workers
 join when their thread starts and leave when it stops. Plain threads and
 numbers: no event loop, no Panel.
 """

@@ -9,10 +9,10 @@ pacing (``notebook_flow``): Bokeh's own drawing code, taught three things.
 - Measure zoomed elements in their own pixels (``ZOOM_AWARE_JS``): BokehJS
   reads sizes as they look, and draws a plot under a CSS ``zoom`` zoomed twice.
 
-Both reach into BokehJS's internals (its views' visuals, ``UIElementView``),
-which no public API exposes: they are plain JavaScript strings here, run by a
-``CustomJS`` (``PAGE_JS``, from ``notebook_flow.Root``) or a page's script
-(``views.fit``).
+All three reach into BokehJS's internals (its views' visuals, its gesture
+recogniser ``UIGestures``, ``UIElementView``), which no public API exposes:
+they are plain JavaScript strings here, run by a ``CustomJS`` (``PAGE_JS``,
+from ``notebook_flow.Root``) or a page's script (``views.fit``).
 """
 
 from __future__ import annotations
