@@ -3,9 +3,10 @@ pacing (``notebook_flow``): Bokeh's own drawing code, taught three things.
 
 - Skip the CSS lookups nobody needs (``PLAIN_VISUALS_JS``): BokehJS reads a
   CSS variable for every style of every renderer on each paint.
-- Tell a drag from a press by what the page saw (``PATIENT_PRESS_JS``):
-  BokehJS takes a button held 300 ms without moving for a press, and a page
-  busy drawing a frame then may not yet have seen the pointer move.
+- Take a press whose pointer then moves for a drag (``PRESS_THEN_DRAG_JS``):
+  BokehJS takes a button held 300 ms without moving for a press and ignores
+  the moves after it, and a page busy drawing a frame may not yet have seen
+  the pointer move when the 300 ms are up.
 - Measure zoomed elements in their own pixels (``ZOOM_AWARE_JS``): BokehJS
   reads sizes as they look, and draws a plot under a CSS ``zoom`` zoomed twice.
 
@@ -48,45 +49,41 @@ for (const view of Bokeh.index.all_views()) {
 
 
 #: BokehJS starts a timer when a button goes down on a plot: if it runs out
-#: (300 ms) before the pointer has moved, the gesture is a press, and the
-#: pointer's moves after it are no pan. A page busy for longer (a frame being
-#: applied and painted while training, on a loaded machine) runs the timer
-#: late, before the pointer's moves have reached it: a quick drag became a
-#: press, and a drawing stroke or a painted one came to nothing. A timer that
-#: runs late now starts counting again: a press is a button held still for
-#: 300 ms while the page was free to see it move (after three late counts it
-#: is a press all the same).
-PATIENT_PRESS_JS = """
+#: (300 ms) before the pointer has moved, the gesture is a press, and BokehJS
+#: ignores the pointer's moves until the button comes up. A page busy for
+#: longer (a frame being applied and painted while training, on a loaded
+#: machine) runs the timer before the pointer's first moves have reached it:
+#: a quick drag became a press, and a drawing stroke or a painted one came to
+#: nothing (or a straight line, for a button held still before dragging). Now
+#: a press whose pointer then moves becomes a drag from where the button went
+#: down: every tool and listener gets the pan it would have got, after the
+#: press. A button held still and let go is a press as before.
+PRESS_THEN_DRAG_JS = """
 const B = window.Bokeh
-if (B == null || B.__ganlab_patient_press || typeof B.require !== "function") return
+if (B == null || B.__ganlab_press_then_drag || typeof B.require !== "function") return
 let UIGestures = null
 try { UIGestures = B.require("core/ui_gestures").UIGestures } catch (error) { return }
-if (UIGestures == null || typeof UIGestures.prototype._pointer_timeout !== "function") return
-B.__ganlab_patient_press = true
-const LATE_MS = 50, RECOUNTS = 3
-const start = UIGestures.prototype._start_timeout
-const timeout = UIGestures.prototype._pointer_timeout
-UIGestures.prototype._start_timeout = function () {
-  this.__ganlab_due = performance.now() + UIGestures.press_threshold
-  this.__ganlab_recounts = 0
-  start.call(this)
-}
-UIGestures.prototype._pointer_timeout = function () {
-  const now = performance.now()
-  if (this.__ganlab_due != null && now - this.__ganlab_due > LATE_MS && this.__ganlab_recounts < RECOUNTS) {
-    this.__ganlab_recounts += 1
-    this.__ganlab_due = now + UIGestures.press_threshold
-    this.press_timer = setTimeout(() => this._pointer_timeout(), UIGestures.press_threshold)
-    return
-  }
-  this.__ganlab_due = null
-  timeout.call(this)
+const proto = UIGestures == null ? null : UIGestures.prototype
+if (proto == null || typeof proto.on_move !== "function" || typeof proto.on_pan_start !== "function") return
+B.__ganlab_press_then_drag = true
+const move = proto.on_move
+// called first thing for each move of the primary pointer; BokehJS then
+// reads the phase, and sends a panning pointer's move on as a pan
+proto.on_move = function (event) {
+  move.call(this, event)
+  if (this.phase !== "pressing" || this.pointers.size !== 1) return
+  const pointer = this.pointers.get(event.pointerId)
+  if (pointer == null) return
+  const dx = event.x - pointer.init.x, dy = event.y - pointer.init.y
+  if (dx * dx + dy * dy <= UIGestures.move_threshold * UIGestures.move_threshold) return
+  this.phase = "panning"
+  this.on_pan_start(pointer.init, 0, 0)
 }
 """
 
 #: What runs once on every page the app is drawn on, served or in a notebook
 #: (each part returns early where it has nothing to do).
-PAGE_JS = "\n".join(f"(() => {{{code}}})();" for code in (PLAIN_VISUALS_JS, PATIENT_PRESS_JS))
+PAGE_JS = "\n".join(f"(() => {{{code}}})();" for code in (PLAIN_VISUALS_JS, PRESS_THEN_DRAG_JS))
 
 
 #: BokehJS measures where each element is and how large with

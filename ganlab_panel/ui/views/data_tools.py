@@ -108,10 +108,10 @@ class DataTools(Viewer):
             self._apply(np.array([[event.x, event.y]], dtype=float))
 
     def _dragged(self, event) -> None:
-        # A button held still for 0.3 s before moving makes Bokeh report a press
-        # where it went down and where it came up, and no path between: a long
-        # press adds a point there, a held-then-dragged stroke is a straight one
-        # (released outside the plot, Bokeh reports no end and nothing is added).
+        # A button held still for 0.3 s and let go is a press (Bokeh reports where
+        # it went down and where it came up): a long press adds a point there. A
+        # press whose pointer then moves goes on as a pan from where it went down
+        # (``bokehjs.PRESS_THEN_DRAG_JS``): a stroke like any other.
         if not self.editing or event.x is None or event.y is None:
             return
         if isinstance(event, (events.PanStart, events.Press)):
