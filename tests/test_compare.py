@@ -1,5 +1,7 @@
 """Compare: two runs on the same data, trained together, their differences shown."""
 
+import asyncio
+
 import numpy as np
 import panel as pn
 import pytest
@@ -97,8 +99,6 @@ def test_the_sides_train_in_step_and_pause_at_the_same_iteration(cmp):
     gaps = []
 
     async def scenario():
-        import asyncio
-
         cmp.play_both()
         deadline = time.time() + 3
         while time.time() < deadline:
@@ -106,7 +106,6 @@ def test_the_sides_train_in_step_and_pause_at_the_same_iteration(cmp):
             await asyncio.sleep(0.05)
         cmp.pause()
 
-    import asyncio
     asyncio.run(scenario())
     assert a.trainer.iteration > 100
     assert max(gaps) <= 2 * LOCKSTEP_SLACK                     # in step while playing...
@@ -137,15 +136,11 @@ def test_two_identical_runs_played_together_chart_the_same_lines():
     pn.panel(lab).get_root(Document())
 
     async def play(seconds: float):
-        import asyncio
-
         lab.play_both()
         await asyncio.sleep(seconds)      # the sides publish and chart as they play
         lab.pause()
 
     try:
-        import asyncio
-
         asyncio.run(play(3.0))
         history = lab.history
         runs = {run: history[history["run"] == run].set_index("iteration") for run in ("A", "B")}
