@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ganlab_panel import ExperimentConfig, GANLab  # noqa: E402
 
-KINDS = {"gif": "run.gif", "mp4": "run.mp4", "png": "now.png", "pt2": "model.pt2", "checkpoint": "model.pt",
+KINDS = {"gif": "run.gif", "mp4": "run.mp4", "png": "now.png", "pt2": "model.pt2", "checkpoint": "model.npz",
          "ganlab": "model.zip"}
 
 

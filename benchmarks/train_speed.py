@@ -46,7 +46,7 @@ def measure(settings: dict, iterations: int, repeats: int, device: str, path: st
     trainer.train(max(10, iterations // 10))  # warm-up (and the kernel's compilation)
     rates = []
     for _ in range(repeats):
-        if trainer.device.type == "cuda":
+        if trainer.device == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
         trainer.train(iterations)

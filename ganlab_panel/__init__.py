@@ -7,8 +7,8 @@ The package is laid out by layer, and imports run one way, top to bottom:
     live/    the Scene (Datashader rasters), drawing geometry and colours, history
     engine/  config, data, models, losses, metrics, presets, Trainer, backends, Frame
 
-The engine needs only param, NumPy and torch; importing this package does not
-import Panel, HoloViews or Bokeh. See docs/architecture.md.
+The engine needs only param and NumPy (torch where the PyTorch path trains);
+importing this package imports neither torch nor Panel, HoloViews or Bokeh. See docs/architecture.md.
 
     from ganlab_panel import ExperimentConfig, Trainer
     tr = Trainer(ExperimentConfig(distribution="ring", seed=0))

@@ -3,7 +3,7 @@
     ganlab train --distribution ring --iterations 5000 --seed 0 --out runs/ring
 
 trains headless with a progress bar and writes ``metrics.json``, ``config.json``
-and ``checkpoint.pt`` to the output folder. Every ExperimentConfig setting has an
+and ``checkpoint.npz`` to the output folder. Every ExperimentConfig setting has an
 option (``--d-lr 0.03``, ``--g-optimizer adam``, ...). Settings apply in this
 order, each overriding the one before: ``--config FILE`` (a config JSON),
 ``--preset NAME`` (a named recipe, see ``ganlab presets``), then the options
@@ -31,7 +31,7 @@ EXIT_DIVERGED = 3
 #: iterations `ganlab train` runs when neither --iterations nor the preset says
 DEFAULT_ITERATIONS = 5000
 
-#: ``--export`` kinds: (file name, what it is); config.json and checkpoint.pt are always written
+#: ``--export`` kinds: (file name, what it is); config.json and checkpoint.npz are always written
 CLI_EXPORTS = {
     "gif": ("training.gif", "a film of the run's layered view, ~100 frames"),
     "mp4": ("training.mp4", "the same film as H.264 video (MP4), at the picture's size"),
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a named recipe of settings (after --config, before the other options); "
                             "'ganlab presets' lists them")
     train.add_argument("--resume", type=Path, default=None,
-                       help="continue from a checkpoint.pt (ours) or a GAN Lab model .json")
+                       help="continue from a checkpoint.npz (ours; a .pt of an older version too) or a GAN Lab model .json")
     train.add_argument("--out", type=Path, default=Path("ganlab-run"), help="output folder [default: ganlab-run]")
     train.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     train.add_argument("--export", action="append", default=[], choices=list(CLI_EXPORTS),
@@ -381,7 +381,7 @@ def cmd_train(args) -> int:
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1), encoding="utf-8")
     (out / "config.json").write_text(trainer.config.to_json(indent=1), encoding="utf-8")
-    trainer.save(out / "checkpoint.pt")
+    trainer.save(out / "checkpoint.npz")
     summary = (f"iteration {frame.iteration}: D loss {frame.d_loss:.4f}, G loss {frame.g_loss:.4f}, "
                f"KL {frame.kl:.4f}, JS {frame.js:.4f}")
     if frame.modes_total is not None:
@@ -390,7 +390,7 @@ def cmd_train(args) -> int:
                     f"reverse KL from even {frame.mode_balance:.3f}")
     summary += f" ({metrics['iterations_per_second']} it/s)"
     print(summary)
-    print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.pt'}")
+    print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.npz'}")
     if args.export:
         from ganlab_panel.files.export import write_export
 

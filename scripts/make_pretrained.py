@@ -1,6 +1,6 @@
 """Train the pretrained models the app loads (one per built-in distribution).
 
-    python scripts/make_pretrained.py            # writes ganlab_panel/pretrained/<name>.pt
+    python scripts/make_pretrained.py            # writes ganlab_panel/pretrained/<name>.npz
     python scripts/make_pretrained.py --quick    # fewer iterations, for a smoke test
 
 For each distribution a few candidate settings are trained with this project's
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
                 if best is None or js < best[0]:
                     best = (js, i, seed, trainer)
         js, i, seed, trainer = best
-        trainer.save(args.out / f"{name}.pt")
+        trainer.save(args.out / f"{name}.npz")
         index[name] = {"settings": candidates[i], "seed": seed, "iterations": trainer.iteration, "js": round(js, 3)}
         print(f"{name}: kept candidate {i}, seed {seed}, JS {js:.3f}", flush=True)
     index_path.write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")

@@ -106,7 +106,7 @@ def test_uploads_load_models_and_points_and_refuse_junk(lab):
     lab.trainer.train(7)
     assert not lab.load_files({"junk.pt": b"\x00not a model"})
     assert lab.message_level == "warning" and lab.trainer.iteration == 7 and lab.config.distribution == "ring"
-    assert lab.load_files({"model.pt": checkpoint_bytes(other)})
+    assert lab.load_files({"model.npz": checkpoint_bytes(other)})
     assert lab.config.distribution == "disjoint" and lab.trainer.iteration == 40 and lab.config.g_neurons == 6
     noise = np.random.default_rng(0).random((5, 2))
     np.testing.assert_array_equal(lab.trainer.generate(noise), other.generate(noise))

@@ -3,9 +3,9 @@ import shutil
 
 import numpy as np
 import pytest
-import torch
 
 from ganlab_panel import ExperimentConfig, Trainer, load_ganlab_model, save_ganlab_model
+from ganlab_panel.engine.checkpoint import encode_state
 from ganlab_panel.engine.errors import ConfigError, ModelFileError
 from ganlab_panel.files.ganlab_format import ganlab_model_from_bytes
 
@@ -221,8 +221,9 @@ def test_corrupt_checkpoints_are_refused_clearly(tmp_path):
     (tmp_path / "trunc.pt").write_bytes(data[: len(data) // 2])
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint at all")
     (tmp_path / "empty.pt").write_bytes(b"")
-    torch.save({"hello": 1}, tmp_path / "foreign.pt")
-    for name in ("trunc.pt", "junk.pt", "empty.pt", "foreign.pt", "missing.pt"):
+    np.savez(tmp_path / "foreign.pt", meta=np.array('{"hello": 1}'))
+    np.savez(tmp_path / "arrays.pt", x=np.zeros(3))
+    for name in ("trunc.pt", "junk.pt", "empty.pt", "foreign.pt", "arrays.pt", "missing.pt"):
         with pytest.raises(ModelFileError):
             Trainer.load(tmp_path / name)
 
@@ -230,10 +231,45 @@ def test_corrupt_checkpoints_are_refused_clearly(tmp_path):
 def test_checkpoint_with_mismatched_shapes_is_refused(tmp_path):
     tr = Trainer(seed=1)
     state = tr.state_dict()
-    state["generator"][0] = torch.zeros(2, 9)
-    torch.save(state, tmp_path / "bad.pt")
+    state["generator"][0] = np.zeros((2, 9), np.float32)
+    (tmp_path / "bad.pt").write_bytes(encode_state(state))
     with pytest.raises(ModelFileError, match="shape"):
         Trainer.load(tmp_path / "bad.pt")
+
+
+def test_a_checkpoint_is_numpys_own_npz_with_no_pickles(tmp_path):
+    tr = Trainer(seed=2, d_optimizer="adam")
+    tr.train(20)
+    with np.load(tr.save(tmp_path / "run.pt"), allow_pickle=False) as npz:
+        meta = json.loads(str(npz["meta"]))
+        assert meta["format"] == "ganlab-panel-checkpoint" and meta["version"] == 2
+        np.testing.assert_array_equal(npz[meta["generator"][0]["__array__"]], tr.generator.weights[0])
+        assert json.loads(meta["config"])["d_optimizer"] == "adam"
+
+
+@pytest.mark.parametrize("settings", [dict(d_optimizer="adam", g_optimizer="adam", g_ema=0.9),
+                                      dict(loss="wgan_gp", d_spectral_norm=True, d_optimizer="rmsprop")])
+def test_a_first_version_checkpoint_written_by_torch_save_loads_and_continues_exactly(tmp_path, settings):
+    torch = pytest.importorskip("torch")
+    tr = Trainer(distribution="ring", seed=4, **settings)
+    tr.train(30)
+
+    def tensors(value):   # the first version kept tensors where there are arrays now
+        if isinstance(value, np.ndarray):
+            return torch.from_numpy(value.copy())
+        if isinstance(value, dict):
+            return {k: tensors(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [tensors(v) for v in value]
+        return value
+
+    torch.save({**tensors(tr.state_dict()), "version": 1}, tmp_path / "old.pt")
+    old = Trainer.load(tmp_path / "old.pt")
+    old.train(15)
+    tr.train(15)
+    for a, b in zip(old.generator.ordered_parameters() + old.discriminator.ordered_parameters(),
+                    tr.generator.ordered_parameters() + tr.discriminator.ordered_parameters()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_loading_a_checkpoint_never_runs_code(tmp_path):

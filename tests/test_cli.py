@@ -21,7 +21,7 @@ def test_train_writes_metrics_config_and_checkpoint(tmp_path, capsys):
     assert 0 <= metrics["js"] <= 1 and np.isfinite(metrics["kl"])
     assert metrics["history"][0]["iteration"] == 0 and metrics["history"][-1]["iteration"] == 120
     assert config["distribution"] == "ring" and config["seed"] == 3 and config["d_lr"] == 0.03
-    tr = Trainer.load(out / "checkpoint.pt")
+    tr = Trainer.load(out / "checkpoint.npz")
     assert tr.iteration == 120
     # the CLI's run is the library's run
     twin = Trainer(distribution="ring", seed=3, d_lr=0.03)
@@ -36,7 +36,7 @@ def test_config_file_and_resume(tmp_path):
     assert main(["train", "--config", str(cfg), "--iterations", "30", "--out", str(tmp_path / "a"), "-q"]) == 0
     saved = json.loads((tmp_path / "a" / "config.json").read_text())
     assert (saved["distribution"], saved["g_neurons"], saved["seed"]) == ("line", 4, 2)
-    assert main(["train", "--resume", str(tmp_path / "a" / "checkpoint.pt"), "--iterations", "20",
+    assert main(["train", "--resume", str(tmp_path / "a" / "checkpoint.npz"), "--iterations", "20",
                  "--g-lr", "0.01", "--out", str(tmp_path / "b"), "-q"]) == 0
     metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert metrics["iteration"] == 50
@@ -74,7 +74,7 @@ def test_bad_input_exits_with_a_message(tmp_path, capsys, args, words):
 
 def test_resume_refuses_structural_changes(tmp_path, capsys):
     main(["train", "--iterations", "5", "--out", str(tmp_path / "a"), "-q"])
-    code = main(["train", "--resume", str(tmp_path / "a" / "checkpoint.pt"), "--g-neurons", "20",
+    code = main(["train", "--resume", str(tmp_path / "a" / "checkpoint.npz"), "--g-neurons", "20",
                  "--out", str(tmp_path / "b"), "-q"])
     assert code == 2 and "--g-neurons" in capsys.readouterr().err
 
@@ -87,7 +87,7 @@ def test_console_script_runs_with_a_progress_bar(tmp_path):
                           "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "200/200" in out.stderr  # the progress bar reached the end
-    assert (tmp_path / "run" / "checkpoint.pt").is_file()
+    assert (tmp_path / "run" / "checkpoint.npz").is_file()
 
 
 def test_bad_files_and_divergence_exit_with_a_message(tmp_path, capsys):
@@ -145,7 +145,7 @@ def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, c
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--preset", "fastest", "--out", str(tmp_path / "q"), "-q"])
     assert exit_info.value.code == 2 and "invalid choice" in capsys.readouterr().err
-    assert main(["train", "--resume", str(tmp_path / "p" / "checkpoint.pt"), "--preset", "ganlab",
+    assert main(["train", "--resume", str(tmp_path / "p" / "checkpoint.npz"), "--preset", "ganlab",
                  "--out", str(tmp_path / "r"), "-q"]) == 2
     assert "--preset cannot apply" in capsys.readouterr().err
 

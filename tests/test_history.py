@@ -4,7 +4,6 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
 
 from ganlab_panel import ExperimentConfig, Trainer
 from ganlab_panel.engine.backends import compiled as kernels
@@ -20,7 +19,7 @@ def compiled_kernel():
 
 
 def params(tr):
-    return [p.detach().numpy().copy() for p in tr.state.g_params + tr.state.d_params]
+    return [p.copy() for p in tr.state.g_params + tr.state.d_params]
 
 
 def train_recording(tr, history, iterations, every=50):
@@ -51,8 +50,9 @@ def test_rewinding_restores_the_recorded_weights_and_frame_exactly():
     restored = tr.training_state()
     for key in ("generator", "discriminator"):
         for a, b in zip(restored[key], moment.state[key]):
-            assert torch.equal(a, b)
-    assert restored["d_optimizer"]["state"][0]["exp_avg"].equal(moment.state["d_optimizer"]["state"][0]["exp_avg"])
+            assert np.array_equal(a, b)
+    assert np.array_equal(restored["d_optimizer"]["state"][0]["exp_avg"],
+                          moment.state["d_optimizer"]["state"][0]["exp_avg"])
     same_frame(tr.snapshot(), moment.frame)
     # scrubbing forward again reaches the newest moment, unchanged
     history.restore(tr, -1)
@@ -83,8 +83,8 @@ def test_resuming_from_a_moment_continues_as_if_the_run_had_never_gone_further(e
     assert rewound.learning_rates() == straight.learning_rates()
     np.testing.assert_array_equal(rewound.sample(100), straight.sample(100))  # the random streams too
     if rewound.state.g_average is not None:
-        for a, b in zip(rewound.state.g_average.parameters(), straight.state.g_average.parameters()):
-            assert torch.equal(a, b)
+        for a, b in zip(rewound.state.g_average.ordered_parameters(), straight.state.g_average.ordered_parameters()):
+            assert np.array_equal(a, b)
 
 
 def test_the_record_stays_within_its_bounds_and_spans_the_whole_run_evenly():

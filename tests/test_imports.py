@@ -22,3 +22,32 @@ def test_the_engine_and_the_package_load_no_ui_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"the engine pulled in: {out.stdout.strip()}"
+
+
+def test_a_served_lab_that_plays_never_loads_torch():
+    """A server process warms up, opens the lab and the compare page and
+    trains on them without PyTorch (a third of a process's memory); torch
+    arrives only when a setting needs the PyTorch path."""
+    code = (
+        "import sys\n"
+        "from bokeh.document import Document\n"
+        "from panel.io.state import set_curdoc\n"
+        "from ganlab_panel.ui.serving import warm_up\n"
+        "from ganlab_panel.ui.lab import GANLab\n"
+        "from ganlab_panel.ui.compare import CompareLab\n"
+        "from ganlab_panel.live.scene import compute_scene\n"
+        "warm_up()\n"
+        "for make in (GANLab.from_url, CompareLab.from_url):\n"
+        "    with set_curdoc(Document()):\n"
+        "        page = make({})\n"
+        "lab = GANLab.from_url({})\n"
+        "lab.trainer.train(200)\n"
+        "compute_scene(lab.trainer, d_field=True, density=True)\n"
+        "print('torch' in sys.modules)\n"
+        "lab.config.loss = 'wgan_gp'\n"
+        "lab.trainer.train(5)\n"
+        "print(lab.trainer.path, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "torch", "True"], out.stdout

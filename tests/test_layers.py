@@ -4,7 +4,8 @@ engine → live → files → ui → sweeps → the package's front (``__init__`
 module imports only from its own layer or the ones before it, no module imports
 itself round a circle, and the lower layers keep away from the libraries they
 must not need (the engine trains without Panel, HoloViews, Bokeh, Datashader or
-Pillow; only the compiled backend imports Numba).
+Pillow; only the compiled backend imports Numba; only the PyTorch path and a few
+file formats import torch).
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ FORBIDDEN = {
 }
 #: modules that may import numba themselves
 NUMBA_HOMES = {"ganlab_panel.engine.backends.compiled"}
+#: modules that may import torch: the PyTorch path, reading a first-version
+#: checkpoint, asking CUDA, and writing torch.export programs. Everything else
+#: is NumPy, so a served lab never loads torch (a third of its memory).
+TORCH_HOMES = {"ganlab_panel.engine.backends.torch_path", "ganlab_panel.engine.backends.torch_losses",
+               "ganlab_panel.engine.checkpoint", "ganlab_panel.engine.device", "ganlab_panel.files.portable"}
 
 
 def module_name(path: Path) -> str:
@@ -97,6 +103,8 @@ def test_lower_layers_keep_away_from_ui_libraries(path):
     bad = sorted(f"line {line}: {root}" for line, root in roots if root in FORBIDDEN[layer(module)])
     if module not in NUMBA_HOMES:
         bad += sorted(f"line {line}: numba" for line, root in roots if root == "numba")
+    if module not in TORCH_HOMES:
+        bad += sorted(f"line {line}: torch" for line, root in roots if root == "torch")
     assert not bad, f"{module} ({layer(module)}) imports {bad}"
 
 

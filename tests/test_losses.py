@@ -3,7 +3,9 @@ import math
 import pytest
 import torch
 
-from ganlab_panel.engine.losses import LOSSES, get_loss, gradient_penalty, r1_penalty
+from ganlab_panel.engine.backends.torch_losses import gradient_penalty, r1_penalty
+from ganlab_panel.engine.backends.torch_losses import loss_functions as get_loss
+from ganlab_panel.engine.losses import LOSSES
 
 
 def sig(a):

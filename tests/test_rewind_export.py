@@ -119,7 +119,7 @@ def test_exports_from_python(lab, tmp_path):
             and im.size == (GIF_SIZE, GIF_SIZE + render.CAPTION_HEIGHT)
     cfg, = lab.export(tmp_path / "settings.json")
     assert ExperimentConfig.from_json(cfg.read_text()).to_dict() == lab.config.to_dict()
-    pt, = lab.export(tmp_path / "model.pt")
+    pt, = lab.export(tmp_path / "model.npz")
     assert Trainer.load(pt).iteration == 400
     pair = lab.export(tmp_path / "ganlab_model.json", kind="ganlab")
     assert sorted(p.name for p in pair) == ["ganlab_model.json", "ganlab_model.weights.bin"]
@@ -234,7 +234,7 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
     with Image.open(tmp_path / "screen.png") as im:
         assert im.width > 1600
     assert load_ganlab_model(tmp_path / "ganlab_model.json").iteration == 600
-    trained = Trainer.load(tmp_path / "checkpoint.pt")
+    trained = Trainer.load(tmp_path / "checkpoint.npz")
     noise = np.random.default_rng(0).random((100, 2))
     G = torch.export.load(tmp_path / "model_generator.pt2").module()
     np.testing.assert_allclose(G(torch.from_numpy(noise).float()).numpy(), trained.generate(noise), atol=1e-6)
@@ -243,7 +243,7 @@ def test_cli_exports_a_film_and_a_picture(tmp_path):
                           "--iterations", "10", "--out", str(tmp_path / "b"), "--quiet", "--export", "ganlab"],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "GAN Lab's format has no distribution" in bad.stderr
-    assert (tmp_path / "b" / "checkpoint.pt").exists()     # the run itself is kept
+    assert (tmp_path / "b" / "checkpoint.npz").exists()     # the run itself is kept
 
 
 def test_download_buffers_are_readable_images(lab):

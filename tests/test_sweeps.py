@@ -21,7 +21,7 @@ from ganlab_panel.sweeps.cell import train_cell
 
 
 def weights(trainer):
-    return [t.detach().numpy().copy() for t in (*trainer.generator.parameters(), *trainer.discriminator.parameters())]
+    return [t.copy() for t in (*trainer.generator.ordered_parameters(), *trainer.discriminator.ordered_parameters())]
 
 
 def rows(out):
@@ -108,6 +108,15 @@ def test_a_kept_run_opens_in_the_lab_where_it_ended(tmp_path):
             np.testing.assert_array_equal(a, b)
     finally:
         lab.close()
+    # a sweep an earlier version kept (its checkpoints named .pt) opens the same way
+    kept = sweep.checkpoint(sweep.cells[0])
+    older = kept.rename(kept.with_suffix(".pt"))
+    assert sweep.checkpoint(sweep.cells[0]) == older
+    lab = sweep.open(sweep.cells[0])
+    try:
+        assert (lab.trainer.iteration, lab.config.d_lr) == (120, 0.01)
+    finally:
+        lab.close()
 
 
 def test_a_diverging_cell_is_recorded_and_the_sweep_goes_on(tmp_path):
@@ -154,7 +163,7 @@ def test_the_command_runs_a_sweep_and_refuses_a_bad_axis(tmp_path, capsys):
     out = tmp_path / "lr"
     assert main(["sweep", "--distribution", "line", "--set", "d_lr=0.01,0.1", "--seeds", "2", "--iterations", "60",
                  "--out", str(out), "--quiet"]) == 0
-    assert len(rows(out)) == 4 and len(list((out / "cells").glob("*.pt"))) == 4
+    assert len(rows(out)) == 4 and len(list((out / "cells").glob("*.npz"))) == 4
     assert main(["sweep", "--set", "d_lr=0.01,-2", "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert "d_lr" in capsys.readouterr().err and not (tmp_path / "bad").exists()
     assert main(["sweep", "--distribution", "line", "--set", "d_lr=0.01,0.1", "--seeds", "2", "--iterations", "60",

@@ -2,6 +2,7 @@
 
 Config, data, models, losses, metrics, presets, the Trainer and its training
 paths (``backends``), the Frame a moment becomes, and the engine's own
-checkpoints. Needs only param, NumPy and torch (and numba for the compiled
-path): no Panel, HoloViews, Bokeh, Datashader or Pillow.
+checkpoints. Needs only param and NumPy (numba for the compiled path, torch
+for the PyTorch path, each imported only there): no Panel, HoloViews, Bokeh,
+Datashader or Pillow.
 """

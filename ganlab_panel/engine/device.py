@@ -1,16 +1,22 @@
-"""The one place that decides where tensors live and how many threads torch uses.
+"""The one place that decides where training runs and how many threads torch uses.
 
-CUDA is used when present (``device="auto"``), else the CPU. Torch's intra-op
-thread count is capped (default 1, ``GANLAB_TORCH_THREADS`` overrides): one
-thread trains GAN Lab's tiny networks as fast as two, and leaves the other cores
-to the server, the browser and other sessions.
+CUDA is used when present (``device="auto"``), else the CPU. Whether CUDA is
+present is first asked of the system (an NVIDIA driver loaded), so a machine
+without one never imports PyTorch to find out; only where a driver is loaded
+does torch itself say whether it can use it.
+
+Torch's intra-op thread count is capped (default 1, ``GANLAB_TORCH_THREADS``
+overrides) the first time the PyTorch path runs: one thread trains GAN Lab's
+tiny networks as fast as two, and leaves the other cores to the server, the
+browser and other sessions.
 """
 
 from __future__ import annotations
 
+import ctypes.util
+import functools
 import os
-
-import torch
+import sys
 
 from ganlab_panel.engine.errors import ConfigError
 
@@ -20,8 +26,27 @@ DEFAULT_THREADS = 1
 _threads_configured = False
 
 
-def resolve_device(name: str = "auto") -> torch.device:
-    """Map a config's ``device`` value to a ``torch.device``.
+def nvidia_driver_loaded() -> bool:
+    """Whether this system has an NVIDIA driver (without importing torch)."""
+    if sys.platform.startswith("linux"):
+        return os.path.exists("/proc/driver/nvidia/version")
+    if sys.platform == "win32":
+        return ctypes.util.find_library("nvcuda") is not None
+    return False   # macOS has had no CUDA for years
+
+
+@functools.cache
+def cuda_available() -> bool:
+    """Whether torch can train on a CUDA GPU here (torch is imported only where a driver is loaded)."""
+    if not nvidia_driver_loaded():
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def resolve_device(name: str = "auto") -> str:
+    """Map a config's ``device`` value to ``"cpu"`` or ``"cuda"``.
 
     ``"auto"`` picks CUDA when available, else the CPU; asking for ``"cuda"``
     on a machine without it is an error rather than a silent fallback.
@@ -29,18 +54,20 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name not in DEVICE_CHOICES:
         raise ConfigError(f"device must be one of {DEVICE_CHOICES}, not {name!r}", "device")
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
+        return "cuda" if cuda_available() else "cpu"
+    if name == "cuda" and not cuda_available():
         raise ConfigError("device 'cuda' was requested but no CUDA GPU is available", "device")
-    return torch.device(name)
+    return name
 
 
 def configure_threads(threads: int | None = None) -> int:
     """Cap torch's intra-op threads once per process and return the count in use.
 
     An explicit ``threads`` argument always applies; otherwise the cap is set the
-    first time a trainer is built, from ``GANLAB_TORCH_THREADS`` or the default.
+    first time the PyTorch path runs, from ``GANLAB_TORCH_THREADS`` or the default.
     """
+    import torch
+
     global _threads_configured
     if threads is None:
         if _threads_configured:

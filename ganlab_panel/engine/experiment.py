@@ -10,7 +10,6 @@ has untouched.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from ganlab_panel.engine import frames as F
 from ganlab_panel.engine.config import ExperimentConfig
@@ -33,8 +32,13 @@ def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = AD
     return Optimizer(kind, params, lr=lr, **settings)
 
 
+def _float32(array) -> np.ndarray:
+    return np.array(array, dtype=np.float32, order="C")
+
+
 class Experiment:
-    """The networks, atlases and fixed inputs of one experiment, drawn from its seed.
+    """The networks, atlases and fixed inputs of one experiment, drawn from its seed
+    (NumPy float32 throughout, on any device: see ``models.py``).
 
     The seed is split into seven independent streams (noise atlas, real
     atlas, G's weights, D's weights, sampling, penalties, evaluation noise), so
@@ -47,33 +51,29 @@ class Experiment:
         self._data_seed, self._eval_seed = data_ss, eval_ss
         noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
         self.real_atlas = self.draw_real(cfg)
-        self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons,
-                                   np.random.default_rng(g_ss)).to(self.device)
+        self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons, np.random.default_rng(g_ss))
         self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
-                                           spectral_norm=cfg.d_spectral_norm, pack=cfg.d_pack).to(self.device)
+                                           spectral_norm=cfg.d_spectral_norm, pack=cfg.d_pack)
         #: the stream :meth:`Trainer.sample` draws fresh noise from (never used by training)
         self.sample_rng = np.random.default_rng(sample_ss)
         #: the stream of WGAN-GP's interpolation weights
         self.penalty_rng = np.random.default_rng(penalty_ss)
         self.measure_data(cfg)
-        self.noise_atlas = self._tensor(noise)
+        self.noise_atlas = _float32(noise)
         #: the points D's heatmap is drawn at, and the noise G's manifold is drawn from (noise_dim <= 2)
-        self.grid = self._tensor(F.grid_points(GRID_CELLS))
-        self.manifold_noise = self._tensor(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
+        self.grid = _float32(F.grid_points(GRID_CELLS))
+        self.manifold_noise = _float32(F.manifold_noise(cfg.noise_dim)) if cfg.noise_dim <= 2 else None
 
-    def _tensor(self, array) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(array), dtype=torch.float32, device=self.device)
-
-    def draw_real(self, cfg: ExperimentConfig) -> torch.Tensor:
+    def draw_real(self, cfg: ExperimentConfig) -> np.ndarray:
         """The real atlas of ``cfg``'s data, drawn from the seed's data stream
         (the same data and seed give the same atlas, however often drawn)."""
         sampler = get_sampler(cfg.distribution, cfg.drawn_points)
-        return self._tensor(sampler(np.random.default_rng(self._data_seed), ATLAS_SIZE))
+        return _float32(sampler(np.random.default_rng(self._data_seed), ATLAS_SIZE))
 
     def measure_data(self, cfg: ExperimentConfig) -> None:
         """What the metrics need of ``cfg``'s data: for mixture data, the
         mixture and the fixed noise its mode metrics are measured on."""
         self.mixture = MIXTURES.get(cfg.distribution)
-        self.eval_noise = (self._tensor(sample_noise(np.random.default_rng(self._eval_seed), MODE_EVAL_SAMPLES,
+        self.eval_noise = (_float32(sample_noise(np.random.default_rng(self._eval_seed), MODE_EVAL_SAMPLES,
                                                      cfg.noise_dim, cfg.noise_type))
                            if self.mixture is not None else None)

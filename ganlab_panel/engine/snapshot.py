@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from ganlab_panel.engine import frames as F
 from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_measures
+from ganlab_panel.engine.models import sigmoid
 
 
 @dataclass
@@ -31,14 +32,13 @@ def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
     and how unevenly they spread over the modes (``metrics.mode_measures``)."""
     if experiment.mixture is None:
         return None
-    with torch.no_grad():
-        samples = generator(experiment.eval_noise).double().cpu().numpy()
+    samples = generator(experiment.eval_noise).astype(np.float64)
     return mode_measures(samples, experiment.mixture.centres, experiment.mixture.sigma)
 
 
-def d_output(logits: torch.Tensor, critic: bool) -> torch.Tensor:
+def d_output(logits: np.ndarray, critic: bool) -> np.ndarray:
     """D's output as shown: a probability, or the critic's score."""
-    return logits if critic else torch.sigmoid(logits)
+    return logits if critic else sigmoid(logits)
 
 
 def shown_losses(state) -> tuple[float, float]:
@@ -51,9 +51,8 @@ def shown_losses(state) -> tuple[float, float]:
 def measure_divergences(trainer) -> tuple[float, float]:
     """The grid KL and JS of the trainer's generator now (its whole noise atlas
     against the real atlas), kept as its last measured; call under its lock."""
-    with torch.no_grad():
-        fake = trainer.shown_generator(trainer.state.noise_atlas).cpu().numpy()
-    trainer.measures.divergences = grid_divergences(trainer.state.real_atlas.cpu().numpy(), fake)
+    fake = trainer.shown_generator(trainer.state.noise_atlas)
+    trainer.measures.divergences = grid_divergences(trainer.state.real_atlas, fake)
     return trainer.measures.divergences
 
 
@@ -73,22 +72,19 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
     12,000 atlas samples through G and two histograms); the Frame then
     carries the last values measured.
     """
-    with trainer.lock, torch.no_grad():
+    # a diverged run's numbers overflow: the Frame says so (``finite``), without NumPy's warnings
+    with trainer.lock, np.errstate(over="ignore", invalid="ignore"):
         G, D, cfg = trainer.shown_generator, trainer.discriminator, trainer.config
         exp, state, measures, critic = trainer.experiment, trainer.state, trainer.measures, trainer.critic
         noise = state.noise_atlas[: F.NUM_FAKE_VISUALIZED]
         real = state.real_atlas[: F.real_shown(len(cfg.drawn_points) if cfg.drawn_points is not None else None)]
-        out = lambda x: d_output(D.logits(x), critic)  # noqa: E731
         fake = G(noise)
-        d_real = out(real)
-        d_fake = out(fake)
-        d_grid = out(exp.grid).reshape(GRID_CELLS, GRID_CELLS)
-        with torch.enable_grad():
-            x = fake.detach().requires_grad_(True)
-            (gradients,) = torch.autograd.grad(out(x).sum(), x)
+        d_real = d_output(D.logits(real), critic)
+        d_fake, gradients = D.output_and_gradients(fake, critic)
+        d_grid = d_output(D.logits(exp.grid), critic).reshape(GRID_CELLS, GRID_CELLS)
         manifold = opacity = None
         if exp.manifold_noise is not None:
-            m = G(exp.manifold_noise).double().cpu().numpy()
+            m = G(exp.manifold_noise).astype(np.float64)
             if cfg.noise_dim == 2:
                 side = F.MANIFOLD_CELLS + 1
                 manifold = m.reshape(side, side, 2)
@@ -100,7 +96,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             measures.modes = measure_modes(G, exp)
         kl, js = measures.divergences
         modes = measures.modes
-        np_ = lambda t: t.double().cpu().numpy()  # noqa: E731
+        np_ = lambda a: a.astype(np.float64)  # noqa: E731
         d_loss, g_loss = shown_losses(state)
         return F.Frame(
             iteration=state.iteration,
@@ -111,7 +107,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             gradients=np_(gradients),
             d_loss=d_loss, g_loss=g_loss,
             kl=kl, js=js, d_steps=state.d_steps, g_steps=state.g_steps,
-            finite=state.is_finite() and bool(torch.isfinite(fake).all()),
+            finite=state.is_finite() and bool(np.isfinite(fake).all()),
             info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},
             d_output="critic" if critic else "probability",
             modes=modes[0] if modes else None,

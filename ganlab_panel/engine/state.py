@@ -8,7 +8,8 @@ paths touch nothing else of the Trainer.
 
 :func:`capture` and :func:`restore` turn it into the plain dict the history and
 checkpoints keep (weights, optimizer states, counters, losses, random streams)
-and back, bit for bit.
+and back, bit for bit. Everything is NumPy: the PyTorch path works on these
+arrays through tensors that share them (``backends/torch_path.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from ganlab_panel.engine.checkpoint import copy_parameters
 from ganlab_panel.engine.models import Discriminator, Generator
@@ -29,19 +29,22 @@ from ganlab_panel.engine.optimizers import Optimizer
 class TrainingState:
     """What training reads and writes (see the module docstring).
 
-    ``version`` goes up whenever a tensor the paths may hold views of is
-    replaced (an optimizer, its state, the moving average), so a path that
-    keeps views knows to take them afresh.
+    ``version`` goes up whenever an array the paths may hold is replaced (an
+    optimizer, its state, the moving average, the real atlas) or changed from
+    outside training (a restored state), so a path that keeps them, or copies
+    of them on a GPU, knows to take them afresh.
     """
 
     generator: Generator
     discriminator: Discriminator
     d_optimizer: Optimizer
     g_optimizer: Optimizer
-    noise_atlas: torch.Tensor
-    real_atlas: torch.Tensor
+    noise_atlas: np.ndarray
+    real_atlas: np.ndarray
     #: the stream of WGAN-GP's interpolation weights
     penalty_rng: np.random.Generator
+    #: where the PyTorch path trains ("cpu" or "cuda"); the arrays stay in NumPy
+    device: str = "cpu"
     #: the moving average of G's weights while ``g_ema`` > 0, else None
     g_average: Generator | None = None
     iteration: int = 0
@@ -50,9 +53,9 @@ class TrainingState:
     #: the batch numbers the next noise and real batches take (see formulas.batch_start)
     noise_cursor: int = 0
     real_cursor: int = 0
-    #: the last losses: a tensor (PyTorch path, read lazily) or a float
-    last_d_loss: torch.Tensor | float | None = None
-    last_g_loss: torch.Tensor | float | None = None
+    #: the last losses: a float, or a tensor the PyTorch path left (read lazily: float() reads either)
+    last_d_loss: Any = None
+    last_g_loss: Any = None
     version: int = 0
     g_params: list = field(init=False)
     d_params: list = field(init=False)
@@ -70,12 +73,7 @@ class TrainingState:
         if beta <= 0:
             self.g_average = None
         elif self.g_average is None:
-            G = self.generator
-            self.g_average = Generator(G.in_dim, G.hidden_layers, G.neurons).to(self.noise_atlas.device)
-            with torch.no_grad():
-                for avg, p in zip(self.g_average.ordered_parameters(), self.g_params):
-                    avg.copy_(p)
-            self.g_average.requires_grad_(False)
+            self.g_average = self.generator.copy()
         self.replaced()
 
     def is_finite(self) -> bool:
@@ -83,47 +81,45 @@ class TrainingState:
         for loss in (self.last_d_loss, self.last_g_loss):
             if loss is not None and not np.isfinite(float(loss)):
                 return False
-        return all(bool(torch.isfinite(p).all()) for p in self.d_params + self.g_params)
+        return all(bool(np.isfinite(p).all()) for p in self.d_params + self.g_params)
 
 
-def cpu_copy(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().cpu().clone()
+def copies(arrays) -> list[np.ndarray]:
+    return [np.array(a, copy=True) for a in arrays]
 
 
-def optimizer_state_cpu(opt: Optimizer) -> dict:
-    """An optimizer's ``state_dict`` with every tensor copied to the CPU."""
+def optimizer_state_copy(opt: Optimizer) -> dict:
+    """An optimizer's ``state_dict`` with every array copied."""
     state = opt.state_dict()
     return {
-        "state": {k: {n: (cpu_copy(v) if torch.is_tensor(v) else v) for n, v in s.items()}
-                  for k, s in state["state"].items()},
+        "state": {k: {n: np.array(v, copy=True) for n, v in s.items()} for k, s in state["state"].items()},
         "param_groups": state["param_groups"],
     }
 
 
 def capture(state: TrainingState, sample_rng: np.random.Generator) -> dict[str, Any]:
-    """The training state as a dict of CPU tensors, numbers and JSON (the
+    """The training state as a dict of arrays (copies), numbers and JSON (the
     checkpoint format's training part)."""
     return {
-        "generator": [cpu_copy(p) for p in state.g_params],
-        "discriminator": [cpu_copy(p) for p in state.d_params],
-        "d_optimizer": optimizer_state_cpu(state.d_optimizer),
-        "g_optimizer": optimizer_state_cpu(state.g_optimizer),
+        "generator": copies(state.g_params),
+        "discriminator": copies(state.d_params),
+        "d_optimizer": optimizer_state_copy(state.d_optimizer),
+        "g_optimizer": optimizer_state_copy(state.g_optimizer),
         "counters": [state.iteration, state.d_steps, state.g_steps, state.noise_cursor, state.real_cursor],
         # floats, not float32 tensors: a restored Frame shows the very same losses
         "last_losses": [float(t) if t is not None else None for t in (state.last_d_loss, state.last_g_loss)],
         "sample_rng": json.dumps(sample_rng.bit_generator.state),
         "penalty_rng": json.dumps(state.penalty_rng.bit_generator.state),
-        "d_sn": [cpu_copy(u) for u in state.discriminator.sn_vectors()],
-        "g_average": ([cpu_copy(p) for p in state.g_average.ordered_parameters()]
-                      if state.g_average is not None else None),
+        "d_sn": copies(state.discriminator.sn_vectors()),
+        "g_average": copies(state.g_average.ordered_parameters()) if state.g_average is not None else None,
     }
 
 
 def restore(state: TrainingState, sample_rng: np.random.Generator, saved: dict[str, Any]) -> None:
     """Load :func:`capture`'s dict (or a whole checkpoint's) into ``state``.
     Raises KeyError, TypeError, ValueError or ModelFileError where it does not fit."""
-    # torch's load_state_dict gives the optimizers new state tensors: a path
-    # holding views of the old ones must take them afresh, even if loading fails
+    # the optimizers get new state arrays and the weights new numbers: a path
+    # holding the old ones (or copies on a GPU) must take them afresh, even if loading fails
     state.replaced()
     copy_parameters(state.g_params, saved["generator"], "generator")
     copy_parameters(state.d_params, saved["discriminator"], "discriminator")

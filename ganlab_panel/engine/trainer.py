@@ -1,4 +1,4 @@
-"""Trainer: GAN Lab's training loop in PyTorch, knowing nothing of drawing.
+"""Trainer: GAN Lab's training loop, knowing nothing of drawing.
 
 A Trainer owns one experiment: the generator and discriminator, an optimizer for
 each, the 12,000-sample real and noise atlases cycled in batches, its own seeded
@@ -29,14 +29,13 @@ from typing import Any
 
 import numpy as np
 import param
-import torch
 
 from ganlab_panel.engine import checkpoint
 from ganlab_panel.engine import state as S
-from ganlab_panel.engine.backends import Paths, torch_path
+from ganlab_panel.engine.backends import Paths
+from ganlab_panel.engine.backends.formulas import ema_update, lr_factor
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.data import DRAWING, sample_noise, validate_points
-from ganlab_panel.engine.device import configure_threads
 from ganlab_panel.engine.errors import DataError, ModelFileError
 from ganlab_panel.engine.experiment import ATLAS_SIZE, Experiment, make_optimizer  # noqa: F401  (ATLAS_SIZE: API)
 from ganlab_panel.engine.frames import Frame
@@ -65,7 +64,6 @@ class Trainer:
             config = config.copy(**settings)
         if not isinstance(config, ExperimentConfig):
             raise TypeError(f"config must be an ExperimentConfig, not {type(config).__name__}")
-        configure_threads()
         self.config = config
         #: use a fast CPU path where the support table allows one
         self.fast = fast
@@ -92,7 +90,7 @@ class Trainer:
         self.state = S.TrainingState(
             G, D, make_optimizer(cfg.d_optimizer, D.ordered_parameters(), cfg.d_lr, betas),
             make_optimizer(cfg.g_optimizer, G.ordered_parameters(), cfg.g_lr, betas),
-            exp.noise_atlas, exp.real_atlas, exp.penalty_rng)
+            exp.noise_atlas, exp.real_atlas, exp.penalty_rng, device=exp.device)
         self.state.follow_g_ema(cfg.g_ema)
         #: the last grid KL/JS and mode metrics measured (see snapshot.py)
         self.measures = Measures()
@@ -181,16 +179,23 @@ class Trainer:
 
     def update_g_average(self) -> None:
         """One step of the moving average: avg = β·avg + (1 − β)·G (after a G update)."""
-        torch_path.update_g_average(self.state, float(self.config.g_ema))
+        with self.lock:
+            if self.state.g_average is not None:
+                beta = np.float32(self.config.g_ema)
+                for avg, p in zip(self.state.g_average.ordered_parameters(), self.state.g_params):
+                    avg[...] = ema_update(avg, p, beta)
 
     def learning_rates(self) -> tuple[float, float]:
         """(D, G) learning rates in force at the current iteration."""
-        return torch_path.learning_rates(self.config, self.state.iteration)
+        cfg = self.config
+        factor = lr_factor(self.state.iteration, cfg.lr_half_life, cfg.lr_decay_start)
+        return cfg.d_lr * factor, cfg.g_lr * factor
 
     def schedule_learning_rates(self) -> None:
         """Set the optimizers' rates for the current iteration (run before
         each iteration while a half-life is set)."""
-        torch_path.schedule_learning_rates(self.state, self.config)
+        d_lr, g_lr = self.learning_rates()
+        self.state.d_optimizer.group["lr"], self.state.g_optimizer.group["lr"] = d_lr, g_lr
 
     @property
     def critic(self) -> bool:
@@ -251,7 +256,7 @@ class Trainer:
             return not self.state.is_finite()
 
     # ------------------------------------------------------------ inspection
-    def _to_tensor(self, array, columns: int, what: str) -> torch.Tensor:
+    def _to_inputs(self, array, columns: int, what: str) -> np.ndarray:
         arr = np.asarray(array, dtype=np.float64)
         if arr.ndim == 1 and columns == 1:
             arr = arr[:, None]
@@ -259,20 +264,20 @@ class Trainer:
             raise DataError(f"{what} must have shape (n, {columns}), got {arr.shape}")
         if not np.isfinite(arr).all():
             raise DataError(f"{what} contains NaN or infinite values")
-        return torch.tensor(arr, dtype=torch.float32, device=self.device)
+        return arr.astype(np.float32)
 
     def generate(self, noise) -> np.ndarray:
         """G applied to given noise: (n, noise_dim) -> (n, 2)."""
-        with self.lock, torch.no_grad():
-            z = self._to_tensor(noise, self.config.noise_dim, "noise")
-            return self.shown_generator(z).double().cpu().numpy()
+        z = self._to_inputs(noise, self.config.noise_dim, "noise")
+        with self.lock, np.errstate(over="ignore", invalid="ignore"):
+            return self.shown_generator(z).astype(np.float64)
 
     def discriminate(self, points) -> np.ndarray:
         """D's output for (n, 2) points -> (n,): the probability of "real" in
         [0, 1], or the critic's score for a critic loss (see :attr:`critic`)."""
-        with self.lock, torch.no_grad():
-            x = self._to_tensor(points, 2, "points")
-            return d_output(self.discriminator.logits(x), self.critic).double().cpu().numpy()
+        x = self._to_inputs(points, 2, "points")
+        with self.lock, np.errstate(over="ignore", invalid="ignore"):
+            return d_output(self.discriminator.logits(x), self.critic).astype(np.float64)
 
     def mode_metrics(self) -> tuple[int, float] | None:
         """For mixture data (ring8, grid25): (modes captured, share of
@@ -308,7 +313,7 @@ class Trainer:
     def real_atlas(self) -> np.ndarray:
         """The 12,000 real points training draws from (a copy)."""
         with self.lock:
-            return self.state.real_atlas.double().cpu().numpy()
+            return self.state.real_atlas.astype(np.float64)
 
     # ----------------------------------------------------------- persistence
     def training_state(self) -> dict[str, Any]:
@@ -327,8 +332,8 @@ class Trainer:
                 "format": checkpoint.CHECKPOINT_FORMAT,
                 "version": checkpoint.CHECKPOINT_VERSION,
                 "config": self.config.to_json(),
-                "noise_atlas": S.cpu_copy(self.state.noise_atlas),
-                "real_atlas": S.cpu_copy(self.state.real_atlas),
+                "noise_atlas": self.state.noise_atlas.copy(),
+                "real_atlas": self.state.real_atlas.copy(),
                 **self.training_state(),
             }
 
@@ -340,7 +345,7 @@ class Trainer:
                     atlas, src = getattr(self.state, key), state[key]
                     if tuple(src.shape) != tuple(atlas.shape):
                         raise ModelFileError(f"{key} has shape {tuple(src.shape)}, expected {tuple(atlas.shape)}")
-                    atlas.copy_(src.to(atlas.device))
+                    atlas[...] = src
             except ModelFileError:
                 raise
             except _UNFIT as exc:

@@ -9,7 +9,7 @@ screen     the graph, layered view and charts     NAME.png
 gif        the recorded training, as a film       NAME.gif (480 px)
 mp4        the same as an H.264 film              NAME.mp4 (600 px, the picture's size)
 config     the settings (``ExperimentConfig``)    NAME.json
-checkpoint the whole training state (ours)        NAME.pt
+checkpoint the whole training state (ours)        NAME.npz
 ganlab     the model in GAN Lab's own format      NAME.json, NAME.weights.bin
 pt2        G and D as ``torch.export`` programs   NAME_generator.pt2,
            (run with PyTorch alone)               NAME_discriminator.pt2
@@ -32,7 +32,7 @@ PNG_SIZE = 600
 GIF_SIZE = 480
 
 #: file suffix -> kind, for ``GANLab.export(path)``
-SUFFIXES = {".png": "png", ".gif": "gif", ".mp4": "mp4", ".json": "config", ".pt": "checkpoint", ".zip": "ganlab",
+SUFFIXES = {".png": "png", ".gif": "gif", ".mp4": "mp4", ".json": "config", ".npz": "checkpoint", ".zip": "ganlab",
             ".pt2": "pt2"}
 
 #: a film's frames per second, and its most frames (evenly picked from the record)
@@ -88,7 +88,7 @@ def export_files(kind: str, trainer, frames: Sequence = (), stem: str = "ganlab"
     if kind == "config":
         return {f"{stem}.json": trainer.config.to_json(indent=1).encode()}
     if kind == "checkpoint":
-        return {f"{stem}.pt": checkpoint_bytes(trainer)}
+        return {f"{stem}.npz": checkpoint_bytes(trainer)}
     if kind == "ganlab":
         return ganlab_model_files(trainer, stem)   # a model it cannot hold: a ConfigError naming why
     if kind == "pt2":
@@ -108,7 +108,7 @@ def zipped(files: dict[str, bytes]) -> bytes:
 
 def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, **options) -> list[Path]:
     """Write an export to ``path``; ``kind`` defaults from its suffix (.png,
-    .gif, .mp4, .json, .pt, .zip for GAN Lab's format zipped, or .pt2: ``run.pt2``
+    .gif, .mp4, .json, .npz, .zip for GAN Lab's format zipped, or .pt2: ``run.pt2``
     writes ``run_generator.pt2`` and ``run_discriminator.pt2``; ``kind="ganlab"``
     with a .json path writes the .json and .weights.bin pair). Returns the
     files written."""
@@ -117,7 +117,7 @@ def write_export(path, trainer, frames: Sequence = (), kind: str | None = None, 
         kind = SUFFIXES.get(path.suffix.lower())
         if kind is None:
             raise GANLabError(f"cannot tell what to export from {path.name!r}: name a .png, .gif, .mp4, .json "
-                              "(settings), .pt (checkpoint), .zip (GAN Lab's format) or .pt2 (the networks for "
+                              "(settings), .npz (checkpoint), .zip (GAN Lab's format) or .pt2 (the networks for "
                               "PyTorch), or give kind=")
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
     if kind == "ganlab" and stem.endswith(".weights"):

@@ -205,7 +205,7 @@ def ganlab_model_files(trainer: Trainer, stem: str = "ganlab_trained_model") -> 
     with trainer.lock:
         named = [(f"d-{i}", p) for i, p in enumerate(trainer.discriminator.ordered_parameters())]
         named += [(f"g-{i}", p) for i, p in enumerate(trainer.generator.ordered_parameters())]
-        arrays = [(n, p.detach().cpu().numpy().astype("<f4")) for n, p in named]
+        arrays = [(n, np.asarray(p).astype("<f4")) for n, p in named]
         iteration = trainer.iteration
     doc = {
         "modelTopology": {

@@ -36,9 +36,9 @@ class PlainMLP(nn.Module):
 
     def __init__(self, weights, biases, output: str, copies: int = 1):
         super().__init__()
-        self.weights = nn.ParameterList([nn.Parameter(w.detach().float().cpu().clone(), requires_grad=False)
+        self.weights = nn.ParameterList([nn.Parameter(torch.tensor(w, dtype=torch.float32), requires_grad=False)
                                          for w in weights])
-        self.biases = nn.ParameterList([nn.Parameter(b.detach().float().cpu().clone(), requires_grad=False)
+        self.biases = nn.ParameterList([nn.Parameter(torch.tensor(b, dtype=torch.float32), requires_grad=False)
                                         for b in biases])
         self.output, self.copies = output, int(copies)
 
@@ -60,7 +60,7 @@ def plain_networks(trainer) -> dict[str, tuple[PlainMLP, dict]]:
     """``{"generator": (module, note), "discriminator": (module, note)}``: the
     networks as drawn and sampled now, with what each takes and gives."""
     cfg = trainer.config
-    with trainer.lock, torch.no_grad():
+    with trainer.lock:
         G, D = trainer.shown_generator, trainer.discriminator
         generator = PlainMLP(G.effective_weights(), G.biases, "tanh")
         critic = trainer.critic

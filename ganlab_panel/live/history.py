@@ -14,7 +14,7 @@ always spans the whole run at an even spacing. A GAN Lab model's moment is
 ~30 kB, so 400 moments take ~12 MB; for a 5 × 100 network with Adam (~0.6 MB a
 moment) the byte bound holds it to ~100.
 
-Pure Python, NumPy and torch: no Panel, HoloViews or Bokeh.
+Pure Python and NumPy: no Panel, HoloViews or Bokeh.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.frames import Frame
@@ -59,8 +58,6 @@ def _nbytes(value: Any, seen: set[int]) -> int:
             return 0
         seen.add(id(value))
         return value.nbytes
-    if torch.is_tensor(value):
-        return value.numel() * value.element_size()
     if isinstance(value, dict):
         return sum(_nbytes(v, seen) for v in value.values())
     if isinstance(value, (list, tuple)):

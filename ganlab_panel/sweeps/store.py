@@ -7,7 +7,7 @@
     curves.csv      each cell's recorded moments: its axes, seed, iteration,
                     js, kl, d_loss, g_loss
     results.nc      the same as one labelled dataset (xarray, NetCDF)
-    cells/KEY.pt    each cell's checkpoint (``Trainer.load`` opens it)
+    cells/KEY.npz   each cell's checkpoint (``Trainer.load`` opens it)
 
 Rows are appended and flushed as cells finish, so an interrupted sweep keeps
 every finished cell and ``resume`` trains only the others.
@@ -67,7 +67,7 @@ class Store:
     def add(self, cell: Cell, result: dict) -> None:
         """Keep a finished cell: its row, its curve and its checkpoint."""
         if result.get("checkpoint") is not None:
-            (self.out / "cells" / f"{cell.key}.pt").write_bytes(result["checkpoint"])
+            (self.out / "cells" / f"{cell.key}.npz").write_bytes(result["checkpoint"])
         prefix = [_as_text(v) for _, v in cell.settings] + [cell.seed]
         with (self.out / "curves.csv").open("a", newline="", encoding="utf-8") as f:
             csv.writer(f).writerows([prefix + list(point) for point in result["curve"]])

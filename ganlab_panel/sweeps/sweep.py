@@ -145,7 +145,9 @@ class Sweep:
         if self.out is None:
             raise ValueError("only a sweep run with out= keeps its cells' checkpoints")
         key = cell.key if isinstance(cell, Cell) else cell
-        return self.out / "cells" / f"{key}.pt"
+        path = self.out / "cells" / f"{key}.npz"
+        older = path.with_suffix(".pt")     # a sweep kept by an earlier version
+        return older if older.exists() and not path.exists() else path
 
     def open(self, cell: Cell | str):
         """A GANLab on a kept cell's run, ready to play on from where it ended."""
@@ -154,6 +156,7 @@ class Sweep:
 
         trained = Trainer.load(self.checkpoint(cell))
         lab = GANLab(trained.config.copy(), use_pretrained=False)
-        lab.load_files({"model.pt": self.checkpoint(cell).read_bytes()})
+        path = self.checkpoint(cell)
+        lab.load_files({path.name: path.read_bytes()})
         trained.close()
         return lab

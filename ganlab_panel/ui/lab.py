@@ -360,7 +360,7 @@ class GANLab(Moments, DataChoice, DataEdit, Session):
 
     # ---------------------------------------------------------- files
     def load_files(self, files: dict[str, bytes]) -> bool:
-        """Load uploaded files: our checkpoint (.pt), GAN Lab's model (.json with
+        """Load uploaded files: our checkpoint (.npz), GAN Lab's model (.json with
         its .bin, or both in a .zip), a config (.json of settings), or points (.csv).
 
         Anything refused leaves the experiment as it was and says why."""

@@ -111,7 +111,7 @@ class Moments:
     def export(self, path, kind: str | None = None, layers=None, size: int = PNG_SIZE) -> list[Path]:
         """Save the experiment: ``lab.export("now.png")`` (the layered view),
         ``"run.gif"`` or ``"run.mp4"`` (the recorded training), ``"config.json"`` (settings),
-        ``"model.pt"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
+        ``"model.npz"`` (our checkpoint), ``"model.zip"`` or ``kind="ganlab"``
         (GAN Lab's format), ``"model.pt2"`` (G and D for PyTorch alone:
         model_generator.pt2, model_discriminator.pt2). ``layers`` defaults to those switched on. Returns
         the files written."""

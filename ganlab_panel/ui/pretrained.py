@@ -16,7 +16,7 @@ PRETRAINED_DIR = "pretrained"
 def pretrained_path(distribution: str) -> Path | None:
     """The packaged pretrained checkpoint for a built-in distribution, if any."""
     try:
-        path = resources.files("ganlab_panel").joinpath(PRETRAINED_DIR, f"{distribution}.pt")
+        path = resources.files("ganlab_panel").joinpath(PRETRAINED_DIR, f"{distribution}.npz")
     except (ModuleNotFoundError, FileNotFoundError):
         return None
     path = Path(str(path))

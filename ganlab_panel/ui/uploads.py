@@ -1,6 +1,6 @@
 """Files dropped on the lab, or picked in its file menu, and where they go.
 
-An upload is our checkpoint (.pt), GAN Lab's model (.json with its .bin, or
+An upload is our checkpoint (.npz, or an older version's .pt), GAN Lab's model (.json with its .bin, or
 both in a .zip), settings (a .json of ExperimentConfig's fields) or points to
 train on (.csv). ``read_upload`` sorts the files (a .zip opened, too much or
 nothing refused); ``Uploads`` applies what they hold to the experiment, and
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from ganlab_panel.engine.checkpoint import restore
+from ganlab_panel.engine.checkpoint import SUFFIXES, restore
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.data import DRAWING, parse_points_csv
 from ganlab_panel.engine.errors import ConfigError
@@ -29,7 +29,7 @@ from ganlab_panel.ui.views.upload import MAX_UPLOAD_BYTES
 ZIP_MEMBERS = 16
 ZIP_MEMBER_BYTES = 64 * 2**20
 
-NOTHING_TO_LOAD = ("Nothing to load: upload a model (.pt, or GAN Lab's .json with its .bin, or a .zip of both) "
+NOTHING_TO_LOAD = ("Nothing to load: upload a model (.npz, or GAN Lab's .json with its .bin, or a .zip of both) "
                    "or points (.csv).")
 
 
@@ -103,8 +103,9 @@ def read_upload(files: dict[str, bytes]) -> Upload:
     by_ext: dict[str, list] = {}
     for name in files:
         by_ext.setdefault(Path(name).suffix.lower(), []).append(name)
-    if ".pt" in by_ext:
-        return Upload("model", by_ext[".pt"][0], files)
+    ours = [name for suffix in SUFFIXES for name in by_ext.get(suffix, [])]
+    if ours:
+        return Upload("model", ours[0], files)
     if ".json" in by_ext:
         name = by_ext[".json"][0]
         settings = ".bin" not in by_ext and is_settings(files[name])

@@ -7,6 +7,7 @@ compiled   ``compiled.py`` (Numba kernel)        small models on a CPU (default)
 numpy      ``numpy_path.py``                     CPU, while the kernel compiles,
                                                  and models wider than it takes
 torch      ``torch_path.py`` (autograd)          everything, on any device
+                                                 (the only path that imports torch)
 =========  ====================================  ==================================
 
 Which path may train which settings is the support table in ``support.py``
@@ -22,8 +23,8 @@ by the kernel compiled. Where the PyTorch path computes its own way:
 =====================  ==========================================================
 formula                PyTorch path
 =====================  ==========================================================
-loss gradients         autograd through ``losses.py``'s loss (same loss values)
-loss values            ``losses.py``, reduced by torch's mean
+loss gradients         autograd through ``torch_losses.py``'s loss (same values)
+loss values            ``torch_losses.py``, reduced by torch's mean
 SGD and Adam steps     ``torch.optim.SGD`` / ``torch.optim.Adam`` (same update,
                        torch's own order of float32 operations)
 moving average of G    ``Tensor.mul_`` / ``add_`` with a Python float β
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from ganlab_panel.engine.backends import numpy_path, torch_path
+from ganlab_panel.engine.backends import numpy_path
 from ganlab_panel.engine.backends.support import allows
 from ganlab_panel.engine.backends.views import Views
 
@@ -56,6 +57,8 @@ class Paths:
 
     def __init__(self):
         self.views = Views()
+        #: the PyTorch path, made (and torch imported) the first time it runs
+        self.torch = None
         self._allowed: dict[str, bool] | None = None
 
     def forget(self) -> None:
@@ -86,7 +89,11 @@ class Paths:
             count_iterations: bool = True) -> None:
         """Train on ``path``: ``iterations`` × (``d_updates`` D, ``g_updates`` G updates)."""
         if path == "torch":
-            torch_path.run(state, config, iterations, d_updates, g_updates, count_iterations)
+            if self.torch is None:
+                from ganlab_panel.engine.backends.torch_path import TorchPath
+
+                self.torch = TorchPath()
+            self.torch.run(state, config, state.device, iterations, d_updates, g_updates, count_iterations)
             return
         views = self.views.bind(state)
         if path == "compiled":

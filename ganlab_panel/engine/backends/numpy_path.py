@@ -23,6 +23,9 @@ import numpy as np
 
 from ganlab_panel.engine.backends import formulas as f
 from ganlab_panel.engine.losses import REAL_LABEL_SMOOTHING
+from ganlab_panel.engine.models import backward as _backward
+from ganlab_panel.engine.models import forward as _forward
+from ganlab_panel.engine.models import sigmoid as _sigmoid
 
 F32 = np.float32
 
@@ -44,55 +47,6 @@ def one_blas_thread() -> None:
 
         threadpool_limits(limits=1, user_api="blas")
         _blas_limited = True
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    """σ(a) = (1 + tanh(a/2)) / 2: one transcendental, no overflow."""
-    out = np.tanh(a * F32(0.5))
-    out += 1
-    out *= F32(0.5)
-    return out
-
-
-def _forward(x: np.ndarray, ws: list, bs: list) -> tuple[np.ndarray, list]:
-    """Pre-activation output of an MLP and the inputs of every layer (ReLU between)."""
-    inputs = []
-    h = x
-    last = len(ws) - 1
-    for i, (w, b) in enumerate(zip(ws, bs)):
-        inputs.append(h)
-        a = h @ w
-        a += b
-        h = np.maximum(a, 0, out=a) if i < last else a
-    return h, inputs
-
-
-def _backward(grad_out: np.ndarray, ws: list, inputs: list, want_params: bool = True):
-    """Back through the MLP from d(loss)/d(output pre-activation).
-
-    Returns (param grads [dW0, db0, dW1, db1, ...] or None, d(loss)/d(input)).
-    """
-    grads = [None] * (2 * len(ws)) if want_params else None
-    g = grad_out
-    ones = _ones(len(g)) if want_params else None
-    for i in range(len(ws) - 1, -1, -1):
-        if want_params:
-            grads[2 * i] = inputs[i].T @ g
-            grads[2 * i + 1] = ones @ g          # the bias gradient: a column sum, as one matmul
-        if i > 0 or not want_params:
-            g = g @ ws[i].T
-        if i > 0:
-            g *= inputs[i] > 0  # ReLU: the layer's input is the previous layer's output
-    return grads, g
-
-
-_ONES: dict[int, np.ndarray] = {}
-
-
-def _ones(n: int) -> np.ndarray:
-    if n not in _ONES:
-        _ONES[n] = np.ones(n, dtype=F32)
-    return _ONES[n]
 
 
 def _step(opt, params: list, grads: list, scaled: bool) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
+from ganlab_panel.engine.device import cuda_available
 
 #: the largest layer (neurons) and batch the compiled kernel takes: its loops
 #: beat BLAS only for small layers (see BENCHMARKS.md).
@@ -62,11 +62,11 @@ def at_most(limit: int, examples: tuple, refused: tuple) -> Rule:
 
 
 def _on_cpu(device: str) -> bool:
-    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
+    return device == "cpu" or (device == "auto" and not cuda_available())
 
 
 CPU_ONLY = Rule(_on_cpu, "the CPU ('cpu', or 'auto' without a GPU)", ("cpu",),
-                ("cuda",) if torch.cuda.is_available() else ())
+                ("cuda",) if cuda_available() else ())
 
 _EVERY_FIELD = ("distribution", "drawn_points", "noise_type", "noise_dim", "g_layers", "g_neurons", "d_layers",
                 "d_neurons", "d_spectral_norm", "d_pack", "d_lr", "g_lr", "d_optimizer", "g_optimizer",

@@ -150,7 +150,7 @@ class ControlsView(Viewer):
         def export(kind, label, filename, tip):
             return download(kind, label, filename, f"ganlab-export-{kind}", tip=tip)
 
-        self.save = download("checkpoint", "Save model (.pt)", "ganlab-model.pt", "ganlab-save",
+        self.save = download("checkpoint", "Save model (.npz)", "ganlab-model.npz", "ganlab-save",
                              tip="Everything to carry on later: weights, optimizers, settings")
         # GAN Lab loads the pair by these names
         self.save_ganlab = download("ganlab", "Save for GAN Lab (.zip)", "ganlab-model-ganlab.zip",
@@ -180,7 +180,7 @@ class ControlsView(Viewer):
         self.export_config = export("config", "Settings (.json)", "ganlab-config.json",
                                     "The settings; load them again, or put them in a sweep")
         self.upload = UploadBox(on_files=on_files, on_refused=on_refused,
-                                accept=".pt,.json,.bin,.zip,.csv", width=200, css_classes=["ganlab-upload"],
+                                accept=".npz,.pt,.json,.bin,.zip,.csv", width=200, css_classes=["ganlab-upload"],
                                 margin=(2, 0))
         self.edit = Button(label="✎ Edit model", width=110, align="center", css_classes=["ganlab-edit"],
                       description="Show every setting of the model inside the graph, where it acts")
@@ -214,7 +214,7 @@ class ControlsView(Viewer):
             self.film_progress, self.film_download,
             pn.pane.HTML(f"<span style='{LABEL_STYLE}'>Load</span>", margin=(6, 0, 0, 0)),
             self.upload,
-            pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.pt; GAN Lab's .json with its .bin, "
+            pn.pane.HTML("<span style='font-size:11px;color:#666'>A model (.npz; GAN Lab's .json with its .bin, "
                          "or a .zip of both), settings (.json) or points (.csv, two columns x, y in 0–1)</span>",
                          width=200, margin=0),
         ]
