@@ -1,11 +1,12 @@
-"""The one place that decides where training runs and how many threads torch uses.
+"""The one place that decides where training runs and how many threads it uses.
 
 CUDA is used when present (``device="auto"``), else the CPU. Whether CUDA is
 present is first asked of the system (an NVIDIA driver loaded), so a machine
 without one never imports PyTorch to find out; only where a driver is loaded
 does torch itself say whether it can use it.
 
-Torch's intra-op thread count is capped (default 1, ``GANLAB_TORCH_THREADS``
+NumPy's BLAS gets one thread from the first Trainer on (:func:`one_blas_thread`),
+and torch's intra-op thread count is capped (default 1, ``GANLAB_TORCH_THREADS``
 overrides) the first time the PyTorch path runs: one thread trains GAN Lab's
 tiny networks as fast as two, and leaves the other cores to the server, the
 browser and other sessions.
@@ -58,6 +59,27 @@ def resolve_device(name: str = "auto") -> str:
     if name == "cuda" and not cuda_available():
         raise ConfigError("device 'cuda' was requested but no CUDA GPU is available", "device")
     return name
+
+
+_blas_limited = False
+
+
+def one_blas_thread() -> None:
+    """Let NumPy's BLAS use one thread in this process from now on (once).
+
+    GAN Lab's matrices are small (a batch of 256 by 128 neurons at most on the
+    NumPy path; a few thousand points by a few neurons for a Frame), and
+    BLAS's threads spin while they wait for each other. With every core busy
+    (other sessions training, another run), two threads made an iteration 2–3×
+    slower than one (BENCHMARKS.md, "Training speed"). Sessions, runs and sweep
+    cells then share cores by running side by side instead.
+    """
+    global _blas_limited
+    if not _blas_limited:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+        _blas_limited = True
 
 
 def configure_threads(threads: int | None = None) -> int:

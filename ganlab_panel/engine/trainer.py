@@ -36,6 +36,7 @@ from ganlab_panel.engine.backends import Paths
 from ganlab_panel.engine.backends.formulas import ema_update, lr_factor
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.data import DRAWING, sample_noise, validate_points
+from ganlab_panel.engine.device import one_blas_thread
 from ganlab_panel.engine.errors import DataError, ModelFileError
 from ganlab_panel.engine.experiment import ATLAS_SIZE, Experiment, make_optimizer  # noqa: F401  (ATLAS_SIZE: API)
 from ganlab_panel.engine.frames import Frame
@@ -64,6 +65,7 @@ class Trainer:
             config = config.copy(**settings)
         if not isinstance(config, ExperimentConfig):
             raise TypeError(f"config must be an ExperimentConfig, not {type(config).__name__}")
+        one_blas_thread()
         self.config = config
         #: use a fast CPU path where the support table allows one
         self.fast = fast

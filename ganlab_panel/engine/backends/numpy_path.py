@@ -29,24 +29,6 @@ from ganlab_panel.engine.models import sigmoid as _sigmoid
 
 F32 = np.float32
 
-_blas_limited = False
-
-
-def one_blas_thread() -> None:
-    """Let NumPy's BLAS use one thread in this process from now on (once).
-
-    This path's matrices are small (a batch of 256 by 128 neurons at most), and
-    BLAS's threads spin while they wait for each other. With every core busy
-    (other sessions training, another run), two threads made an iteration 2–3×
-    slower than one (BENCHMARKS.md, "Training speed"). Sessions, runs and sweep cells then share
-    cores by running side by side instead.
-    """
-    global _blas_limited
-    if not _blas_limited:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=1, user_api="blas")
-        _blas_limited = True
 
 
 def _step(opt, params: list, grads: list, scaled: bool) -> None:
@@ -153,7 +135,6 @@ def _g_update(views, state, size: int, log_loss: bool, want_loss: bool) -> float
 def run(views, state, config, iterations: int, k_d: int, k_g: int, count_iterations: bool = True) -> None:
     """``iterations`` times: ``k_d`` D updates then ``k_g`` G updates on the
     state bound to ``views``. Settings are read once per call."""
-    one_blas_thread()
     size, log_loss, r1_gamma = config.batch_size, config.loss == "log", float(config.r1_gamma)
     beta = F32(config.g_ema)
     d_loss = g_loss = None
