@@ -165,3 +165,41 @@ def test_dense_rasters(scene):
 def test_distribution_thumbnail_svg():
     svg = plots.points_svg(np.array([[0.5, 0.5], [2.0, 2.0], [0.1, 0.9]]))
     assert svg.startswith("<svg") and svg.count("<circle") == 2
+
+
+def test_the_lab_plots_draw_each_layer_with_its_glyph_alone_and_charts_and_a_users_own_plots_keep_bokehs_copies():
+    """The layered view and the overview never select, highlight or mute:
+    their renderers carry no copies of their glyph for those states (a sixth
+    of a page's models). The charts keep their muted copies (a click on their
+    legend greys a line out); a plot of the user's own keeps all of Bokeh's."""
+    import panel as pn
+    from bokeh.document import Document
+    from bokeh.models import GlyphRenderer, Legend
+    from bokeh.plotting import figure
+    from panel.io.state import set_curdoc
+
+    from ganlab_panel.ui.lab import GANLab
+
+    document = Document()
+    with set_curdoc(document):
+        lab = GANLab.from_url({})
+        lab.__panel__().server_doc(document)
+    figures = [m for m in document.models if isinstance(m, figure)]
+    lab.close()
+    def legend(f):
+        return any(isinstance(m, Legend) for m in f.references())
+
+    lean = [r for f in figures if not legend(f) for r in f.renderers]
+    charted = [r for f in figures if legend(f) for r in f.renderers]
+    assert len(lean) >= 15 and len(charted) >= 4
+    assert all(isinstance(r, GlyphRenderer) and r.glyph is not None and r.selection_glyph is None
+               and r.nonselection_glyph is None and r.muted_glyph is None and r.hover_glyph is None for r in lean)
+    assert all(r.muted_glyph not in (None, "auto") and r.nonselection_glyph is None for r in charted)
+
+    own = pn.panel(hv.Points(np.random.default_rng(0).random((10, 2))))
+    assert type(own) is pn.pane.HoloViews
+    theirs = Document()
+    with set_curdoc(theirs):
+        own.server_doc(theirs)
+    (renderer,) = [m for m in theirs.models if isinstance(m, GlyphRenderer)]
+    assert renderer.nonselection_glyph not in (None, "auto") and renderer.muted_glyph not in (None, "auto")

@@ -26,7 +26,10 @@ Elsewhere, for the same reason:
 - ``bokehjs``: BokehJS taught to skip CSS lookups nobody needs and to measure
   zoomed elements in their own pixels;
 - ``widgets``: two of Panel's widgets (a button whose explanation shows below
-  it, a download that may be refused).
+  it, a download that may be refused);
+- ``lean_glyphs``: the live plots' glyph renderers made with their glyph
+  alone (no selection, hover or muted copies), through ``bokeh.plotting``'s
+  private helpers.
 
 Every name of theirs that the app uses can be imported from here too.
 """

@@ -13,6 +13,7 @@ from ganlab_panel.engine.frames import Frame
 from ganlab_panel.live import style
 from ganlab_panel.ui import plots
 from ganlab_panel.ui.document import batch
+from ganlab_panel.ui.lean_glyphs import LeanHoloViews
 from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.direct import DirectSources
 
@@ -44,8 +45,8 @@ class ChartsView(Viewer):
         opts = dict(**plots.CANVAS, responsive=True, height=height, toolbar=None, xlabel="iteration", framewise=True,
                     fontsize={"legend": 9, "labels": 10, "ticks": 9}, hooks=[self._add_mark])
         def chart(make, **kw):
-            return pn.pane.HoloViews(hv.DynamicMap(make, streams=[self.buffer]).opts(**opts), linked_axes=False,
-                                     margin=0, sizing_mode="stretch_width", **kw)
+            return LeanHoloViews(hv.DynamicMap(make, streams=[self.buffer]).opts(**opts), keep_muted=True,
+                                 linked_axes=False, margin=0, sizing_mode="stretch_width", **kw)
         self.losses = chart(plots.loss_chart)
         self.divergences = chart(plots.divergence_chart)
         # shown only for the benchmark mixtures (ring8, grid25): it joins the

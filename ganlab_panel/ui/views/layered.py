@@ -11,6 +11,7 @@ from panel.viewable import Viewer
 from ganlab_panel.live import style
 from ganlab_panel.live.scene import Scene
 from ganlab_panel.ui import plots
+from ganlab_panel.ui.lean_glyphs import LeanHoloViews
 from ganlab_panel.ui.views.direct import FastPipe, image_columns, point_columns, segment_columns
 
 #: the layers, in drawing order: name -> (label, on by default)
@@ -107,7 +108,7 @@ class LayeredView(Viewer):
             **plots.CANVAS, **square, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
             default_tools=[], active_tools=[])
-        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, css_classes=["ganlab-layered"],
+        self.plot = LeanHoloViews(linked_axes=False, object=self.overlay, css_classes=["ganlab-layered"],
                                       margin=0, **plots.square_pane(size))
         self.toggles = pn.Column(*[
             pn.widgets.Checkbox.from_param(self.param[name], label=label, css_classes=[f"ganlab-layer-{name}"],

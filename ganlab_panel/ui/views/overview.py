@@ -20,6 +20,7 @@ from ganlab_panel.engine.frames import manifold_noise, manifold_opacity
 from ganlab_panel.live import style
 from ganlab_panel.live.scene import THUMB_SIZE, Scene, rasterize_manifold
 from ganlab_panel.ui import plots
+from ganlab_panel.ui.lean_glyphs import LeanHoloViews
 from ganlab_panel.ui.runner import SubStep
 from ganlab_panel.ui.views.deferred import Deferred
 from ganlab_panel.ui.views.direct import FastPipe, image_columns, segment_columns
@@ -86,7 +87,7 @@ class OverviewGraph(Viewer):
         self.overlay = dynamic.opts(**plots.overview_opts())
         self.backdrop = pn.pane.HTML(plots.overview_backdrop(), width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                                      margin=0, styles={"position": "absolute", "left": "0", "top": "0"})
-        self.plot = pn.pane.HoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
+        self.plot = LeanHoloViews(linked_axes=False, object=self.overlay, width=plots.OVERVIEW_W, height=plots.OVERVIEW_H,
                                       sizing_mode="fixed", margin=0, css_classes=["ganlab-overview"])
         self.tooltip = _at(pn.pane.HTML("", width=TOOLTIP_W, visible=False, stylesheets=[":host { font-size: 12px; }"]),
                            8, 8)
