@@ -351,8 +351,9 @@ def test_the_fast_paths_run_only_what_they_implement():
     for setting in ({"loss": "wgan_gp"}, {"loss": "minimax"}, {"loss": "hinge"}, {"g_optimizer": "rmsprop"},
                     {"d_spectral_norm": True}):
         assert Trainer(**setting).path == "torch", setting
-    # R1 and G's moving average: the NumPy path, not the kernel
-    assert Trainer(r1_gamma=1.0).path == Trainer(g_ema=0.9).path == "numpy"
+    # R1 and G's moving average: the kernel too; wider layers, the NumPy path
+    assert Trainer(r1_gamma=1.0).path == Trainer(g_ema=0.9).path == "compiled"
+    assert Trainer(r1_gamma=1.0, g_ema=0.9, g_neurons=64).path == "numpy"
 
 
 def test_adam_betas_apply_in_place_and_match_on_both_paths():
@@ -465,7 +466,7 @@ def test_pacgan_packing_trains_on_the_torch_path_and_shows_d_per_point():
 def test_the_generators_moving_average_is_what_is_shown_and_measured(fast):
     tr = Trainer(distribution="ring8", seed=3, g_ema=0.9, d_optimizer="adam", g_optimizer="adam",
                  d_lr=0.01, g_lr=0.01, fast=fast)
-    assert tr.path == ("numpy" if fast else "torch")
+    assert tr.path == ("compiled" if fast else "torch")
     expected = [p.copy() for p in tr.state.g_params]     # the average starts as G itself
     for _ in range(20):
         tr.train(1)                                            # k_G = 1: one G update an iteration

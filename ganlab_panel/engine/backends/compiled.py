@@ -3,9 +3,14 @@
 GAN Lab's default networks have a few dozen weights and batches of 150, so even
 the NumPy fast path spends most of an iteration dispatching small array
 operations. Here the same iterations (k_D discriminator updates, then k_G
-generator updates, with the same batches, formulas, learning-rate schedule and
-SGD / Adam updates) run as plain loops compiled by Numba, in place on the
-trainer's own parameter and optimizer-state memory, without the GIL.
+generator updates, with the same batches, formulas, learning-rate schedule,
+SGD / Adam updates, R1 penalty and moving average of G) run as plain loops
+compiled by Numba, in place on the trainer's own parameter and optimizer-state
+memory, without the GIL.
+
+The module is over 400 lines because the kernel is one piece: every function
+it calls must be compiled with it, and its loops (forward, backward, R1, the
+optimizer step) read one another's buffers, laid out a column per sample.
 
 The batches, learning-rate schedule, loss gradients and values, and the
 SGD, Adam and moving-average steps are :mod:`.formulas`' functions, compiled
@@ -51,6 +56,7 @@ g_loss_value = jit(formulas.g_loss_value)
 adam_factors = jit(formulas.adam_factors)
 adam_update = jit(formulas.adam_update)
 sgd_update = jit(formulas.sgd_update)
+ema_update = jit(formulas.ema_update)
 
 
 @jit
@@ -170,6 +176,71 @@ def step(ws, bs, gws, gbs, mws, mbs, vws, vbs, adam, lr, beta1, beta2, eps, t):
 
 
 @jit
+def r1(ws, acts, outs, ins, gws, n, gamma):
+    """R1 on the first ``n`` columns (the real samples) of D's last forward
+    pass: adds the gradient of (γ/2)·mean ‖∇ₓ logit‖² to every weight's in
+    ``gws`` and returns its value (``numpy_path._r1``, by hand, column-wise).
+
+    Between ReLU kinks ∇ₓ logit is the backward pass of a 1 at the output:
+    r_L = 1, r_(k-1) = (W_k r_k) ⊙ m_(k-1), ∇ₓ = W_0 r_0. Its square's
+    gradient is then G_0 = (γ/n)·∇ₓ, ∂/∂W_k = G_k r_kᵀ, G_(k+1) = (W_kᵀ G_k) ⊙ m_k,
+    where m_k marks where layer k's ReLU passed (its output, ``acts[k + 1]``, > 0).
+    r_k is kept in ``outs[k + 1]``, G_k in ``ins[k]`` (buffers shaped as ``acts``)."""
+    last = len(ws) - 1
+    top = outs[last + 1]
+    for i in range(n):
+        top[0, i] = 1.0
+    for k in range(last, 0, -1):
+        w, below, mask = ws[k], outs[k], acts[k]
+        for o in range(w.shape[0]):
+            row = below[o]
+            for i in range(n):
+                row[i] = 0.0
+            combine(row, w[o], outs[k + 1], n)
+            mrow = mask[o]
+            for i in range(n):
+                if mrow[i] <= 0.0:
+                    row[i] = 0.0
+    g = ins[0]
+    for j in range(ws[0].shape[0]):   # ∇ₓ, one row per input coordinate
+        row = g[j]
+        for i in range(n):
+            row[i] = 0.0
+        combine(row, ws[0][j], outs[1], n)
+    total = np.float32(0.0)
+    for j in range(ws[0].shape[0]):
+        for i in range(n):
+            total += g[j, i] * g[j, i]
+    value = np.float32(gamma / 2) * total / np.float32(n)
+    scale = np.float32(gamma / n)
+    for j in range(ws[0].shape[0]):
+        for i in range(n):
+            g[j, i] *= scale
+    for k in range(last + 1):
+        w, g, r, gw = ws[k], ins[k], outs[k + 1], gws[k]
+        for a in range(w.shape[0]):
+            ga = g[a]
+            for b in range(w.shape[1]):
+                rb = r[b]
+                total = np.float32(0.0)
+                for i in range(n):
+                    total += ga[i] * rb[i]
+                gw[a, b] += total
+        if k < last:
+            above, mask = ins[k + 1], acts[k + 1]
+            for b in range(w.shape[1]):
+                row = above[b]
+                for i in range(n):
+                    row[i] = 0.0
+                combine(row, w[:, b], g, n)
+                mrow = mask[b]
+                for i in range(n):
+                    if mrow[i] <= 0.0:
+                        row[i] = 0.0
+    return value
+
+
+@jit
 def load_batch(dst, atlas, cursor, size, offset):
     """Batch ``cursor`` of ``atlas`` (see formulas.batch_start) into columns offset.. of dst."""
     n = atlas.shape[0]
@@ -201,15 +272,20 @@ def buffers(ws, rows, width_in):
 @jit
 def run(iterations, k_d, k_g, size, log_loss, smoothing,
         gw, gb, dw, db, d_state, g_state, d_adam, g_adam, d_lr, g_lr, betas, eps,
-        schedule, iteration, count_iterations, t_d, t_g, noise, real, cursors):
+        schedule, iteration, count_iterations, t_d, t_g, noise, real, cursors,
+        r1_gamma, average_w, average_b, beta):
     """``iterations`` × (k_d D updates, then k_g G updates). ``schedule`` is
     (half-life, decay start) or half-life 0 for constant rates; ``cursors``
-    holds the noise and real batch cursors and is advanced in place.
-    Returns (last D loss, last G loss, learning rates last used), NaN where
-    no update ran."""
+    holds the noise and real batch cursors and is advanced in place. With
+    ``r1_gamma`` > 0 each D update adds R1; with ``beta`` > 0 each G update is
+    followed by a step of the moving average whose weights and biases are
+    ``average_w`` and ``average_b``. Returns (last D loss, last G loss,
+    learning rates last used), NaN where no update ran."""
     noise_dim = noise.shape[1]
     ga, gg, ggw, ggb = buffers(gw, 2 * size, noise_dim)
     da, dg, dgw, dgb = buffers(dw, 2 * size, 2)
+    r1_outs, r1_ins, _, _ = buffers(dw, size, 2)   # R1's two backward passes
+    beta32 = np.float32(beta)
     half_life, start = schedule[0], schedule[1]
     d_loss = g_loss = np.nan
     lr_d, lr_g = d_lr, g_lr
@@ -240,9 +316,10 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
                 d_grad[0, i] = loss_gradient(sigmoid(d_out[0, i]), True, log_loss, real_scale)
             for i in range(size, 2 * size):
                 d_grad[0, i] = loss_gradient(sigmoid(d_out[0, i]), False, log_loss, fake_scale)
-            if last_iteration and j == k_d - 1:
-                d_loss = d_loss_value(d_out[0, :size], d_out[0, size:2 * size], log_loss, smoothing)
             backward(dw, da, dg, dgw, dgb, 2 * size, True)
+            penalty = r1(dw, da, r1_outs, r1_ins, dgw, size, r1_gamma) if r1_gamma > 0.0 else np.float32(0.0)
+            if last_iteration and j == k_d - 1:
+                d_loss = d_loss_value(d_out[0, :size], d_out[0, size:2 * size], log_loss, smoothing) + penalty
             t_d += 1.0
             step(dw, db, dgw, dgb, d_state[0], d_state[1], d_state[2], d_state[3],
                  d_adam, lr_d, betas[0], betas[1], eps, t_d)
@@ -268,6 +345,14 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
             t_g += 1.0
             step(gw, gb, ggw, ggb, g_state[0], g_state[1], g_state[2], g_state[3],
                  g_adam, lr_g, betas[2], betas[3], eps, t_g)
+            if beta > 0.0:   # the moving average of G's weights
+                for layer in range(len(gw)):
+                    w, b, aw, ab = gw[layer], gb[layer], average_w[layer], average_b[layer]
+                    for k in range(w.shape[0]):
+                        for o in range(w.shape[1]):
+                            aw[k, o] = ema_update(aw[k, o], w[k, o], beta32)
+                    for o in range(b.shape[0]):
+                        ab[o] = ema_update(ab[o], b[o], beta32)
         if count_iterations:
             iteration += 1
     return d_loss, g_loss, lr_d, lr_g
@@ -284,8 +369,10 @@ def train(views, state, config, iterations: int, k_d: int, k_g: int, count_itera
             return as_list(opt.m[0::2]), as_list(opt.m[1::2]), as_list(opt.v[0::2]), as_list(opt.v[1::2])
 
         gw, gb, dw, db = as_list(views.gw), as_list(views.gb), as_list(views.dw), as_list(views.db)
-        views.derived = (gw, gb, dw, db, moments(views.d_opt, dw, db), moments(views.g_opt, gw, gb))
-    gw, gb, dw, db, d_moments, g_moments = views.derived
+        average = ((as_list(views.g_average[0::2]), as_list(views.g_average[1::2]))
+                   if views.g_average is not None else (gw, gb))   # none: G's own stand in, untouched
+        views.derived = (gw, gb, dw, db, moments(views.d_opt, dw, db), moments(views.g_opt, gw, gb), average)
+    gw, gb, dw, db, d_moments, g_moments, (average_w, average_b) = views.derived
     d_opt, g_opt = views.d_opt, views.g_opt
     betas = np.array([*d_opt.group.get("betas", (0.9, 0.999)), *g_opt.group.get("betas", (0.9, 0.999))])
     eps = float(d_opt.group.get("eps", g_opt.group.get("eps", 1e-7)))
@@ -301,7 +388,8 @@ def train(views, state, config, iterations: int, k_d: int, k_g: int, count_itera
             int(iterations), int(k_d), int(k_g), int(config.batch_size), config.loss == "log",
             float(REAL_LABEL_SMOOTHING), gw, gb, dw, db, d_moments, g_moments, d_opt.adam, g_opt.adam,
             float(base_d), float(base_g), betas, float(eps), schedule, int(state.iteration),
-            bool(count_iterations), d_opt.step_count, g_opt.step_count, views.noise, views.real, cursors)
+            bool(count_iterations), d_opt.step_count, g_opt.step_count, views.noise, views.real, cursors,
+            float(config.r1_gamma), average_w, average_b, float(config.g_ema) if views.g_average is not None else 0.0)
     state.noise_cursor, state.real_cursor = int(cursors[0]), int(cursors[1])
     for opt, n in ((d_opt, iterations * k_d), (g_opt, iterations * k_g)):
         if opt.adam:
@@ -343,7 +431,7 @@ def _call_tiny() -> None:
     for adam, log_loss in ((True, True), (False, False)):
         run(1, 1, 1, 4, log_loss, 0.95, gw, gb, dw, db, (dw, db, dw, db), (gw, gb, gw, gb), adam, adam, 0.1, 0.1,
             np.array([0.9, 0.999, 0.9, 0.999]), 1e-7, np.array([0.0, 0.0]), 0, True, 0.0, 0.0,
-            atlas, atlas, np.zeros(2, np.int64))
+            atlas, atlas, np.zeros(2, np.int64), 1.0 if adam else 0.0, gw, gb, 0.5 if adam else 0.0)
 
 
 def as_list(arrays):

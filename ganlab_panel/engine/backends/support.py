@@ -96,15 +96,15 @@ SUPPORT: dict[str, dict[str, Rule]] = {
         "lr_decay_start": any_value(15),
         "loss": one_of("log", "least_squares", refused=("wgan_gp", "hinge")),
         "gp_weight": any_value(),          # read only by the wgan_gp loss, which this backend refuses
-        "r1_gamma": one_of(0.0, refused=(1.0,)),
-        "g_ema": one_of(0.0, refused=(0.9,)),
+        "r1_gamma": any_value(0.0, 1.0),
+        "g_ema": any_value(0.0, 0.9),
         "k_d": any_value(1, 4),
         "k_g": any_value(0, 3),
         "batch_size": at_most(MAX_BATCH, (1, MAX_BATCH), (MAX_BATCH + 1,)),
         "seed": any_value(),
         "device": CPU_ONLY,
     },
-    # the same step in NumPy (backends/numpy_path.py): wide layers too, G's moving average and R1
+    # the same step in NumPy (backends/numpy_path.py): wide layers and large batches too
     "numpy": {},
     # autograd and torch.optim (backends/torch_path.py): every setting, on any device
     "torch": {name: any_value() for name in _EVERY_FIELD},
@@ -113,8 +113,7 @@ SUPPORT: dict[str, dict[str, Rule]] = {
 
 SUPPORT["numpy"] = {**SUPPORT["compiled"],
                     "g_neurons": any_value(1, 64), "d_neurons": any_value(1, 64),
-                    "batch_size": any_value(1, MAX_BATCH + 1), "g_ema": any_value(0.0, 0.9),
-                    "r1_gamma": any_value(0.0, 1.0)}
+                    "batch_size": any_value(1, MAX_BATCH + 1)}
 
 
 def allows(backend: str, config) -> bool:
