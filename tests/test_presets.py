@@ -59,3 +59,12 @@ def test_every_preset_trains_a_short_seeded_run_finitely(name):
     assert frame.finite and frame.iteration == 30
     assert np.isfinite(frame.fake).all()
     assert frame.modes_total == 8
+
+
+def test_the_minute_recipe_is_small_enough_for_the_compiled_kernel():
+    # what makes it a minute: its R1 and moving average run in the kernel, not on NumPy
+    config = ExperimentConfig(distribution="grid25", seed=5)
+    apply_preset(config, "mode-coverage-minute")
+    trainer = Trainer(config)
+    assert trainer.path == "compiled" and trainer.config.r1_gamma > 0 and trainer.config.g_ema > 0
+    assert matching_preset(config) == "mode-coverage-minute"
