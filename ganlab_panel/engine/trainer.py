@@ -33,7 +33,8 @@ import param
 from ganlab_panel.engine import checkpoint
 from ganlab_panel.engine import state as S
 from ganlab_panel.engine.backends import Paths
-from ganlab_panel.engine.backends.formulas import ema_update, lr_factor
+from ganlab_panel.engine.backends.formulas import learning_rates
+from ganlab_panel.engine.backends.numpy_path import update_average
 from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.data import DRAWING, sample_noise, validate_points
 from ganlab_panel.engine.device import one_blas_thread
@@ -183,15 +184,12 @@ class Trainer:
         """One step of the moving average: avg = β·avg + (1 − β)·G (after a G update)."""
         with self.lock:
             if self.state.g_average is not None:
-                beta = np.float32(self.config.g_ema)
-                for avg, p in zip(self.state.g_average.ordered_parameters(), self.state.g_params):
-                    avg[...] = ema_update(avg, p, beta)
+                update_average(self.state.g_average.ordered_parameters(), self.state.g_params,
+                               np.float32(self.config.g_ema))
 
     def learning_rates(self) -> tuple[float, float]:
         """(D, G) learning rates in force at the current iteration."""
-        cfg = self.config
-        factor = lr_factor(self.state.iteration, cfg.lr_half_life, cfg.lr_decay_start)
-        return cfg.d_lr * factor, cfg.g_lr * factor
+        return learning_rates(self.config, self.state.iteration)
 
     def schedule_learning_rates(self) -> None:
         """Set the optimizers' rates for the current iteration (run before

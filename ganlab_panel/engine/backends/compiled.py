@@ -284,7 +284,8 @@ def run(iterations, k_d, k_g, size, log_loss, smoothing,
     noise_dim = noise.shape[1]
     ga, gg, ggw, ggb = buffers(gw, 2 * size, noise_dim)
     da, dg, dgw, dgb = buffers(dw, 2 * size, 2)
-    r1_outs, r1_ins, _, _ = buffers(dw, size, 2)   # R1's two backward passes
+    # R1's two backward passes (a column each when there is no R1)
+    r1_outs, r1_ins, _, _ = buffers(dw, size if r1_gamma > 0.0 else 1, 2)
     beta32 = np.float32(beta)
     half_life, start = schedule[0], schedule[1]
     d_loss = g_loss = np.nan

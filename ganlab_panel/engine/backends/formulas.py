@@ -42,6 +42,13 @@ def lr_factor(iteration, half_life, decay_start):
     return 1.0
 
 
+def learning_rates(config, iteration):
+    """(D, G) learning rates a config's schedule puts in force at ``iteration``
+    (Python, for the paths that schedule outside the kernel)."""
+    factor = lr_factor(iteration, config.lr_half_life, config.lr_decay_start)
+    return config.d_lr * factor, config.g_lr * factor
+
+
 def loss_scales(log_loss, size, smoothing):
     """The float32 weights of a batch's output gradients: (D's real term,
     D's fake term, G's term). The log loss weights D's real term by the label

@@ -87,6 +87,12 @@ def _r1(ws: list, inputs: list, n: int, gamma: float) -> tuple[list, float]:
     return out, value
 
 
+def update_average(average: list, params: list, beta) -> None:
+    """One step of a moving average of weights, in place: avg = β·avg + (1 − β)·w."""
+    for avg, p in zip(average, params):
+        avg[...] = f.ema_update(avg, p, beta)
+
+
 def _batch(atlas: np.ndarray, cursor: int, size: int) -> np.ndarray:
     start = f.batch_start(cursor, size, len(atlas))
     if start + size <= len(atlas):
@@ -144,16 +150,13 @@ def run(views, state, config, iterations: int, k_d: int, k_g: int, count_iterati
         for it in range(iterations):
             last = it == iterations - 1
             if config.lr_half_life:
-                factor = f.lr_factor(state.iteration, config.lr_half_life, config.lr_decay_start)
-                views.d_opt.group["lr"] = config.d_lr * factor
-                views.g_opt.group["lr"] = config.g_lr * factor
+                views.d_opt.group["lr"], views.g_opt.group["lr"] = f.learning_rates(config, state.iteration)
             for j in range(k_d):
                 d_loss = _d_update(views, state, size, log_loss, last and j == k_d - 1, r1_gamma)
             for j in range(k_g):
                 g_loss = _g_update(views, state, size, log_loss, want_loss=last and j == k_g - 1)
                 if views.g_average is not None:   # the moving average of G's weights
-                    for avg, p in zip(views.g_average, views.g_params):
-                        avg[...] = f.ema_update(avg, p, beta)
+                    update_average(views.g_average, views.g_params, beta)
             if count_iterations:
                 state.iteration += 1
     state.d_steps += iterations * k_d

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ganlab_panel.engine.backends.formulas import batch_rows, batch_start, lr_factor
+from ganlab_panel.engine.backends.formulas import batch_rows, batch_start, learning_rates
 from ganlab_panel.engine.backends.torch_losses import gradient_penalty, loss_functions, r1_penalty
 from ganlab_panel.engine.device import configure_threads
 from ganlab_panel.engine.optimizers import KINDS
@@ -204,9 +204,8 @@ class TorchPath:
         try:
             for _ in range(iterations):
                 if config.lr_half_life:
-                    factor = lr_factor(state.iteration, config.lr_half_life, config.lr_decay_start)
-                    for made, lr in ((bound.d_opt, config.d_lr), (bound.g_opt, config.g_lr)):
-                        made.param_groups[0]["lr"] = lr * factor
+                    for made, lr in zip((bound.d_opt, bound.g_opt), learning_rates(config, state.iteration)):
+                        made.param_groups[0]["lr"] = lr
                 for _ in range(d_updates):
                     d_update(bound, state, config)
                 for _ in range(g_updates):
