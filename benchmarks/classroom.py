@@ -297,25 +297,26 @@ async def measure(kind: str, args) -> None:
         costs.sort()
         print(f"build: server CPU per session, s: median {statistics.median(costs):.2f}, "
               f"p95 {costs[min(len(costs) - 1, int(0.95 * len(costs)))]:.2f} (n={len(costs)})", flush=True)
-        wall, own = time.perf_counter(), time.process_time()
-        result = await herd(setup, args.herd)
-        wall, own = time.perf_counter() - wall, time.process_time() - own
-        print(f"herd of {args.herd}: every document by {max(result['documents'], default=float('nan')):.1f} s, "
-              f"every session playing by {max(result['playing'], default=float('nan')):.1f} s; "
-              f"lost {result['lost']} {result['why'] or ''}; server errors {len(setup.errors())}", flush=True)
-        if result["to_play"]:
-            print(f"    from a page's document to its counter moving: median "
-                  f"{statistics.median(result['to_play']):.1f} s, longest {result['to_play'][-1]:.1f} s; "
-                  f"every counter past what its page first showed by "
-                  f"{max(result['moved'], default=float('nan')):.1f} s (one frame after Play, where "
-                  f"'playing' waits for a second)")
-        # the visitors run on this machine too: what they took of it is not the server's
-        print(f"    the visitors' own CPU meanwhile: {own:.1f} s in {wall:.1f} s", flush=True)
-        await asyncio.sleep(args.settle)   # the herd's sessions closed and freed
-        after_herd = memory(setup)
-        grown = sum(p for _, p in after_herd) - sum(p for _, p in before)
-        print(f"memory after the herd's sessions closed, MB PSS: {sum(p for _, p in after_herd):.0f} "
-              f"({grown:+.0f})", flush=True)
+        if args.herd:
+            wall, own = time.perf_counter(), time.process_time()
+            result = await herd(setup, args.herd)
+            wall, own = time.perf_counter() - wall, time.process_time() - own
+            print(f"herd of {args.herd}: every document by {max(result['documents'], default=float('nan')):.1f} s, "
+                  f"every session playing by {max(result['playing'], default=float('nan')):.1f} s; "
+                  f"lost {result['lost']} {result['why'] or ''}; server errors {len(setup.errors())}", flush=True)
+            if result["to_play"]:
+                print(f"    from a page's document to its counter moving: median "
+                      f"{statistics.median(result['to_play']):.1f} s, longest {result['to_play'][-1]:.1f} s; "
+                      f"every counter past what its page first showed by "
+                      f"{max(result['moved'], default=float('nan')):.1f} s (one frame after Play, where "
+                      f"'playing' waits for a second)")
+            # the visitors run on this machine too: what they took of it is not the server's
+            print(f"    the visitors' own CPU meanwhile: {own:.1f} s in {wall:.1f} s", flush=True)
+            await asyncio.sleep(args.settle)   # the herd's sessions closed and freed
+            after_herd = memory(setup)
+            grown = sum(p for _, p in after_herd) - sum(p for _, p in before)
+            print(f"memory after the herd's sessions closed, MB PSS: {sum(p for _, p in after_herd):.0f} "
+                  f"({grown:+.0f})", flush=True)
         feeds = {10: 0.0, 25: 0.0}
         for k in args.levels:
             base = sum(p for _, p in memory(setup))
@@ -340,7 +341,7 @@ def main(argv=None) -> None:
     parser.add_argument("--setups", default="one,procs,nginx", help="one, procs (--num-procs), nginx")
     parser.add_argument("--procs", type=int, default=2, help="processes with procs and nginx [default: 2]")
     parser.add_argument("--builds", type=int, default=10, help="sessions opened one by one [default: 10]")
-    parser.add_argument("--herd", type=int, default=30, help="sessions opened at the same instant [default: 30]")
+    parser.add_argument("--herd", type=int, default=30, help="sessions opened at the same instant; 0: none [default: 30]")
     parser.add_argument("--levels", default="1,2,4,8", help="sessions playing at once [default: 1,2,4,8]")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured at each level [default: 8]")
     parser.add_argument("--settle", type=float, default=40.0,

@@ -29,7 +29,9 @@ Elsewhere, for the same reason:
   it, a download that may be refused);
 - ``lean_glyphs``: the live plots' glyph renderers made with their glyph
   alone (no selection, hover or muted copies), through ``bokeh.plotting``'s
-  private helpers.
+  private helpers;
+- ``bokeh_defaults``: Bokeh's property defaults kept per class, not looked up
+  anew at every read of an unset property (importing this module installs it).
 
 Every name of theirs that the app uses can be imported from here too.
 """
@@ -49,6 +51,7 @@ from bokeh.core.serialization import BytesRep, Serializer
 from bokeh.model import Model
 from panel.io.state import state
 
+from ganlab_panel.ui import bokeh_defaults  # noqa: F401  (installs itself)
 from ganlab_panel.ui.bokehjs import ZOOM_AWARE_JS
 from ganlab_panel.ui.notebook_flow import (DOCUMENT_LOCK, EDITABLE, Root, anyone_watching, editable_source,
                                            notebook_root)
