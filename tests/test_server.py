@@ -96,7 +96,7 @@ def server():
     thread.stop()
 
 
-def test_sessions_build_their_own_app_and_closing_frees_the_trainer(server):
+def test_sessions_build_their_own_app_and_closing_frees_the_whole_app(server):
     from bokeh.client import pull_session
 
     assert "bokeh" in get(server).lower()
@@ -115,8 +115,20 @@ def test_sessions_build_their_own_app_and_closing_frees_the_trainer(server):
 
     def released():
         gc.collect()
-        return all(r() is None for r in refs) and all(lab() is None or lab().closed for lab in closed)
+        return all(r() is None for r in refs + closed)
     wait_until(released)
+
+
+def test_a_process_ready_for_visitors_holds_no_page_of_its_warm_up():
+    """The warm-up builds a page nobody sees; once the process is ready,
+    nothing of that page is left but what it cached."""
+    def all_labs():
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if type(o) is GANLab}
+
+    before = all_labs()
+    serving.warm_up()
+    assert all_labs() <= before
 
 
 def test_ganlab_serve_binds_localhost_and_answers(tmp_path):

@@ -58,9 +58,8 @@ from ganlab_panel.ui.notebook_flow import (DOCUMENT_LOCK, EDITABLE, Root, anyone
 from ganlab_panel.ui.widgets import Button, Download
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
-           "anyone_watching",
-           "batch", "editable_source", "notebook_root", "push", "quiet_closed_connections", "register_session_end",
-           "served_document"]
+           "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root", "push",
+           "quiet_closed_connections", "register_session_end", "served_document"]
 
 
 @contextlib.contextmanager
@@ -344,6 +343,19 @@ def quiet_closed_connections() -> None:
 
     loop.set_exception_handler(handler)
     loop._ganlab_quiet_closed = True
+
+
+def end_unserved(document) -> None:
+    """End a document built outside a server (the warm-up's page) as Bokeh's
+    server ends a session: its session-end callbacks run (Panel's among them,
+    which forget the page's views), then it lets go of its models."""
+    from bokeh.server.contexts import BokehSessionContext
+
+    context = BokehSessionContext(f"unserved-{id(document)}", None, document)
+    for callback in list(document.session_destroyed_callbacks):
+        callback(context)
+    document.callbacks.destroy()
+    document.models.destroy()
 
 
 def register_session_end(obj) -> None:

@@ -10,6 +10,8 @@ in ``live.geometry``, shared with the pictures in ``files``.
 
 from __future__ import annotations
 
+import weakref
+
 import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (registers the Bokeh options used below)
 import numpy as np
@@ -42,6 +44,22 @@ def square(size: int | None = None) -> dict:
     """HoloViews options of a square plot ``size`` px wide, or (``None``) as
     wide as the column it is in."""
     return dict(width=size, height=size) if size else dict(responsive=True, aspect=1, hooks=[_width_sets_height])
+
+
+def weak_hook(method):
+    """A plot hook (``hooks=[...]``) that calls ``method`` while its object
+    lives, without keeping it alive.
+
+    HoloViews keeps an element's options, hooks included, in a store of its own
+    until the element is garbage. A bound method there keeps its object alive,
+    and with it the element: a closed session's views would never be freed."""
+    ref = weakref.WeakMethod(method)
+
+    def hook(plot, element):
+        alive = ref()
+        if alive is not None:
+            alive(plot, element)
+    return hook
 
 
 def _width_sets_height(plot, element) -> None:

@@ -28,6 +28,7 @@ from panel.io.state import set_curdoc
 
 from ganlab_panel.engine.backends import compiled
 from ganlab_panel.live import scene
+from ganlab_panel.ui.document import end_unserved
 
 
 #: mallopt's parameter for the most arenas glibc's allocator makes
@@ -88,4 +89,5 @@ def warm_up() -> float:
         lab.__panel__().server_doc(document)
         document.to_json()   # what the page is sent as
         lab.close()
+    end_unserved(document)   # nothing of the page outlives it but what it cached
     return time.perf_counter() - start

@@ -43,7 +43,7 @@ class ChartsView(Viewer):
         self.buffer = hv.streams.Buffer(_empty(), length=HISTORY, index=False)
         self._last_iteration = -1
         opts = dict(**plots.CANVAS, responsive=True, height=height, toolbar=None, xlabel="iteration", framewise=True,
-                    fontsize={"legend": 9, "labels": 10, "ticks": 9}, hooks=[self._add_mark])
+                    fontsize={"legend": 9, "labels": 10, "ticks": 9}, hooks=[plots.weak_hook(self._add_mark)])
         def chart(make, **kw):
             return LeanHoloViews(hv.DynamicMap(make, streams=[self.buffer]).opts(**opts), keep_muted=True,
                                  linked_axes=False, margin=0, sizing_mode="stretch_width", **kw)

@@ -103,7 +103,7 @@ class LayeredView(Viewer):
         #: called with each Bokeh figure the plot is drawn in (``on_figure``)
         self._figure_hooks: list = []
         square = plots.square(size)
-        square["hooks"] = [*square.get("hooks", []), self._figure_made]
+        square["hooks"] = [*square.get("hooks", []), plots.weak_hook(self._figure_made)]
         self.overlay = self.dmap.opts(
             **plots.CANVAS, **square, xlim=(0, 1), ylim=(0, 1), xaxis=None, yaxis=None,
             toolbar=None, bgcolor=style.PLOT_BG, show_legend=False, border=0,
