@@ -119,6 +119,28 @@ def test_sessions_build_their_own_app_and_closing_frees_the_whole_app(server):
     wait_until(released)
 
 
+def test_sessions_made_when_their_websocket_arrives_name_stylesheets_on_this_server():
+    """A session made when its websocket arrives (``ganlab serve`` renders
+    pages from a reused session, and with --num-procs another process may have
+    rendered it) names Panel's stylesheets on this server, not on a CDN a
+    classroom's network may not reach: the first such session and the next."""
+    from bokeh.client import pull_session
+    from bokeh.models import ImportedStyleSheet
+
+    port = free_port()
+    thread = pn.serve({"ganlab": serving.served_page(GANLab.from_url)}, port=port, address="127.0.0.1", threaded=True, show=False,
+                      websocket_origin=[f"127.0.0.1:{port}"])
+    try:
+        get(f"http://127.0.0.1:{port}/ganlab")   # the server is up
+        for _ in range(2):
+            session = pull_session(url=f"http://127.0.0.1:{port}/ganlab")
+            urls = [m.url for m in session.document.models if isinstance(m, ImportedStyleSheet)]
+            session.close()
+            assert urls and [u for u in urls if u.startswith(("http:", "https:"))] == []
+    finally:
+        thread.stop()
+
+
 def test_a_process_ready_for_visitors_holds_no_page_of_its_warm_up():
     """The warm-up builds a page nobody sees; once the process is ready,
     nothing of that page is left but what it cached."""

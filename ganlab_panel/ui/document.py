@@ -59,7 +59,8 @@ from ganlab_panel.ui.widgets import Button, Download
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
            "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root", "push",
-           "quiet_closed_connections", "register_session_end", "served_document"]
+           "quiet_closed_connections", "register_session_end", "served_document",
+           "stylesheets_from_this_server"]
 
 
 @contextlib.contextmanager
@@ -343,6 +344,25 @@ def quiet_closed_connections() -> None:
 
     loop.set_exception_handler(handler)
     loop._ganlab_quiet_closed = True
+
+
+def stylesheets_from_this_server() -> None:
+    """Have the served session's document, about to be built, name Panel's
+    stylesheets on this server rather than on Panel's CDN, where the server
+    serves its own resources.
+
+    Panel points them at the server when it renders a session's page. A
+    session Bokeh makes when its websocket arrives first never gets there: one
+    whose page was rendered from a reused session (``pn.config.reuse_sessions``)
+    or by another process (``--num-procs``). Built without this, it names the
+    CDN, which a classroom's network may not reach."""
+    from panel.io.resources import get_dist_path, use_cdn
+    from panel.io.state import set_curdoc
+
+    document = served_document()
+    if document is not None and not use_cdn():
+        with set_curdoc(document):
+            document.template_variables.setdefault("dist_url", get_dist_path(cdn=False))
 
 
 def end_unserved(document) -> None:

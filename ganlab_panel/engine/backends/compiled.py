@@ -453,6 +453,7 @@ def warm_up(wait: bool = False) -> None:
             _thread.start()
     if wait:
         _compiled.wait()
+        _thread.join()   # gone, not just done (a server may fork next)
 
 
 def ready() -> bool:
