@@ -203,61 +203,22 @@ def _sweep_client(args):
 
 
 def cmd_serve(args) -> int:
-    import logging
     import os
-
-    import panel as pn
-    from tornado.ioloop import PeriodicCallback
 
     from ganlab_panel.sweeps.page import SweepPage
     from ganlab_panel.ui.compare import CompareLab
     from ganlab_panel.ui.lab import GANLab
-    from ganlab_panel.ui.serving import (die_with_parent, give_back_memory, lean_allocator, lean_datashader,
-                                         served_page, settle_in, warm_up)
+    from ganlab_panel.ui.serving import serve
 
     if args.num_procs < 0:
         raise GANLabError(f"--num-procs must be 0 (one per core) or more, not {args.num_procs}")
-    # every script, stylesheet and font from this server, none from a CDN: a
-    # classroom's network may reach nothing else
-    os.environ.setdefault("BOKEH_RESOURCES", "server")
-    lean_allocator()
-    lean_datashader()
-    # a line per request and per websocket, marked with the process that served it
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    pn.extension(notifications=False)
-    # a page is rendered from one session kept per address (its HTML does not
-    # depend on the address's arguments), and a visitor's session is built
-    # when the page's websocket arrives, by whichever process it reaches
-    pn.config.reuse_sessions = True
-    pn.config.session_key_func = lambda request: request.path
-    origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
-    origins += args.allow_websocket_origin or []
     host = f"http://{'localhost' if args.address in ('localhost', '127.0.0.1') else args.address}:{args.port}"
     procs = args.num_procs if args.num_procs != 1 else None
     print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; many at once: {host}/sweep; "
           f"Ctrl+C stops it){f'; {procs or os.cpu_count()} processes' if procs is not None else ''}", flush=True)
-    if procs is not None:
-        # several processes: warm up once, before Bokeh binds the port and
-        # forks them (nothing that warming up starts, a thread or an event
-        # loop, is left by then; see ui/serving.py), so each starts ready and
-        # they share what it loaded until one of them changes it
-        seconds = settle_in(warm_up())
     pages = {"ganlab": GANLab.from_url, "compare": CompareLab.from_url, "sweep": SweepPage.from_url}
-    server = pn.serve({name: served_page(make) for name, make in pages.items()}, port=args.port,
-                      address=args.address, show=args.show and procs is None, title="GAN Lab",
-                      websocket_origin=origins, websocket_max_message_size=80 * 2**20, num_procs=args.num_procs,
-                      start=False)
-    if procs is not None:   # a forked process: it goes when the first one is stopped
-        die_with_parent()
-    else:
-        seconds = settle_in(warm_up())
-    print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
-    server.start()
-    PeriodicCallback(give_back_memory, 30_000).start()
-    try:
-        server.io_loop.start()
-    except KeyboardInterrupt:
-        pass
+    serve(pages, port=args.port, address=args.address, num_procs=args.num_procs, show=args.show,
+          origins=args.allow_websocket_origin or [])
     return 0
 
 

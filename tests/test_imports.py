@@ -51,3 +51,28 @@ def test_a_served_lab_that_plays_never_loads_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "torch", "True"], out.stdout
+
+
+def test_a_served_process_imports_datashader_without_what_the_lab_never_gives_it():
+    """Datashader imported the served way draws the lab's layers without Dask's
+    dataframes or its examples' downloader (requests), and leaves nothing
+    refused: they import afterwards as before (checked with Dask's arrays: its
+    dataframes need pyarrow, which this package does not install)."""
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from ganlab_panel.ui.serving import lean_datashader\n"
+        "lean_datashader()\n"
+        "from ganlab_panel.live.scene import density_image, rasterize_manifold\n"
+        "u = np.linspace(0, 1, 11)\n"
+        "grid = np.stack(np.meshgrid(u, u, indexing='ij'), axis=-1)\n"
+        "image = rasterize_manifold(grid, np.full((10, 10), 0.5), 20)\n"
+        "dens = density_image(np.random.default_rng(0).random((500, 2)), 20)\n"
+        "print(np.isfinite(image).mean() > 0.8, np.nanmax(dens) == 1.0)\n"
+        "print(','.join(m for m in ('dask.dataframe', 'requests', 'pyct.cmd') if m in sys.modules) or '-')\n"
+        "import dask.array, requests\n"
+        "print('imported')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "-", "imported"], out.stdout

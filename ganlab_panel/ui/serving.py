@@ -18,16 +18,16 @@ the page would otherwise have built a session nobody used.
 Panel does only for sessions it builds while rendering their page.
 
 A served process also keeps its memory lean. ``lean_datashader`` imports
-Datashader without the modules it imports only when they are installed (Dask's
-dataframes and arrays, which it would accept as data, and its examples'
-downloader, which brings ``requests``): the lab gives it NumPy arrays, and Dask
-is installed for sweeps. That is ~14 MB and ~0.4 s less at start. (Only in a
-served process: in a notebook a user's own Datashader keeps Dask.) Where glibc
-is the C library, ``lean_allocator`` caps the allocator's per-thread arenas at two (each
-training thread would otherwise get an arena of its own, kept when the thread
-ends), and ``give_back_memory``, run every half minute, returns the heap's free
-pages to the system, so what closed sessions freed stops counting against the
-process.
+Datashader without what it imports only because it is installed: Dask's
+dataframes (which it would accept as data; Dask is installed for sweeps) and
+its examples' downloader, which brings ``requests``. The lab gives it NumPy
+arrays. That is ~6 MB less. (Only while Datashader is imported, and only in a
+served process: later imports are untouched, and in a notebook a user's own
+Datashader keeps Dask.) Where glibc is the C library, ``lean_allocator``
+caps the allocator's per-thread arenas at two (each training thread would
+otherwise get an arena of its own, kept when the thread ends), and
+``give_back_memory``, run every half minute, returns the heap's free pages to
+the system, so what closed sessions freed stops counting against the process.
 """
 
 from __future__ import annotations
@@ -95,6 +95,54 @@ def give_back_memory() -> None:
         libc.malloc_trim(0)
 
 
+def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: bool = False,
+          origins: list | tuple = ()) -> None:
+    """``ganlab serve``: serve ``pages`` (address under the server -> what
+    builds a session of it) until stopped, with ``num_procs`` processes (0:
+    one per core). Each process says ``GAN Lab: process PID ready`` once it
+    takes visitors."""
+    import logging
+    import os
+
+    import panel as pn
+    from tornado.ioloop import PeriodicCallback
+
+    # every script, stylesheet and font from this server, none from a CDN: a
+    # classroom's network may reach nothing else
+    os.environ.setdefault("BOKEH_RESOURCES", "server")
+    lean_allocator()
+    lean_datashader()
+    # a line per request and per websocket, marked with the process that served it
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    pn.extension(notifications=False)
+    # a page is rendered from one session kept per address (its HTML does not
+    # depend on the address's arguments), and a visitor's session is built
+    # when the page's websocket arrives, by whichever process it reaches
+    pn.config.reuse_sessions = True
+    pn.config.session_key_func = lambda request: request.path
+    forks = num_procs != 1
+    if forks:
+        # warm up once, before Bokeh binds the port and forks the others
+        # (nothing warming up starts, a thread or an event loop, is left by
+        # then), so each starts ready and they share what it loaded
+        seconds = settle_in(warm_up())
+    server = pn.serve({name: served_page(make) for name, make in pages.items()}, port=port, address=address,
+                      show=show and not forks, title="GAN Lab", num_procs=num_procs, start=False,
+                      websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *origins],
+                      websocket_max_message_size=80 * 2**20)
+    if forks:   # a forked process: it goes when the first one is stopped
+        die_with_parent()
+    else:
+        seconds = settle_in(warm_up())
+    print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
+    server.start()
+    PeriodicCallback(give_back_memory, 30_000).start()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+
+
 def served_page(make):
     """What builds a session of a page ``ganlab serve`` serves: ``make()``,
     with Panel's stylesheets named on this server."""
@@ -104,7 +152,8 @@ def served_page(make):
     return build
 
 
-#: what a served process's Datashader is imported without (see the docstring)
+#: what a served process's Datashader is imported without (see the docstring;
+#: Dask's arrays go too, as Dask's dataframes import them)
 DATASHADER_LEAVES_OUT = ("dask.dataframe", "dask.array", "pyct.cmd")
 
 
