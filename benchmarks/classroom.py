@@ -22,6 +22,9 @@ Per setup it prints:
   server core feeds at ≥ 10 and at ≥ 25 updates/s;
 - **memory**: each server process's RSS (and PSS, which counts pages shared
   after a fork once) before any session, and the growth per session.
+  With ``--rounds R``: R rounds of 10 sessions opened, played and closed,
+  and each process's memory after each (a process that keeps what closed
+  sessions held grows round after round).
 """
 
 from __future__ import annotations
@@ -287,6 +290,18 @@ def memory(setup: Setup) -> list[tuple[float, float]]:
     return [(rss_mb(p), pss_mb(p)) for p in setup.pids]
 
 
+async def open_and_close(setup: Setup, n: int) -> None:
+    """``n`` sessions opened at once and played, then closed, and time for the
+    server to drop them (15 s unused, checked every 17 s) and give back what
+    they freed (every 30 s)."""
+    visitors = [Visitor(setup.url) for _ in range(n)]
+    await asyncio.gather(*(v.visit(play=True) for v in visitors))
+    await asyncio.sleep(3)
+    for visitor in visitors:
+        visitor.close()
+    await asyncio.sleep(65)
+
+
 async def measure(kind: str, args) -> None:
     setup = Setup(kind, args.procs)
     try:
@@ -331,6 +346,10 @@ async def measure(kind: str, args) -> None:
                 if r["min"] >= rate:
                     feeds[rate] = max(feeds[rate], k / max(r["cores"], 1e-9))
         print(f"sessions one server core feeds: ≥10 updates/s: {feeds[10]:.1f}; ≥25 updates/s: {feeds[25]:.1f}")
+        for round_ in range(args.rounds):
+            await open_and_close(setup, 10)
+            print(f"after round {round_ + 1} of 10 sessions opened, played and closed, MB (RSS/PSS): "
+                  + ", ".join(f"{r:.0f}/{p:.0f}" for r, p in memory(setup)), flush=True)
         print(f"server errors: {len(setup.errors())}")
     finally:
         setup.close()
@@ -344,6 +363,8 @@ def main(argv=None) -> None:
     parser.add_argument("--herd", type=int, default=30, help="sessions opened at the same instant; 0: none [default: 30]")
     parser.add_argument("--levels", default="1,2,4,8", help="sessions playing at once [default: 1,2,4,8]")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds measured at each level [default: 8]")
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="rounds of 10 sessions opened, played and closed, memory after each [default: 0]")
     parser.add_argument("--settle", type=float, default=40.0,
                         help="seconds for closed sessions to be freed (Bokeh forgets one after 15 s) [default: 20]")
     args = parser.parse_args(argv)
