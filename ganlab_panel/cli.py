@@ -142,8 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-websocket-origin", action="append", default=None, metavar="HOST[:PORT]",
                        help="extra origins allowed to connect (Bokeh's check is kept for everything else)")
     serve.add_argument("--num-procs", type=int, default=1, metavar="N",
-                       help="server processes sharing the port, each with its own sessions (Bokeh's own "
-                            "multi-process serving; 0: one per core) [default: 1]")
+                       help="server processes sharing the port, each with its own sessions, forked warm "
+                            "from the first (0: one per core) [default: 1]")
     serve.add_argument("--no-show", dest="show", action="store_false",
                        help="do not open a browser (never opened with several processes)")
     serve.set_defaults(func=cmd_serve)
@@ -203,6 +203,7 @@ def _sweep_client(args):
 
 
 def cmd_serve(args) -> int:
+    import errno
     import os
 
     from ganlab_panel.sweeps.page import SweepPage
@@ -217,8 +218,14 @@ def cmd_serve(args) -> int:
     print(f"GAN Lab: {host}/ganlab  (two runs side by side: {host}/compare; many at once: {host}/sweep; "
           f"Ctrl+C stops it){f'; {procs or os.cpu_count()} processes' if procs is not None else ''}", flush=True)
     pages = {"ganlab": GANLab.from_url, "compare": CompareLab.from_url, "sweep": SweepPage.from_url}
-    serve(pages, port=args.port, address=args.address, num_procs=args.num_procs, show=args.show,
-          origins=args.allow_websocket_origin or [])
+    try:
+        serve(pages, port=args.port, address=args.address, num_procs=args.num_procs, show=args.show,
+              origins=args.allow_websocket_origin or [])
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise GANLabError(f"cannot listen on {args.address}:{args.port}: {exc.strerror} "
+                              "(another server there? --port chooses another port)") from None
+        raise
     return 0
 
 

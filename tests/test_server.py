@@ -175,6 +175,22 @@ def test_ganlab_serve_binds_localhost_and_answers(tmp_path):
         log.close()
 
 
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_ganlab_serve_on_a_port_in_use_says_so(procs):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        script = Path(sys.executable).with_name("ganlab")
+        out = subprocess.run([str(script), "serve", "--port", str(port), "--no-show", "--num-procs", procs],
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert f"cannot listen on localhost:{port}" in out.stderr and "--port" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
 @pytest.mark.skipif(not Path("/proc/self/statm").exists() or serving.glibc() is None,
                     reason="needs glibc and /proc")
 def test_a_server_process_gives_back_memory_that_closed_sessions_freed():

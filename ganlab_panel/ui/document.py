@@ -33,6 +33,11 @@ Elsewhere, for the same reason:
 - ``bokeh_defaults``: Bokeh's property defaults kept per class, not looked up
   anew at every read of an unset property (importing this module installs it).
 
+Here too: a session's stylesheets named on this server however it was made
+(``stylesheets_from_this_server``), a document ended as a server ends a
+session (``end_unserved``), and Bokeh's port bound so that several processes
+each listen on it (``port_shared_by_processes``).
+
 Every name of theirs that the app uses can be imported from here too.
 """
 
@@ -58,7 +63,8 @@ from ganlab_panel.ui.notebook_flow import (DOCUMENT_LOCK, EDITABLE, Root, anyone
 from ganlab_panel.ui.widgets import Button, Download
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
-           "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root", "push",
+           "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root", "port_shared_by_processes",
+           "push",
            "quiet_closed_connections", "register_session_end", "served_document",
            "stylesheets_from_this_server"]
 
@@ -363,6 +369,31 @@ def stylesheets_from_this_server() -> None:
     if document is not None and not use_cdn():
         with set_curdoc(document):
             document.template_variables.setdefault("dist_url", get_dist_path(cdn=False))
+
+
+@contextlib.contextmanager
+def port_shared_by_processes():
+    """Bokeh servers started inside this context bind their port with
+    ``SO_REUSEPORT``, so several processes each listen on a socket of their
+    own and the kernel spreads new connections among them.
+
+    Bokeh's own ``--num-procs`` binds one socket and forks: every process
+    then waits on that one socket, and Tornado's accept loop takes every
+    connection waiting at once, so whichever process wakes first takes most
+    of a crowd arriving together."""
+    from bokeh.server import server as bokeh_server
+    from tornado import netutil
+
+    def bind_shared(address, port):
+        sockets = netutil.bind_sockets(port=port, address=address, reuse_port=True)
+        return sockets, sockets[0].getsockname()[1]
+
+    bokehs = bokeh_server.bind_sockets
+    bokeh_server.bind_sockets = bind_shared
+    try:
+        yield
+    finally:
+        bokeh_server.bind_sockets = bokehs
 
 
 def end_unserved(document) -> None:

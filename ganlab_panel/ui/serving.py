@@ -5,9 +5,11 @@ the training kernel loads (or compiles), Datashader compiles its functions,
 and HoloViews, Panel and Bokeh import and cache what a page uses. ``warm_up``
 pays all of that at start, by building one page nobody sees, so the first
 visitor's page opens as fast as everyone else's. With several processes
-(``--num-procs``), the first one warms up before Bokeh forks the others, so
-they start ready and share what it loaded (``settle_in`` freezes it for the
+(``--num-procs``), the first one warms up and then forks the others, so they
+start ready and share what it loaded (``settle_in`` freezes it for the
 garbage collector, whose passes would otherwise write to every page of it).
+Each forked process listens on a socket of its own (``SO_REUSEPORT``), and
+the kernel spreads visitors among them; the first process watches them.
 
 ``ganlab serve`` renders each page from a session it keeps for that purpose
 (Panel's ``reuse_sessions``) and builds a visitor's session when the page's
@@ -47,7 +49,7 @@ from panel.io.state import set_curdoc
 
 from ganlab_panel.engine.backends import compiled
 from ganlab_panel.live import scene
-from ganlab_panel.ui.document import end_unserved, stylesheets_from_this_server
+from ganlab_panel.ui.document import end_unserved, port_shared_by_processes, stylesheets_from_this_server
 
 
 #: mallopt's parameter for the most arenas glibc's allocator makes
@@ -106,6 +108,7 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
 
     import panel as pn
     from tornado.ioloop import PeriodicCallback
+    from tornado.process import fork_processes
 
     # every script, stylesheet and font from this server, none from a CDN: a
     # classroom's network may reach nothing else
@@ -122,17 +125,21 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
     pn.config.session_key_func = lambda request: request.path
     forks = num_procs != 1
     if forks:
-        # warm up once, before Bokeh binds the port and forks the others
-        # (nothing warming up starts, a thread or an event loop, is left by
-        # then), so each starts ready and they share what it loaded
+        # the others are forked from this process once it is warm (nothing
+        # warming up starts, a thread or an event loop, is left by then): they
+        # start ready and share what it loaded. Each then listens on a socket
+        # of its own, and the kernel spreads visitors among them. This
+        # process stays to watch them, restarting one that fails.
+        check_port_free(address, port)
         seconds = settle_in(warm_up())
-    server = pn.serve({name: served_page(make) for name, make in pages.items()}, port=port, address=address,
-                      show=show and not forks, title="GAN Lab", num_procs=num_procs, start=False,
-                      websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *origins],
-                      websocket_max_message_size=80 * 2**20)
-    if forks:   # a forked process: it goes when the first one is stopped
+        fork_processes(num_procs or None)
         die_with_parent()
-    else:
+    with port_shared_by_processes() if forks else contextlib.nullcontext():
+        server = pn.serve({name: served_page(make) for name, make in pages.items()}, port=port, address=address,
+                          show=show and not forks, title="GAN Lab", start=False,
+                          websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *origins],
+                          websocket_max_message_size=80 * 2**20)
+    if not forks:   # the port is taken first: a visitor arriving meanwhile waits instead of being refused
         seconds = settle_in(warm_up())
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
     server.start()
@@ -141,6 +148,15 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
+
+
+def check_port_free(address: str, port: int) -> None:
+    """Raise ``OSError`` now, in one process, if ``port`` cannot be bound
+    (rather than in every forked process, each restarted in turn)."""
+    from tornado import netutil
+
+    for sock in netutil.bind_sockets(port=port, address=address, reuse_port=True):
+        sock.close()
 
 
 def served_page(make):
