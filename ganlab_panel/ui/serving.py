@@ -132,7 +132,10 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
         # process stays to watch them, restarting one that fails.
         check_port_free(address, port)
         seconds = settle_in(warm_up())
-        fork_processes(num_procs or None)
+        try:
+            fork_processes(num_procs or None)
+        except KeyboardInterrupt:   # Ctrl+C reaches every process: the watcher just goes
+            return
         die_with_parent()
     with port_shared_by_processes() if forks else contextlib.nullcontext():
         server = pn.serve({name: served_page(make) for name, make in pages.items()}, port=port, address=address,
