@@ -36,6 +36,22 @@ def ganlab_model(request) -> Path:
     return path
 
 
+@pytest.fixture
+def fresh_python():
+    """``run(code, timeout=120, **env)``: ``code`` in a fresh interpreter (the
+    environment's variables updated by ``env``); it must succeed, and its
+    output comes back."""
+    import subprocess
+    import sys
+
+    def run(code: str, timeout: float = 120, **env: str) -> str:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                             env={**os.environ, **env})
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+    return run
+
+
 def _rendered_lab():
     """A rendered app on the ring, seed 0, untrained (no pretrained model)."""
     import panel as pn

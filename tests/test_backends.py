@@ -6,9 +6,6 @@ such value, a short run on the backend and on PyTorch end at the same weights,
 counters, cursors and losses (to float32 rounding).
 """
 
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -194,7 +191,7 @@ def test_which_path_runs():
 
 
 @pytest.mark.subprocess
-def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
+def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path, fresh_python):
     # a fresh process with an empty Numba cache: the kernel takes seconds to compile
     code = (
         "from ganlab_panel import Trainer\nfrom ganlab_panel.engine.backends import compiled as kernels\n"
@@ -209,10 +206,8 @@ def test_live_play_trains_on_numpy_while_the_kernel_compiles(tmp_path):
         "script = Trainer(seed=0)\n"           # a script's trainer waits for the kernel instead
         "print(script.path)\n"
     )
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
-    assert out.returncode == 0, out.stderr
-    (first, compiling, later, iterations), (script,) = (line.split() for line in out.stdout.splitlines())
+    out = fresh_python(code, timeout=300, NUMBA_CACHE_DIR=str(tmp_path))
+    (first, compiling, later, iterations), (script,) = (line.split() for line in out.splitlines())
     assert first == "numpy" and compiling == "True" and iterations == "20"
     assert later == "compiled" and script == "compiled"
 
@@ -234,7 +229,7 @@ def test_loading_a_state_into_a_trainer_that_trained_continues_exactly(path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_the_numpy_path_trains_on_one_blas_thread():
+def test_the_numpy_path_trains_on_one_blas_thread(fresh_python):
     # BLAS's threads spin waiting for each other: with the other cores busy, two
     # made the NumPy path 2-3x slower than one (BENCHMARKS.md, "Training speed")
     code = (
@@ -246,8 +241,5 @@ def test_the_numpy_path_trains_on_one_blas_thread():
         "tr.train(5)\n"
         "print(tr.path, before, blas())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"})
-    assert out.returncode == 0, out.stderr
-    path, before, after = out.stdout.split()
+    path, before, after = fresh_python(code, OPENBLAS_NUM_THREADS="2").split()
     assert (path, before, after) == ("numpy", "2", "1")

@@ -2,13 +2,10 @@
 test reads the source; this one checks what arrives at run time, through every
 library the engine imports in turn."""
 
-import subprocess
-import sys
-
 UI_LIBRARIES = ("panel", "holoviews", "bokeh", "datashader", "PIL", "pandas", "tornado")
 
 
-def test_the_engine_and_the_package_load_no_ui_library():
+def test_the_engine_and_the_package_load_no_ui_library(fresh_python):
     code = (
         "import importlib, pkgutil, sys\n"
         "import ganlab_panel.engine as engine\n"
@@ -19,12 +16,11 @@ def test_the_engine_and_the_package_load_no_ui_library():
         "Trainer(seed=0)\n"
         f"print(','.join(m for m in {UI_LIBRARIES!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "", f"the engine pulled in: {out.stdout.strip()}"
+    out = fresh_python(code)
+    assert out.strip() == "", f"the engine pulled in: {out.strip()}"
 
 
-def test_a_served_lab_that_plays_never_loads_torch():
+def test_a_served_lab_that_plays_never_loads_torch(fresh_python):
     """A server process warms up, opens the lab and the compare page and
     trains on them without PyTorch (a third of a process's memory); torch
     arrives only when a setting needs the PyTorch path."""
@@ -48,12 +44,11 @@ def test_a_served_lab_that_plays_never_loads_torch():
         "lab.trainer.train(5)\n"
         "print(lab.trainer.path, 'torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "torch", "True"], out.stdout
+    out = fresh_python(code, timeout=180)
+    assert out.split() == ["False", "torch", "True"], out
 
 
-def test_a_served_process_imports_datashader_without_what_the_lab_never_gives_it():
+def test_a_served_process_imports_datashader_without_what_the_lab_never_gives_it(fresh_python):
     """Datashader imported the served way draws the lab's layers without Dask's
     dataframes or its examples' downloader (requests), and leaves nothing
     refused: they import afterwards as before (checked with Dask's arrays: its
@@ -73,6 +68,5 @@ def test_a_served_process_imports_datashader_without_what_the_lab_never_gives_it
         "import dask.array, requests\n"
         "print('imported')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "True", "-", "imported"], out.stdout
+    out = fresh_python(code, timeout=180)
+    assert out.split() == ["True", "True", "-", "imported"], out

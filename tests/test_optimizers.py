@@ -3,8 +3,6 @@ fast paths update those arrays, the PyTorch path steps a torch.optim optimizer
 over the very same arrays, checkpoints read and write either's saved state,
 and a process training on the fast paths never imports torch at all."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -106,7 +104,7 @@ def test_a_wrong_saved_state_is_refused():
         opt.load_state_dict(wrong_shape)
 
 
-def test_training_saving_and_rewinding_on_the_fast_paths_never_imports_torch(tmp_path):
+def test_training_saving_and_rewinding_on_the_fast_paths_never_imports_torch(tmp_path, fresh_python):
     code = (
         "import sys\n"
         "from ganlab_panel import Trainer\n"
@@ -125,9 +123,7 @@ def test_training_saving_and_rewinding_on_the_fast_paths_never_imports_torch(tmp
         "tr.train(10)\n"
         "print(tr.path, 'torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "torch", "True"]
+    assert fresh_python(code).split() == ["False", "torch", "True"]
 
 
 def test_a_trainer_steps_the_same_whichever_path_made_its_adam_state():

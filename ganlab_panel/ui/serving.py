@@ -131,7 +131,8 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
         # of its own, and the kernel spreads visitors among them. This
         # process stays to watch them, restarting one that fails.
         check_port_free(address, port)
-        seconds = settle_in(warm_up())
+        seconds = warm_up()
+        settle_in()
         try:
             fork_processes(num_procs or None)
         except KeyboardInterrupt:   # Ctrl+C reaches every process: the watcher just goes
@@ -143,7 +144,8 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
                           websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *origins],
                           websocket_max_message_size=80 * 2**20)
     if not forks:   # the port is taken first: a visitor arriving meanwhile waits instead of being refused
-        seconds = settle_in(warm_up())
+        seconds = warm_up()
+        settle_in()
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
     server.start()
     PeriodicCallback(give_back_memory, 30_000).start()
@@ -171,9 +173,8 @@ def served_page(make):
     return build
 
 
-#: what a served process's Datashader is imported without (see the docstring;
-#: Dask's arrays go too, as Dask's dataframes import them)
-DATASHADER_LEAVES_OUT = ("dask.dataframe", "dask.array", "pyct.cmd")
+#: what a served process's Datashader is imported without (see the docstring)
+DATASHADER_LEAVES_OUT = ("dask.dataframe", "pyct.cmd")
 
 
 class _LeftOut(importlib.abc.MetaPathFinder):
@@ -207,16 +208,14 @@ def lean_datashader() -> None:
         import datashader  # noqa: F401
 
 
-def settle_in(seconds: float) -> float:
+def settle_in() -> None:
     """After warming up: what the process holds now (modules, caches) lives as
     long as it does, so the garbage collector's full passes skip it from here
     on (nor do they write to it: pages shared with a forked process stay
-    shared), and the heap's free pages go back to the system. Returns
-    ``seconds``."""
+    shared), and the heap's free pages go back to the system."""
     gc.collect()
     gc.freeze()
     give_back_memory()
-    return seconds
 
 
 def warm_up() -> float:
