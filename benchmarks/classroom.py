@@ -52,7 +52,7 @@ from common import ERROR_PATTERN, ROOT, cpu_seconds, free_port, rss_mb  # noqa: 
 
 sys.path.insert(0, str(ROOT))
 from ganlab_panel.deployment import COOKIE, nginx_config  # noqa: E402
-from ganlab_panel.ui.runner import UNWATCHED_PAUSE  # noqa: E402
+from ganlab_panel.live.governor import UNWATCHED_PAUSE  # noqa: E402  (not the app: this process stays a client)
 
 #: how long the herd's visitors have to be playing (later ones count as lost)
 HERD_TIMEOUT = 180.0

@@ -44,6 +44,11 @@ TRAIN_CORES = 0.5
 #: CPU (cores) making and publishing the frames of one process may take
 FRAME_CORES = 1.0
 
+#: live play pauses once nobody has seen it this long (s): a served page whose
+#: tab was closed (Bokeh ends its session only a while later), a notebook
+#: output that went
+UNWATCHED_PAUSE = 3.0
+
 #: a session whose frames cost more than this many times the median is spaced by its own cost
 COSTLY = 2.0
 

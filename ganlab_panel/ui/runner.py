@@ -38,7 +38,7 @@ import param
 
 from ganlab_panel.engine.trainer import Trainer
 from ganlab_panel.live.history import History
-from ganlab_panel.live.governor import TRAIN_SHARE
+from ganlab_panel.live.governor import TRAIN_SHARE, UNWATCHED_PAUSE
 from ganlab_panel.live.scene import Scene
 from ganlab_panel.live.worker import DEFAULT_FPS, LOCKSTEP_SLACK, SLOW_RANGES, SUBSTEPS, TrainingWorker
 from ganlab_panel.ui.document import Home, Periodic, Waker, batch
@@ -49,11 +49,6 @@ log = logging.getLogger(__name__)
 #: how often (ms) the event loop looks for a new frame while playing, where it
 #: cannot be woken from the training thread (play started off the main thread).
 POLL_MS = 10
-
-#: live play pauses once nobody has seen it this long (s): a served page whose
-#: tab was closed (Bokeh ends its session only a while later), a notebook
-#: output that went
-UNWATCHED_PAUSE = 3.0
 
 __all__ = ["DEFAULT_FPS", "GANLAB_RATE", "LOCKSTEP_SLACK", "POLL_MS", "SLOW_RANGES", "SLOW_STEPS", "SPEEDS",
            "TRAIN_SHARE", "Runner", "State", "SubStep"]

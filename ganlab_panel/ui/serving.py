@@ -21,15 +21,21 @@ Panel does only for sessions it builds while rendering their page.
 
 A served process also keeps its memory lean. ``lean_datashader`` imports
 Datashader without what it imports only because it is installed: Dask's
-dataframes (which it would accept as data; Dask is installed for sweeps) and
-its examples' downloader, which brings ``requests``. The lab gives it NumPy
-arrays. That is ~6 MB less. (Only while Datashader is imported, and only in a
+arrays and dataframes (which it would accept as data; Dask is installed for
+sweeps, and its arrays bring much of SciPy) and its examples' downloader,
+which brings ``requests``. ``warm_up`` draws the first pictures without them
+too, since xarray looks for Dask's arrays the first time it meets an array
+and keeps the answer. The lab gives Datashader NumPy arrays. That is ~16 MB
+less. (Only while Datashader is imported and first draws, and only in a
 served process: later imports are untouched, and in a notebook a user's own
-Datashader keeps Dask.) Where glibc is the C library, ``lean_allocator``
-caps the allocator's per-thread arenas at two (each training thread would
-otherwise get an arena of its own, kept when the thread ends), and
-``give_back_memory``, run every half minute, returns the heap's free pages to
-the system, so what closed sessions freed stops counting against the process.
+Datashader keeps Dask.) Once warm, the process compiles nothing more, so
+``settle_in`` hands the kernel back the pages of LLVM's library (Numba's
+compiler, ~70 MB) that compiling read; a later compile reads them again.
+Where glibc is the C library, ``lean_allocator`` caps the allocator's
+per-thread arenas at two (each training thread would otherwise get an
+arena of its own, kept when the thread ends), and ``give_back_memory``, run
+every half minute, returns the heap's free pages to the system, so what
+closed sessions freed stops counting against the process.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import ctypes.util
 import functools
 import gc
 import importlib.abc
+import os
 import signal
 import sys
 import time
@@ -104,7 +111,6 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
     one per core). Each process says ``GAN Lab: process PID ready`` once it
     takes visitors."""
     import logging
-    import os
 
     import panel as pn
     from tornado.ioloop import PeriodicCallback
@@ -173,8 +179,8 @@ def served_page(make):
     return build
 
 
-#: what a served process's Datashader is imported without (see the docstring)
-DATASHADER_LEAVES_OUT = ("dask.dataframe", "pyct.cmd")
+#: what a served process's Datashader is imported, and first draws, without (see the docstring)
+DATASHADER_LEAVES_OUT = ("dask.array", "dask.dataframe", "pyct.cmd")
 
 
 class _LeftOut(importlib.abc.MetaPathFinder):
@@ -216,6 +222,33 @@ def settle_in() -> None:
     gc.collect()
     gc.freeze()
     give_back_memory()
+    page_out_compiler()
+
+
+#: madvise's advice: reclaim the range's pages now (Linux 5.4 and later)
+_MADV_PAGEOUT = 21
+
+
+def page_out_compiler() -> int:
+    """Hand the kernel back the pages of LLVM's library that this process
+    holds (its code and read-only data, which only compiling runs: the
+    compiled kernels live elsewhere). Returns the bytes of the ranges handed
+    back; 0 where that is not possible (not Linux, not glibc, a kernel
+    before 5.4). A compile afterwards reads what it needs again."""
+    libc = glibc()
+    if libc is None or not sys.platform.startswith("linux"):
+        return 0
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    advised = 0
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) < 6 or "w" in fields[1] or not os.path.basename(fields[5]).startswith("libllvmlite"):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if libc.madvise(start, end - start, _MADV_PAGEOUT) == 0:
+                advised += end - start
+    return advised
 
 
 def warm_up() -> float:
@@ -224,7 +257,8 @@ def warm_up() -> float:
 
     start = time.perf_counter()
     compiled.warm_up(wait=True)
-    scene.warm_up()
+    with leaving_out(*DATASHADER_LEAVES_OUT):   # xarray looks for Dask's arrays now, once
+        scene.warm_up()
     document = Document()
     with set_curdoc(document):
         lab = GANLab.from_url({})
