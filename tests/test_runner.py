@@ -53,6 +53,30 @@ def test_play_trains_live_and_pause_stops_it():
     assert tr.iteration == stopped                  # once paused, the trainer stands still
 
 
+def test_a_publish_that_waits_does_not_space_the_frames():
+    """The governor spaces a session's frames by what they cost the CPU. A
+    publish that waits (here: sleeps, as when another thread holds the GIL
+    or a page is read from disk) costs none, so the frames keep their pace."""
+    def waiting(scene):
+        time.sleep(0.25)
+        published.append(scene)
+
+    async def scenario():
+        runner.play()
+        flowed = await until(lambda: len(published) >= 3)
+        interval = runner.worker.governor.frame_interval(runner.worker, runner.worker.fps)
+        runner.close()
+        return flowed, interval
+
+    published = []
+    tr = Trainer(seed=0)
+    runner = Runner(tr, publish=waiting, notify=lambda text, level="info": None)
+    flowed, interval = asyncio.run(scenario())
+    tr.close()
+    assert flowed
+    assert interval < 0.1, f"one session alone spaced by {interval:.2f} s: the waits were counted as cost"
+
+
 def test_the_state_says_where_the_runner_stands():
     tr, runner, _, _ = make()
     assert (runner.state, runner.playing) == ("paused", False)

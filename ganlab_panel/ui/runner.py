@@ -236,11 +236,15 @@ class Runner(param.Parameterized):
             self._notify(f"Training stopped: {scene}", "danger")
             return
         self._measure(scene.frame.iteration)
-        t0 = time.perf_counter()
+        # what publishing costs the CPU, as the scene's cost is measured: the
+        # wall time would count every wait too (another thread holding the
+        # GIL, a page fault), and one slow moment would space this session's
+        # frames by as many times its length as sessions play
+        t0 = time.thread_time()
         try:
             self._publish(scene)
         finally:
-            self.worker.shown(time.perf_counter() - t0)
+            self.worker.shown(time.thread_time() - t0)
         if scene.frame.diverged:
             self._diverged(scene)
 
