@@ -208,15 +208,14 @@ def test_a_server_process_gives_back_memory_that_closed_sessions_freed():
     assert len(alive) == 1000
 
 
-def _private_kb(library: str) -> int:
-    """KB of ``library``'s pages resident in this process and no other
-    (/proc/self/smaps: the kernel reclaims only those on request)."""
+def _resident_kb(library: str) -> int:
+    """KB of ``library``'s mappings resident in this process (/proc/self/smaps)."""
     total, current = 0, ""
     for line in Path("/proc/self/smaps").read_text().splitlines():
         fields = line.split()
-        if "-" in fields[0] and len(fields) >= 5:
+        if "-" in fields[0] and not fields[0].endswith(":"):
             current = fields[5] if len(fields) > 5 else ""
-        elif fields[0] in ("Private_Clean:", "Private_Dirty:") and library in current:
+        elif fields[0] == "Rss:" and library in current:
             total += int(fields[1])
     return total
 
@@ -224,25 +223,25 @@ def _private_kb(library: str) -> int:
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists() or serving.glibc() is None,
                     reason="needs glibc and /proc")
 def test_a_warm_server_hands_back_the_compilers_pages_and_still_compiles(fresh_python):
-    """Once warm, a served process holds next to none of LLVM's library of
-    its own (the ~70 MB compiling read: this test's process maps some of it
-    too); it still trains and draws at full speed, and a compile afterwards
+    """Once warm, a served process holds next to none of LLVM's library (the
+    ~70 MB compiling read; this test's own process maps some of it too); it
+    still trains and draws at full speed, and a compile afterwards
     (a type nothing compiled yet) still works."""
     code = (
         "import numpy as np, sys\n"
         "sys.path.insert(0, 'tests')\n"
-        "from test_server import _private_kb\n"
+        "from test_server import _resident_kb\n"
         "from ganlab_panel.ui.serving import page_out_compiler, settle_in, warm_up\n"
         "from ganlab_panel.ui.lab import GANLab\n"
         "from ganlab_panel.live.scene import compute_scene, density_image\n"
         "warm_up()\n"
-        "before = _private_kb('libllvmlite')\n"
+        "before = _resident_kb('libllvmlite')\n"
         "settle_in()\n"
-        "after = _private_kb('libllvmlite')\n"
+        "after = _resident_kb('libllvmlite')\n"
         "lab = GANLab.from_url({})\n"
         "lab.trainer.train(300)\n"
         "compute_scene(lab.trainer, d_field=True, density=True)\n"
-        "playing = _private_kb('libllvmlite')\n"
+        "playing = _resident_kb('libllvmlite')\n"
         "dens = density_image(np.random.default_rng(0).random((500, 2)).astype(np.float32), 20)\n"
         "print(before // 1024, after // 1024, playing // 1024, lab.trainer.path, np.nanmax(dens) == 1.0,\n"
         "      page_out_compiler() > 0)\n"

@@ -228,26 +228,51 @@ def settle_in() -> None:
 #: madvise's advice: reclaim the range's pages now (Linux 5.4 and later)
 _MADV_PAGEOUT = 21
 
+#: madvise's advice: drop this process's mapping of the range's pages (a
+#: file's unmodified pages are read again from it when next touched)
+_MADV_DONTNEED = 4
+
+
+def _library_mappings(prefix: str):
+    """(start, end, writable, modified) for each mapping of the shared
+    library whose file name starts with ``prefix`` (/proc/self/smaps):
+    ``modified`` when any of its pages is this process's own copy (as the
+    loader's relocations make), which must never be dropped."""
+    found, current = [], None
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if fields and "-" in fields[0] and not fields[0].endswith(":"):
+                current = None
+                if len(fields) >= 6 and os.path.basename(fields[5]).startswith(prefix):
+                    start, end = (int(x, 16) for x in fields[0].split("-"))
+                    current = [start, end, "w" in fields[1], False]
+                    found.append(current)
+            elif current is not None and fields[0] == "Anonymous:" and int(fields[1]) > 0:
+                current[3] = True
+    return found
+
 
 def page_out_compiler() -> int:
     """Hand the kernel back the pages of LLVM's library that this process
-    holds (its code and read-only data, which only compiling runs: the
-    compiled kernels live elsewhere). Returns the bytes of the ranges handed
-    back; 0 where that is not possible (not Linux, not glibc, a kernel
-    before 5.4). A compile afterwards reads what it needs again."""
+    holds: its code and read-only data, which only compiling runs (the
+    compiled kernels live elsewhere). Pages no other process maps are
+    reclaimed; this process's mapping of the others is dropped too, so that
+    another server on the machine, handing back its own, reclaims them.
+    Returns the bytes of the ranges handed back; 0 where that is not possible
+    (not Linux, not glibc, a kernel before 5.4). A compile afterwards reads
+    what it needs again."""
     libc = glibc()
     if libc is None or not sys.platform.startswith("linux"):
         return 0
     libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     advised = 0
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            fields = line.split()
-            if len(fields) < 6 or "w" in fields[1] or not os.path.basename(fields[5]).startswith("libllvmlite"):
-                continue
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            if libc.madvise(start, end - start, _MADV_PAGEOUT) == 0:
-                advised += end - start
+    for start, end, writable, modified in _library_mappings("libllvmlite"):
+        if writable or libc.madvise(start, end - start, _MADV_PAGEOUT) != 0:
+            continue
+        advised += end - start
+        if not modified:
+            libc.madvise(start, end - start, _MADV_DONTNEED)
     return advised
 
 
