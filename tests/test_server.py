@@ -4,6 +4,7 @@ builds its own GANLab, and a closed session lets its trainer go."""
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import subprocess
 import sys
@@ -173,6 +174,10 @@ def test_ganlab_serve_binds_localhost_and_answers(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+    said = (tmp_path / "serve.log").read_text()
+    assert "ready (" in said
+    if (os.cpu_count() or 1) > 1:   # a machine with cores to spare says how to use them
+        assert f"--num-procs 0 uses all {os.cpu_count()}" in said
 
 
 @pytest.mark.parametrize("procs", ["1", "2"])

@@ -153,6 +153,10 @@ def serve(pages: dict, *, port: int, address: str, num_procs: int = 1, show: boo
         seconds = warm_up()
         settle_in()
     print(f"GAN Lab: process {os.getpid()} ready ({seconds:.1f} s to warm up)", flush=True)
+    cores = os.cpu_count() or 1
+    if not forks and cores > 1:
+        print(f"GAN Lab: one process builds pages on one core; --num-procs 0 uses all {cores} "
+              "(a class opening the page at once)", flush=True)
     server.start()
     PeriodicCallback(give_back_memory, 30_000).start()
     try:
