@@ -222,7 +222,8 @@ def settle_in() -> None:
     """After warming up: what the process holds now (modules, caches) lives as
     long as it does, so the garbage collector's full passes skip it from here
     on (nor do they write to it: pages shared with a forked process stay
-    shared), and the heap's free pages go back to the system."""
+    shared), the heap's free pages go back to the system, and so do LLVM's
+    (``page_out_compiler``)."""
     gc.collect()
     gc.freeze()
     give_back_memory()
