@@ -213,18 +213,6 @@ def test_a_server_process_gives_back_memory_that_closed_sessions_freed():
     assert len(alive) == 1000
 
 
-def _resident_kb(library: str) -> int:
-    """KB of ``library``'s mappings resident in this process (/proc/self/smaps)."""
-    total, current = 0, ""
-    for line in Path("/proc/self/smaps").read_text().splitlines():
-        fields = line.split()
-        if "-" in fields[0] and not fields[0].endswith(":"):
-            current = fields[5] if len(fields) > 5 else ""
-        elif fields[0] == "Rss:" and library in current:
-            total += int(fields[1])
-    return total
-
-
 @pytest.mark.skipif(not Path("/proc/self/smaps").exists() or serving.glibc() is None,
                     reason="needs glibc and /proc")
 def test_a_warm_server_hands_back_the_compilers_pages_and_still_compiles(fresh_python):
@@ -233,9 +221,16 @@ def test_a_warm_server_hands_back_the_compilers_pages_and_still_compiles(fresh_p
     still trains and draws at full speed, and a compile afterwards
     (a type nothing compiled yet) still works."""
     code = (
-        "import numpy as np, sys\n"
-        "sys.path.insert(0, 'tests')\n"
-        "from test_server import _resident_kb\n"
+        "import numpy as np\n"
+        "def _resident_kb(library):   # KB of the library's mappings resident here\n"
+        "    total, current = 0, ''\n"
+        "    for line in open('/proc/self/smaps'):\n"
+        "        fields = line.split()\n"
+        "        if '-' in fields[0] and not fields[0].endswith(':'):\n"
+        "            current = fields[5] if len(fields) > 5 else ''\n"
+        "        elif fields[0] == 'Rss:' and library in current:\n"
+        "            total += int(fields[1])\n"
+        "    return total\n"
         "from ganlab_panel.ui.serving import page_out_compiler, settle_in, warm_up\n"
         "from ganlab_panel.ui.lab import GANLab\n"
         "from ganlab_panel.live.scene import compute_scene, density_image\n"
