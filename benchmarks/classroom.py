@@ -366,7 +366,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=0,
                         help="rounds of 10 sessions opened, played and closed, memory after each [default: 0]")
     parser.add_argument("--settle", type=float, default=40.0,
-                        help="seconds for closed sessions to be freed (Bokeh forgets one after 15 s) [default: 20]")
+                        help="seconds for closed sessions to be freed (Bokeh forgets one after 15 s) [default: 40]")
     args = parser.parse_args(argv)
     args.levels = [int(k) for k in args.levels.split(",") if k]
     print(f"{os.cpu_count()} cores; visitors are websocket clients (no browser)")

@@ -63,10 +63,9 @@ from ganlab_panel.ui.notebook_flow import (DOCUMENT_LOCK, EDITABLE, Root, anyone
 from ganlab_panel.ui.widgets import Button, Download
 
 __all__ = ["DOCUMENT_LOCK", "EDITABLE", "ZOOM_AWARE_JS", "Button", "Download", "Home", "Periodic", "Root", "Waker",
-           "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root", "port_shared_by_processes",
-           "push",
-           "quiet_closed_connections", "register_session_end", "served_document",
-           "stylesheets_from_this_server"]
+           "anyone_watching", "batch", "editable_source", "end_unserved", "notebook_root",
+           "port_shared_by_processes", "push", "quiet_closed_connections", "register_session_end",
+           "served_document", "stylesheets_from_this_server"]
 
 
 @contextlib.contextmanager

@@ -81,7 +81,7 @@ _PR_SET_PDEATHSIG = 1
 
 def die_with_parent() -> None:
     """End this process when the one that forked it ends (Linux; nothing
-    elsewhere). With ``--num-procs``, Bokeh's first process forks the others
+    elsewhere). With ``--num-procs``, the first process forks the others
     and only watches them: stopping it would leave them serving on."""
     if not sys.platform.startswith("linux"):
         return
