@@ -46,7 +46,7 @@ FRAME_CORES = 1.0
 
 #: live play pauses once nobody has seen it this long (s): a served page whose
 #: tab was closed (Bokeh ends its session only a while later), a notebook
-#: output that went
+#: output that was removed
 UNWATCHED_PAUSE = 3.0
 
 #: a session whose frames cost more than this many times the median is spaced by its own cost
