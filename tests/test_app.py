@@ -307,10 +307,19 @@ def test_presets_apply_from_the_settings_card_and_let_go_when_edited(lab):
 
 
 def test_noise_beyond_two_dimensions_says_why_there_is_no_manifold(lab):
+    def dots_in_generator_box():
+        box = plots.BOXES["generator"]
+        dots = lab.overview.columns(lab.overview.shown)["Dots"]
+        return int(((dots["x"] >= box.x0) & (dots["x"] <= box.x1) & (dots["y"] >= box.y0) & (dots["y"] <= box.y1)).sum())
+
+    lab.refresh()
+    assert dots_in_generator_box() == 0 and not lab.overview.animate_button.disabled   # 2-D: the manifold
     lab.config.noise_dim = 5
     lab.refresh()
     assert "ganlab-manifold-note" in lab.layered.legend.object and "5-D noise" in lab.layered.legend.object
     assert not len(lab.layered.displayed("ManifoldLines").get("x0", []))
+    # the overview's generator shows where it sends the noise, and offers no morph to play
+    assert dots_in_generator_box() > 100 and lab.overview.animate_button.disabled
 
 
 def test_a_hot_change_while_paused_shows_at_once(lab):

@@ -105,6 +105,18 @@ def test_thumbnails_sit_inside_their_boxes(scene):
           [plots.BOXES["pred_real"].x1, plots.BOXES["pred_real"].y1])).all(axis=1)]))
 
 
+def test_a_generator_without_a_manifold_shows_its_samples_in_its_box(scene):
+    assert len(plots.thumbnail_layers(scene.frame)["generator"]) == 0      # 2-D noise: the manifold is drawn
+    tr = Trainer(distribution="ring", seed=0, noise_dim=4)
+    frame = compute_scene(tr).frame
+    tr.close()
+    box = plots.BOXES["generator"]
+    boxed = plots.to_box(frame.fake, box)
+    expected = boxed[(boxed[:, 0] >= box.x0) & (boxed[:, 0] <= box.x1) & (boxed[:, 1] >= box.y0) & (boxed[:, 1] <= box.y1)]
+    assert frame.manifold is None and len(expected) > 100
+    np.testing.assert_allclose(plots.thumbnail_layers(frame)["generator"], expected)
+
+
 def test_loss_bars_follow_gan_labs_scale():
     assert plots.loss_bar_width(0.5, "least_squares", "d") == pytest.approx(50.0)   # 2·0.5·50
     assert plots.loss_bar_width(0.7, "log", "d") == pytest.approx(0.7**2 * 50)        # (2·0.7·0.5)²·50

@@ -186,14 +186,18 @@ def thumbnail_layers(frame: Frame | None) -> dict:
     """The overview's thumbnail dots, mapped into their boxes (dots outside a box
     are dropped): noise, real and fake samples as (n, 2) arrays, and both
     predictions as ``pred`` columns x, y, score (D's output after GAN Lab's
-    sqrt stretch, coloured on PRGn)."""
+    sqrt stretch, coloured on PRGn). Where G takes noise of more than two
+    dimensions there is no manifold to draw, and the generator's box shows
+    where G sends the noise instead: the fake samples (``generator``; empty
+    where the manifold is drawn)."""
     empty = np.empty((0, 2))
     if frame is None:
-        return {"noise": empty, "real": empty, "fake": empty,
+        return {"noise": empty, "real": empty, "fake": empty, "generator": empty,
                 "pred": {"x": np.empty(0), "y": np.empty(0), "score": np.empty(0)}}
     noise = frame.noise if frame.noise_dim >= 2 else np.column_stack([frame.noise[:, 0], np.full(len(frame.noise), 0.5)])
     out = {}
-    for key, pts in (("noise", noise[:, :2]), ("real", frame.real), ("fake", frame.fake)):
+    in_generator = frame.fake if frame.manifold is None else empty
+    for key, pts in (("noise", noise[:, :2]), ("real", frame.real), ("fake", frame.fake), ("generator", in_generator)):
         boxed = to_box(pts, BOXES[key])
         out[key] = boxed[_inside(boxed, key)]
     pr, pf = to_box(frame.real, BOXES["pred_real"]), to_box(frame.fake, BOXES["pred_fake"])

@@ -259,7 +259,8 @@ def thumbnail_dots(layers: dict | None) -> hv.Points:
 def thumbnail_dot_columns(layers: dict) -> dict:
     """The columns x, y and color of every thumbnail dot."""
     groups = [(np.asarray(layers[k], float).reshape(-1, 2), colour)
-              for k, colour in (("noise", style.FAKE), ("real", style.REAL), ("fake", style.FAKE))]
+              for k, colour in (("noise", style.FAKE), ("real", style.REAL), ("fake", style.FAKE),
+                                ("generator", style.FAKE))]
     pred = layers["pred"]
     score_colours = style.cmap_colours(pred["score"], style.D_CMAP)
     xs = np.concatenate([p[:, 0] for p, _ in groups] + [np.asarray(pred["x"], float)])

@@ -171,6 +171,8 @@ class OverviewGraph(Viewer):
             bars=plots.loss_bars(f),
             bar_text=plots.loss_labels(f),
         )
+        # noise of more than two dimensions has no manifold to morph into
+        self.animate_button.disabled = f.manifold is None
         self.set_flow(playing, substep)
 
     def set_flow(self, playing: bool, substep: SubStep | None = None) -> None:
