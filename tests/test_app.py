@@ -178,9 +178,9 @@ ON_FIRST_USE = {
                        {"ganlab-save", "ganlab-save-pt2", "ganlab-export-png", "ganlab-export-gif",
                         "ganlab-export-config", "ganlab-upload"}),
     "more settings": (lambda lab: lab.settings.card.param.update(collapsed=False),
-                      {"ganlab-preset", "ganlab-batch-size", "ganlab-seed", "ganlab-lr-half-life",
-                       "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma", "ganlab-d-spectral-norm",
-                       "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema"}),
+                      {"ganlab-preset", "ganlab-batch-size", "ganlab-atlas-size", "ganlab-seed",
+                       "ganlab-lr-half-life", "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma",
+                       "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema"}),
     "a mixture's mode chart": (lambda lab: lab.choose_distribution("ring8"), {"ganlab-modes-chart"}),
 }
 
@@ -304,6 +304,8 @@ def test_presets_apply_from_the_settings_card_and_let_go_when_edited(lab):
     assert lab.config.batch_size == 64 and card.preset.value == ""   # custom now
     lab.config.lr_half_life = 500
     assert card.widgets["lr_half_life"].value == 500                 # linked both ways
+    card.widgets["atlas_size"].value = 50_000                       # a rebuild with more distinct samples
+    assert lab.config.atlas_size == 50_000 and lab.trainer.real_atlas.shape == (50_000, 2)
 
 
 def test_noise_beyond_two_dimensions_says_why_there_is_no_manifold(lab):

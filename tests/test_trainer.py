@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from ganlab_panel import ExperimentConfig, Trainer
+from ganlab_panel.engine.data import MIXTURES
 from ganlab_panel.engine.errors import DataError
 from ganlab_panel.engine.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
 
@@ -130,7 +131,8 @@ def test_snapshot_and_inspection_never_change_training():
 @pytest.mark.parametrize("extra", [
     {},
     {"loss": "wgan_gp", "d_spectral_norm": True, "adam_beta1": 0.5, "adam_beta2": 0.9, "r1_gamma": 0.1},
-], ids=["gan-lab", "wgan-gp-sn-r1"])
+    {"atlas_size": 30_000, "noise_dim": 4, "noise_type": "gaussian"},
+], ids=["gan-lab", "wgan-gp-sn-r1", "large-atlas"])
 def test_save_load_continues_bit_identically(tmp_path, extra):
     cfg = ExperimentConfig(distribution="ring", seed=11, d_optimizer="adam", g_optimizer="adam",
                            d_lr=0.01, g_lr=0.003, k_d=3, batch_size=97, **extra)
@@ -241,6 +243,23 @@ def test_batches_wrap_around_the_atlas():
     tr = Trainer(seed=0, batch_size=7000)
     tr.train(3)
     assert tr.snapshot().finite
+
+
+def test_the_atlas_size_sets_how_many_distinct_samples_training_cycles_through():
+    small = Trainer(distribution="grid25", seed=3, noise_dim=4, batch_size=64)
+    assert small.real_atlas.shape == (12_000, 2) and small.state.noise_atlas.shape == (12_000, 4)
+    big = Trainer(distribution="grid25", seed=3, noise_dim=4, batch_size=64, atlas_size=100_000)
+    assert big.real_atlas.shape == (100_000, 2) and big.state.noise_atlas.shape == (100_000, 4)
+    # distinct draws of the same data: every grid mode, evenly
+    modes = np.argmin(((big.real_atlas[:, None] - MIXTURES["grid25"].centres[None]) ** 2).sum(-1), axis=1)
+    assert np.bincount(modes, minlength=25).min() > 100_000 / 25 * 0.9
+    assert len(np.unique(big.state.noise_atlas, axis=0)) == 100_000
+    # a change of size rebuilds the experiment from the seed, and trains
+    big.train(5)
+    big.config.atlas_size = 600
+    assert big.iteration == 0 and big.real_atlas.shape == (600, 2)
+    big.train(20)   # 20 × 3 batches of 64 wrap around 600 samples
+    assert big.snapshot().finite
 
 
 def test_gan_lab_defaults_on_ring_improve_grid_js():

@@ -41,6 +41,11 @@ def _labelled(names) -> dict:
 #: the most noise dimensions; the manifold views need 1 or 2
 MAX_NOISE_DIM = 16
 
+#: real points and noise vectors drawn once per experiment (GAN Lab's atlas), unless ``atlas_size`` says more
+ATLAS_SIZE = 12_000
+#: the largest atlas (a million 16-D noise vectors take 64 MB)
+MAX_ATLAS_SIZE = 1_000_000
+
 #: learning rates GAN Lab's menus offer (any positive value is accepted here).
 LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
@@ -153,6 +158,12 @@ class ExperimentConfig(param.Parameterized):
     k_d = _Int(default=2, bounds=(0, 10), doc="Discriminator updates per iteration.")
     k_g = _Int(default=1, bounds=(0, 10), doc="Generator updates per iteration.")
     batch_size = _Int(default=150, bounds=(1, 16384), doc="Samples per update, for real data and noise alike.")
+    atlas_size = _Int(
+        default=ATLAS_SIZE, bounds=(100, MAX_ATLAS_SIZE), softbounds=(1_000, 250_000),
+        doc="Real points and noise vectors drawn once from the seed and cycled through in batches (GAN Lab: "
+            "12,000). With few noise vectors G can learn to send each of them to a mode and leave the gaps "
+            "between them for its jumps from one mode to the next, where fresh noise then falls: a larger "
+            "atlas makes it generalise.")
     seed = _Int(
         default=0, bounds=(0, 2**31 - 1),
         doc="Seeds the data and noise atlases and the initial weights: same seed, same run.")

@@ -12,16 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab_panel.engine import frames as F
-from ganlab_panel.engine.config import ExperimentConfig
+from ganlab_panel.engine.config import ATLAS_SIZE, ExperimentConfig  # noqa: F401  (ATLAS_SIZE: API)
 from ganlab_panel.engine.data import MIXTURES, get_sampler, sample_noise
 from ganlab_panel.engine.device import resolve_device
 from ganlab_panel.engine.errors import ConfigError
 from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES
 from ganlab_panel.engine.models import Discriminator, Generator
 from ganlab_panel.engine.optimizers import ADAM_BETAS, SETTINGS, Optimizer
-
-#: real points and noise vectors drawn once per experiment (GAN Lab's atlas).
-ATLAS_SIZE = 12_000
 
 
 def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> Optimizer:
@@ -49,7 +46,7 @@ class Experiment:
         self.device = resolve_device(cfg.device)
         noise_ss, data_ss, g_ss, d_ss, sample_ss, penalty_ss, eval_ss = np.random.SeedSequence(cfg.seed).spawn(7)
         self._data_seed, self._eval_seed = data_ss, eval_ss
-        noise = sample_noise(np.random.default_rng(noise_ss), ATLAS_SIZE, cfg.noise_dim, cfg.noise_type)
+        noise = sample_noise(np.random.default_rng(noise_ss), cfg.atlas_size, cfg.noise_dim, cfg.noise_type)
         self.real_atlas = self.draw_real(cfg)
         self.generator = Generator(cfg.noise_dim, cfg.g_layers, cfg.g_neurons, np.random.default_rng(g_ss))
         self.discriminator = Discriminator(cfg.d_layers, cfg.d_neurons, np.random.default_rng(d_ss),
@@ -68,7 +65,7 @@ class Experiment:
         """The real atlas of ``cfg``'s data, drawn from the seed's data stream
         (the same data and seed give the same atlas, however often drawn)."""
         sampler = get_sampler(cfg.distribution, cfg.drawn_points)
-        return _float32(sampler(np.random.default_rng(self._data_seed), ATLAS_SIZE))
+        return _float32(sampler(np.random.default_rng(self._data_seed), cfg.atlas_size))
 
     def measure_data(self, cfg: ExperimentConfig) -> None:
         """What the metrics need of ``cfg``'s data: for mixture data, the

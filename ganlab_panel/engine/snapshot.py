@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganlab_panel.engine import frames as F
+from ganlab_panel.engine.config import ATLAS_SIZE
 from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_measures
 from ganlab_panel.engine.models import sigmoid
 
@@ -25,6 +26,10 @@ class Measures:
     #: (modes captured, share of high-quality samples, reverse KL from even), for mixture data
     modes: tuple[int, float, float] | None = None
 
+
+#: atlas samples the grid KL and JS are measured on (real, and noise through G):
+#: GAN Lab's whole atlas, and the first as many of a larger one
+DIVERGENCE_SAMPLES = ATLAS_SIZE
 
 def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
     """Mode metrics of ``generator`` on the experiment's evaluation noise
@@ -49,10 +54,11 @@ def shown_losses(state) -> tuple[float, float]:
 
 
 def measure_divergences(trainer) -> tuple[float, float]:
-    """The grid KL and JS of the trainer's generator now (its whole noise atlas
-    against the real atlas), kept as its last measured; call under its lock."""
-    fake = trainer.shown_generator(trainer.state.noise_atlas)
-    trainer.measures.divergences = grid_divergences(trainer.state.real_atlas, fake)
+    """The grid KL and JS of the trainer's generator now (the first
+    :data:`DIVERGENCE_SAMPLES` of its noise atlas through G against as many of
+    the real atlas), kept as its last measured; call under its lock."""
+    fake = trainer.shown_generator(trainer.state.noise_atlas[:DIVERGENCE_SAMPLES])
+    trainer.measures.divergences = grid_divergences(trainer.state.real_atlas[:DIVERGENCE_SAMPLES], fake)
     return trainer.measures.divergences
 
 
@@ -68,8 +74,8 @@ def chart_point(trainer) -> dict:
 def snapshot(trainer, divergences: bool = True) -> F.Frame:
     """Everything the views draw, as NumPy; training state is not touched.
 
-    ``divergences=False`` skips the grid KL/JS (the costliest part: all
-    12,000 atlas samples through G and two histograms); the Frame then
+    ``divergences=False`` skips the grid KL/JS (the costliest part: 12,000
+    atlas samples through G and two histograms); the Frame then
     carries the last values measured.
     """
     # a diverged run's numbers overflow: the Frame says so (``finite``), without NumPy's warnings

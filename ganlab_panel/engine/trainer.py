@@ -1,8 +1,9 @@
 """Trainer: GAN Lab's training loop, knowing nothing of drawing.
 
 A Trainer owns one experiment: the generator and discriminator, an optimizer for
-each, the 12,000-sample real and noise atlases cycled in batches, its own seeded
-random streams and its counters. ``train(n)`` runs n iterations of k_D
+each, the real and noise atlases cycled in batches (12,000 samples each, as in
+GAN Lab, unless ``atlas_size`` says otherwise), its own seeded random streams
+and its counters. ``train(n)`` runs n iterations of k_D
 discriminator updates then k_G generator updates; ``step_d()`` / ``step_g()`` run
 one update of one network (and, as in GAN Lab, count as an iteration).
 ``snapshot()`` returns a :class:`~ganlab_panel.frames.Frame` of NumPy arrays
@@ -311,7 +312,7 @@ class Trainer:
 
     @property
     def real_atlas(self) -> np.ndarray:
-        """The 12,000 real points training draws from (a copy)."""
+        """The real points training draws from (a copy): the real atlas."""
         with self.lock:
             return self.state.real_atlas.astype(np.float64)
 

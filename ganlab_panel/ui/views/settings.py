@@ -1,5 +1,5 @@
 """More settings: presets, and the settings beyond GAN Lab's model graph
-(batch size, seed, Adam's betas, penalties, spectral normalisation, the
+(batch size, atlas size, seed, Adam's betas, penalties, spectral normalisation, the
 learning-rate schedule)."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ CSS = """
 #: setting -> label, in the order shown
 FIELDS = {
     "batch_size": "Batch size",
+    "atlas_size": "Atlas: samples drawn once and cycled (GAN Lab: 12,000)",
     "seed": "Seed",
     "adam_beta1": "Adam β1",
     "adam_beta2": "Adam β2",
@@ -58,7 +59,7 @@ class SettingsView(Viewer):
             p = config.param[name]
             if name == "d_spectral_norm":
                 widget = pn.widgets.Checkbox.from_param(p, label=label, css_classes=css)
-            elif name in ("batch_size", "seed", "lr_half_life", "lr_decay_start", "d_pack"):
+            elif name in ("batch_size", "atlas_size", "seed", "lr_half_life", "lr_decay_start", "d_pack"):
                 widget = pn.widgets.IntInput.from_param(p, label=label, sizing_mode="stretch_width", css_classes=css)
             else:
                 widget = pn.widgets.FloatInput.from_param(p, label=label, sizing_mode="stretch_width", css_classes=css)
