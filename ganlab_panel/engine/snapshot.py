@@ -31,6 +31,7 @@ class Measures:
 #: GAN Lab's whole atlas, and the first as many of a larger one
 DIVERGENCE_SAMPLES = ATLAS_SIZE
 
+
 def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
     """Mode metrics of ``generator`` on the experiment's evaluation noise
     (mixture data only): modes captured, the share of high-quality samples,

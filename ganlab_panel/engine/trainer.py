@@ -3,9 +3,9 @@
 A Trainer owns one experiment: the generator and discriminator, an optimizer for
 each, the real and noise atlases cycled in batches (12,000 samples each, as in
 GAN Lab, unless ``atlas_size`` says otherwise), its own seeded random streams
-and its counters. ``train(n)`` runs n iterations of k_D
-discriminator updates then k_G generator updates; ``step_d()`` / ``step_g()`` run
-one update of one network (and, as in GAN Lab, count as an iteration).
+and its counters. ``train(n)`` runs n iterations of k_D discriminator updates
+then k_G generator updates; ``step_d()`` / ``step_g()`` run one update of one
+network (and, as in GAN Lab, count as an iteration).
 ``snapshot()`` returns a :class:`~ganlab_panel.frames.Frame` of NumPy arrays
 and never changes the training state (``engine/snapshot.py``).
 

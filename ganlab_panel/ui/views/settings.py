@@ -1,6 +1,6 @@
 """More settings: presets, and the settings beyond GAN Lab's model graph
-(batch size, atlas size, seed, Adam's betas, penalties, spectral normalisation, the
-learning-rate schedule)."""
+(batch size, atlas size, seed, Adam's betas, penalties, spectral
+normalisation, the learning-rate schedule)."""
 
 from __future__ import annotations
 
