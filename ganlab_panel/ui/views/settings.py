@@ -21,7 +21,7 @@ CSS = """
 #: setting -> label, in the order shown
 FIELDS = {
     "batch_size": "Batch size",
-    "atlas_size": "Atlas: samples drawn once and cycled (GAN Lab: 12,000)",
+    "atlas_size": "Atlas size (GAN Lab: 12,000)",
     "seed": "Seed",
     "adam_beta1": "Adam β1",
     "adam_beta2": "Adam β2",
