@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab_panel.engine import frames as F
-from ganlab_panel.engine.config import ATLAS_SIZE, ExperimentConfig  # noqa: F401  (ATLAS_SIZE: API)
+from ganlab_panel.engine.config import ExperimentConfig
 from ganlab_panel.engine.data import MIXTURES, get_sampler, sample_noise
 from ganlab_panel.engine.device import resolve_device
 from ganlab_panel.engine.errors import ConfigError

@@ -36,11 +36,11 @@ from ganlab_panel.engine import state as S
 from ganlab_panel.engine.backends import Paths
 from ganlab_panel.engine.backends.formulas import learning_rates
 from ganlab_panel.engine.backends.numpy_path import update_average
-from ganlab_panel.engine.config import ExperimentConfig
+from ganlab_panel.engine.config import ATLAS_SIZE, ExperimentConfig  # noqa: F401  (ATLAS_SIZE: API)
 from ganlab_panel.engine.data import DRAWING, sample_noise, validate_points
 from ganlab_panel.engine.device import one_blas_thread
 from ganlab_panel.engine.errors import DataError, ModelFileError
-from ganlab_panel.engine.experiment import ATLAS_SIZE, Experiment, make_optimizer  # noqa: F401  (ATLAS_SIZE: API)
+from ganlab_panel.engine.experiment import Experiment, make_optimizer
 from ganlab_panel.engine.frames import Frame
 from ganlab_panel.engine.losses import get_loss
 from ganlab_panel.engine.models import Discriminator, Generator
