@@ -362,6 +362,8 @@ def cmd_train(args) -> int:
         summary += (f", modes {frame.modes}/{frame.modes_total}, "
                     f"high-quality samples {100 * frame.high_quality:.1f} %, "
                     f"reverse KL from even {frame.mode_balance:.3f}")
+        if trainer.config.jacobian_truncation:
+            summary += f" (the {100 * trainer.config.jacobian_truncation:g} % of samples G stretches most left out)"
     summary += f" ({metrics['iterations_per_second']} it/s)"
     print(summary)
     print(f"wrote {out / 'metrics.json'}, {out / 'config.json'}, {out / 'checkpoint.npz'}")

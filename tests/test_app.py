@@ -180,7 +180,8 @@ ON_FIRST_USE = {
     "more settings": (lambda lab: lab.settings.card.param.update(collapsed=False),
                       {"ganlab-preset", "ganlab-batch-size", "ganlab-atlas-size", "ganlab-seed",
                        "ganlab-lr-half-life", "ganlab-lr-decay-start", "ganlab-gp-weight", "ganlab-r1-gamma",
-                       "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema"}),
+                       "ganlab-d-spectral-norm", "ganlab-adam-beta1", "ganlab-d-pack", "ganlab-g-ema",
+                       "ganlab-jacobian-truncation"}),
     "a mixture's mode chart": (lambda lab: lab.choose_distribution("ring8"), {"ganlab-modes-chart"}),
 }
 
@@ -289,6 +290,13 @@ def test_more_data_menu_trains_on_a_benchmark_and_charts_its_modes(lab):
     assert 0 <= f.mode_balance <= np.log(8) + 1e-9
     hq = lab.charts.history["hq_pct"].dropna()
     assert len(hq) >= 3 and hq.iloc[-1] == pytest.approx(100 * f.high_quality)
+    assert "left out" not in lab.charts.values.object
+    # Jacobian-based truncation from the settings card: the Monitor says what it leaves out
+    lab.settings.widgets["jacobian_truncation"].value = 0.05
+    lab.refresh()
+    assert lab.config.jacobian_truncation == 0.05 and lab.trainer.iteration == 60    # hot: the run goes on
+    assert "(5 % left out)" in lab.charts.values.object
+    assert f"{100 * lab.trainer.mode_metrics()[1]:.1f} %" in lab.charts.values.object
     # a GAN Lab shape: the menu goes back to its prompt, the modes chart away
     lab.choose_distribution("gaussians")
     assert lab.controls.more_data.value == "" and not lab.charts.modes.visible

@@ -116,6 +116,7 @@ def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
                  "--iterations", "20", "--out", str(tmp_path / "m"), "-q"]) == 0
     out = capsys.readouterr().out
     assert "modes " in out and "/8" in out and "high-quality samples" in out and "reverse KL from even" in out
+    assert "left out" not in out
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
     assert metrics["modes_total"] == 8 and 0 <= metrics["modes"] <= 8 and 0 <= metrics["high_quality"] <= 1
     assert 0 <= metrics["mode_balance"] <= np.log(8) + 1e-9
@@ -125,6 +126,11 @@ def test_mixture_runs_report_modes_and_high_quality_share(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", "--d-spectral-norm", "maybe", "--out", str(tmp_path / "n"), "-q"])
     assert exit_info.value.code == 2 and "expected true or false" in capsys.readouterr().err
+    # with Jacobian-based truncation the summary says what its figures leave out
+    assert main(["train", "--distribution", "ring8", "--iterations", "20", "--jacobian-truncation", "0.05",
+                 "--out", str(tmp_path / "t"), "-q"]) == 0
+    assert "(the 5 % of samples G stretches most left out)" in capsys.readouterr().out
+    assert json.loads((tmp_path / "t" / "config.json").read_text())["jacobian_truncation"] == 0.05
 
 
 def test_presets_are_listed_and_apply_under_the_command_line_options(tmp_path, capsys):

@@ -108,3 +108,21 @@ def test_spectral_normalisation_divides_each_weight_by_its_largest_singular_valu
     for w in d.effective_weights():
         assert np.linalg.norm(w, ord=2) == pytest.approx(1.0, abs=1e-3)
     assert d.copy().sn_vectors()[0] is not d.sn_vectors()[0]
+
+
+@pytest.mark.parametrize("noise_dim, layers, neurons", [(1, 0, 3), (2, 1, 8), (4, 2, 16)])
+def test_generator_stretch_is_the_norm_of_its_jacobian(noise_dim, layers, neurons):
+    torch = pytest.importorskip("torch")
+    g = Generator(noise_dim, layers, neurons, np.random.default_rng(3))
+    z = np.random.default_rng(4).random((40, noise_dim)).astype(np.float32)
+
+    def g_torch(noise):
+        h = noise
+        for i, (w, b) in enumerate(zip(g.weights, g.biases)):
+            h = h @ torch.from_numpy(w) + torch.from_numpy(b)
+            h = torch.relu(h) if i < g.num_layers - 1 else torch.tanh(h)
+        return h
+
+    expected = [torch.linalg.norm(torch.autograd.functional.jacobian(g_torch, torch.from_numpy(row))).item()
+                for row in z]
+    np.testing.assert_allclose(g.stretch(z), expected, rtol=1e-5, atol=1e-7)

@@ -262,6 +262,51 @@ def test_the_atlas_size_sets_how_many_distinct_samples_training_cycles_through()
     assert big.snapshot().finite
 
 
+def _jumper(ramp: float) -> Trainer:
+    """A trainer on ring8 whose G sends 1-D uniform noise to two opposite modes
+    exactly, and carries the middle ``ramp`` of it straight across the ring
+    between them (one hidden layer of 2 ReLUs: a ramp from 0 to 1)."""
+    tr = Trainer(distribution="ring8", seed=1, noise_dim=1, noise_type="uniform", g_layers=0, g_neurons=2)
+    a, b = np.arctanh(MIXTURES["ring8"].centres[[0, 4]])
+    k = 1 / ramp
+    w0, b0, w1, b1 = tr.generator.ordered_parameters()
+    w0[...] = k
+    b0[...] = (0.5 - 0.5 * k, -0.5 - 0.5 * k)
+    w1[...] = (b - a, a - b)
+    b1[...] = a
+    return tr
+
+
+def _sigmas_from_modes(points) -> np.ndarray:
+    mixture = MIXTURES["ring8"]
+    return np.sqrt(((points[:, None] - mixture.centres[None]) ** 2).sum(-1)).min(axis=1) / mixture.sigma
+
+
+def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
+    tr = _jumper(ramp=0.1)
+    weights = params(tr)
+    np.testing.assert_array_equal(tr.stretch([[0.2], [0.8]]), [0, 0])   # G is flat on each mode
+    assert tr.stretch([[0.5]])[0] > 1                                   # and steep across the gap
+    # off (GAN Lab): a tenth of the samples lie between the two modes
+    between = (_sigmas_from_modes(tr.sample(4000)) > 3).mean()
+    assert 0.08 < between < 0.11
+    modes, high_quality = tr.mode_metrics()
+    assert modes == 2 and high_quality < 0.93
+    # on: leaving out 12 % of the noise, the most stretched, leaves every sample on a mode
+    tr.config.jacobian_truncation = 0.12
+    kept = tr.sample(4000)
+    assert kept.shape == (4000, 2) and (_sigmas_from_modes(kept) <= 3).all()
+    assert tr.mode_metrics() == (2, 1.0)
+    assert tr.mode_balance() == pytest.approx(np.log(4), abs=0.01)     # two of eight modes, evenly
+    frame = tr.snapshot()
+    assert frame.fake.shape == (150, 2) and (_sigmas_from_modes(frame.fake) <= 3).all()
+    assert (np.abs(frame.noise[:, 0] - 0.5) > 0.05).all()
+    np.testing.assert_allclose(frame.fake, tr.generate(frame.noise), atol=1e-6)
+    # explicit noise is G's output whatever the setting; the change kept the run
+    assert _sigmas_from_modes(tr.generate([[0.5]]))[0] > 50
+    assert tr.iteration == 0 and same(params(tr), weights)
+
+
 def test_gan_lab_defaults_on_ring_improve_grid_js():
     # one run of GAN Lab's defaults is chaotic (its JS after 2,000 iterations
     # ranges from ~0.3 to ~0.9 by seed, and by float rounding): judge many seeds

@@ -22,6 +22,7 @@ from ganlab_panel.engine.data import DISTRIBUTIONS, DRAWING, EXTRA_DISTRIBUTIONS
 from ganlab_panel.engine.device import DEVICE_CHOICES
 from ganlab_panel.engine.errors import ConfigError, DataError
 from ganlab_panel.engine.losses import LOSSES
+from ganlab_panel.engine.truncation import MAX_TRUNCATION
 
 #: GAN Lab's optimizers, then RMSprop
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
@@ -52,7 +53,8 @@ LEARNING_RATE_CHOICES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 #: parameters a running trainer applies in place, keeping its weights.
 HOT_PARAMS = frozenset({"d_lr", "g_lr", "d_optimizer", "g_optimizer", "adam_beta1", "adam_beta2", "lr_half_life",
                         "lr_decay_start",
-                        "loss", "gp_weight", "r1_gamma", "g_ema", "k_d", "k_g", "batch_size"})
+                        "loss", "gp_weight", "r1_gamma", "g_ema", "k_d", "k_g", "batch_size",
+                        "jacobian_truncation"})
 
 
 class _Int(param.Integer):
@@ -155,6 +157,12 @@ class ExperimentConfig(param.Parameterized):
         doc="Decay β of an exponential moving average of the generator's weights, updated after every G "
             "update (0: off, as in GAN Lab; 0.999 is common). When on, the average is the generator that is "
             "shown, sampled and measured; training still updates the generator itself.")
+    jacobian_truncation = param.Number(
+        default=0.0, bounds=(0, MAX_TRUNCATION), inclusive_bounds=(True, False), softbounds=(0, 0.1), step=0.01,
+        doc="Share of samples left out: those whose noise G stretches most (Jacobian-based truncation, "
+            "Tanielian et al. 2020; 0: off, as in GAN Lab). G must carry some noise across the gaps between "
+            "modes and stretches it thin to do so; leaving out the most stretched noise drops those samples. "
+            "Applies to every sample shown, drawn and measured; training still sees every sample.")
     k_d = _Int(default=2, bounds=(0, 10), doc="Discriminator updates per iteration.")
     k_g = _Int(default=1, bounds=(0, 10), doc="Generator updates per iteration.")
     batch_size = _Int(default=150, bounds=(1, 16384), doc="Samples per update, for real data and noise alike.")

@@ -19,6 +19,7 @@ from ganlab_panel.engine.errors import ConfigError
 from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES
 from ganlab_panel.engine.models import Discriminator, Generator
 from ganlab_panel.engine.optimizers import ADAM_BETAS, SETTINGS, Optimizer
+from ganlab_panel.engine.truncation import MAX_TRUNCATION, noise_needed
 
 
 def make_optimizer(kind: str, params, lr: float, betas: tuple[float, float] = ADAM_BETAS) -> Optimizer:
@@ -71,6 +72,11 @@ class Experiment:
         """What the metrics need of ``cfg``'s data: for mixture data, the
         mixture and the fixed noise its mode metrics are measured on."""
         self.mixture = MIXTURES.get(cfg.distribution)
-        self.eval_noise = (_float32(sample_noise(np.random.default_rng(self._eval_seed), MODE_EVAL_SAMPLES,
-                                                     cfg.noise_dim, cfg.noise_type))
-                           if self.mixture is not None else None)
+        self.eval_noise = None
+        if self.mixture is not None:
+            # the protocol's samples, then as many again for Jacobian-based truncation to choose
+            # from (drawn after them, so the first are the same with truncation off or on)
+            rng = np.random.default_rng(self._eval_seed)
+            self.eval_noise = _float32(np.concatenate(
+                [sample_noise(rng, n, cfg.noise_dim, cfg.noise_type)
+                 for n in (MODE_EVAL_SAMPLES, noise_needed(MODE_EVAL_SAMPLES, MAX_TRUNCATION) - MODE_EVAL_SAMPLES)]))

@@ -153,6 +153,21 @@ class Generator(MLP):
     def __call__(self, noise) -> np.ndarray:
         return np.tanh(self.pre_activation(noise))
 
+    def stretch(self, noise) -> np.ndarray:
+        """How much G stretches the noise around each vector: the Frobenius
+        norm of its Jacobian ∂G(z)/∂z, exact, one number per row (each of
+        G's two outputs back through tanh and the ReLUs to the noise)."""
+        weights = self.effective_weights()
+        out, inputs = forward(as_inputs(noise), weights, self.biases)
+        slope = 1 - np.tanh(out) ** 2
+        squares = np.zeros(len(out), dtype=np.float64)
+        for c in range(out.shape[1]):
+            grad_out = np.zeros_like(out)
+            grad_out[:, c] = slope[:, c]
+            row = backward(grad_out, weights, inputs, want_params=False)[1]   # ∂G_c/∂z
+            squares += (row.astype(np.float64) ** 2).sum(axis=1)
+        return np.sqrt(squares)
+
 
 class Discriminator(MLP):
     """Scores points; ``logits`` feed the losses, calling it gives D's probability.

@@ -14,8 +14,9 @@ import numpy as np
 
 from ganlab_panel.engine import frames as F
 from ganlab_panel.engine.config import ATLAS_SIZE
-from ganlab_panel.engine.metrics import GRID_CELLS, grid_divergences, mode_measures
+from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES, grid_divergences, mode_measures
 from ganlab_panel.engine.models import sigmoid
+from ganlab_panel.engine.truncation import truncate
 
 
 @dataclass
@@ -32,13 +33,15 @@ class Measures:
 DIVERGENCE_SAMPLES = ATLAS_SIZE
 
 
-def measure_modes(generator, experiment) -> tuple[int, float, float] | None:
-    """Mode metrics of ``generator`` on the experiment's evaluation noise
-    (mixture data only): modes captured, the share of high-quality samples,
-    and how unevenly they spread over the modes (``metrics.mode_measures``)."""
+def measure_modes(generator, experiment, truncation: float = 0.0) -> tuple[int, float, float] | None:
+    """Mode metrics of ``generator`` on the experiment's 2,500 evaluation
+    samples, kept by Jacobian-based ``truncation`` when it is on (mixture data
+    only): modes captured, the share of high-quality samples, and how unevenly
+    they spread over the modes (``metrics.mode_measures``)."""
     if experiment.mixture is None:
         return None
-    samples = generator(experiment.eval_noise).astype(np.float64)
+    noise = truncate(generator, experiment.eval_noise, MODE_EVAL_SAMPLES, truncation)
+    samples = generator(noise).astype(np.float64)
     return mode_measures(samples, experiment.mixture.centres, experiment.mixture.sigma)
 
 
@@ -58,7 +61,8 @@ def measure_divergences(trainer) -> tuple[float, float]:
     """The grid KL and JS of the trainer's generator now (the first
     :data:`DIVERGENCE_SAMPLES` of its noise atlas through G against as many of
     the real atlas), kept as its last measured; call under its lock."""
-    fake = trainer.shown_generator(trainer.state.noise_atlas[:DIVERGENCE_SAMPLES])
+    G = trainer.shown_generator
+    fake = G(truncate(G, trainer.state.noise_atlas, DIVERGENCE_SAMPLES, trainer.config.jacobian_truncation))
     trainer.measures.divergences = grid_divergences(trainer.state.real_atlas[:DIVERGENCE_SAMPLES], fake)
     return trainer.measures.divergences
 
@@ -83,7 +87,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
     with trainer.lock, np.errstate(over="ignore", invalid="ignore"):
         G, D, cfg = trainer.shown_generator, trainer.discriminator, trainer.config
         exp, state, measures, critic = trainer.experiment, trainer.state, trainer.measures, trainer.critic
-        noise = state.noise_atlas[: F.NUM_FAKE_VISUALIZED]
+        noise = truncate(G, state.noise_atlas, F.NUM_FAKE_VISUALIZED, cfg.jacobian_truncation)
         real = state.real_atlas[: F.real_shown(len(cfg.drawn_points) if cfg.drawn_points is not None else None)]
         fake = G(noise)
         d_real = d_output(D.logits(real), critic)
@@ -100,7 +104,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
                 manifold = m
         if divergences or measures.divergences is None:
             measure_divergences(trainer)
-            measures.modes = measure_modes(G, exp)
+            measures.modes = measure_modes(G, exp, cfg.jacobian_truncation)
         kl, js = measures.divergences
         modes = measures.modes
         np_ = lambda a: a.astype(np.float64)  # noqa: E731
@@ -115,7 +119,8 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             d_loss=d_loss, g_loss=g_loss,
             kl=kl, js=js, d_steps=state.d_steps, g_steps=state.g_steps,
             finite=state.is_finite() and bool(np.isfinite(fake).all()),
-            info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type},
+            info={"distribution": cfg.distribution, "loss": cfg.loss, "noise_type": cfg.noise_type,
+                  "jacobian_truncation": cfg.jacobian_truncation},
             d_output="critic" if critic else "probability",
             modes=modes[0] if modes else None,
             modes_total=len(exp.mixture.centres) if exp.mixture is not None else None,

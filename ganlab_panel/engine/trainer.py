@@ -46,6 +46,7 @@ from ganlab_panel.engine.losses import get_loss
 from ganlab_panel.engine.models import Discriminator, Generator
 from ganlab_panel.engine.snapshot import Measures, d_output, measure_modes
 from ganlab_panel.engine.snapshot import snapshot as take_snapshot
+from ganlab_panel.engine.truncation import noise_needed, truncate
 
 #: errors that mean a saved state does not fit this trainer
 _UNFIT = (KeyError, TypeError, ValueError, RuntimeError, AttributeError)
@@ -283,9 +284,10 @@ class Trainer:
     def mode_metrics(self) -> tuple[int, float] | None:
         """For mixture data (ring8, grid25): (modes captured, share of
         high-quality samples) over the experiment's fixed 2,500 evaluation
-        samples, by the published protocol; ``None`` for other data."""
+        samples (those Jacobian-based truncation keeps, when it is on), by the
+        published protocol; ``None`` for other data."""
         with self.lock:
-            measured = measure_modes(self.shown_generator, self.experiment)
+            measured = measure_modes(self.shown_generator, self.experiment, self.config.jacobian_truncation)
         return measured[:2] if measured is not None else None
 
     def mode_balance(self) -> float | None:
@@ -294,17 +296,29 @@ class Trainer:
         mode as often; log K: one mode), on the same samples as
         :meth:`mode_metrics`; ``None`` for other data."""
         with self.lock:
-            measured = measure_modes(self.shown_generator, self.experiment)
+            measured = measure_modes(self.shown_generator, self.experiment, self.config.jacobian_truncation)
         return measured[2] if measured is not None else None
 
     def sample(self, n: int) -> np.ndarray:
         """(n, 2) generated points from fresh noise (a stream of its own, so
-        sampling never changes training)."""
+        sampling never changes training), kept by Jacobian-based truncation
+        when ``jacobian_truncation`` is on."""
         if n < 0:
             raise ValueError(f"n must be >= 0, not {n}")
         with self.lock:
-            z = sample_noise(self.experiment.sample_rng, int(n), self.config.noise_dim, self.config.noise_type)
+            share = self.config.jacobian_truncation
+            z = sample_noise(self.experiment.sample_rng, noise_needed(int(n), share), self.config.noise_dim,
+                             self.config.noise_type)
+            z = truncate(self.shown_generator, z.astype(np.float32), int(n), share)
         return self.generate(z)
+
+    def stretch(self, noise) -> np.ndarray:
+        """How much the shown G stretches the noise around each of ``noise``'s
+        (n, noise_dim) vectors: the norm of its Jacobian, (n,). Large where G
+        carries noise across a gap (see ``jacobian_truncation``)."""
+        z = self._to_inputs(noise, self.config.noise_dim, "noise")
+        with self.lock, np.errstate(over="ignore", invalid="ignore"):
+            return self.shown_generator.stretch(z)
 
     def snapshot(self, divergences: bool = True) -> Frame:
         """Everything the views draw, as NumPy (see :func:`ganlab_panel.engine.snapshot.snapshot`)."""

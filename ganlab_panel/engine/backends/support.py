@@ -71,7 +71,7 @@ CPU_ONLY = Rule(_on_cpu, "the CPU ('cpu', or 'auto' without a GPU)", ("cpu",),
 _EVERY_FIELD = ("distribution", "drawn_points", "noise_type", "noise_dim", "g_layers", "g_neurons", "d_layers",
                 "d_neurons", "d_spectral_norm", "d_pack", "d_lr", "g_lr", "d_optimizer", "g_optimizer",
                 "adam_beta1", "adam_beta2", "lr_half_life", "lr_decay_start", "loss", "gp_weight", "r1_gamma",
-                "g_ema", "k_d", "k_g", "batch_size", "atlas_size", "seed", "device")
+                "g_ema", "jacobian_truncation", "k_d", "k_g", "batch_size", "atlas_size", "seed", "device")
 
 SUPPORT: dict[str, dict[str, Rule]] = {
     # GAN Lab's loop as one Numba kernel (backends/compiled.py)
@@ -98,6 +98,7 @@ SUPPORT: dict[str, dict[str, Rule]] = {
         "gp_weight": any_value(),          # read only by the wgan_gp loss, which this backend refuses
         "r1_gamma": any_value(0.0, 1.0),
         "g_ema": any_value(0.0, 0.9),
+        "jacobian_truncation": any_value(),   # applies to the samples shown and measured, not to training
         "k_d": any_value(1, 4),
         "k_g": any_value(0, 3),
         "batch_size": at_most(MAX_BATCH, (1, MAX_BATCH), (MAX_BATCH + 1,)),

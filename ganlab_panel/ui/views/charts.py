@@ -69,7 +69,8 @@ class ChartsView(Viewer):
         if self.modes.visible != mixture:
             self.modes.visible = mixture
         self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
-                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance) if mixture else None)
+                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance,
+                    frame.info.get("jacobian_truncation", 0.0)) if mixture else None)
         if frame.iteration == self._last_iteration:
             return
         if frame.iteration < self._last_iteration:
@@ -125,7 +126,8 @@ class ChartsView(Viewer):
         mark its iteration on every chart."""
         mixture = frame.modes_total is not None
         self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
-                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance) if mixture else None)
+                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance,
+                    frame.info.get("jacobian_truncation", 0.0)) if mixture else None)
         self.mark(frame.iteration)
 
     def _add_mark(self, plot, element) -> None:
@@ -186,10 +188,13 @@ class ChartsView(Viewer):
                 f'G loss <span class="ganlab-g-loss" style="color:{style.G_PURPLE}">{fmt(g_loss)}</span><br>'
                 f'KL <span class="ganlab-kl">{fmt(kl)}</span> &nbsp; JS <span class="ganlab-js">{fmt(js)}</span>')
         if modes is not None:
-            captured, total, hq, balance = modes
+            captured, total, hq, balance, truncation = modes
+            left_out = (f' <span class="ganlab-truncation" title="Jacobian-based truncation: the samples G '
+                        f'stretches most are left out of every sample shown and measured">'
+                        f'({100 * truncation:.0f} % left out)</span>' if truncation else '')
             text += (f'<br>modes <span class="ganlab-modes">{"–" if captured is None else captured}/{total}</span>'
                      f' &nbsp; high quality <span class="ganlab-hq">'
-                     f'{"–" if hq is None else f"{100 * hq:.1f} %"}</span>'
+                     f'{"–" if hq is None else f"{100 * hq:.1f} %"}</span>{left_out}'
                      f'<br><span title="How unevenly the high-quality samples spread over the modes: the reverse '
                      f'KL divergence of their histogram from the even one (0 = every mode as often)">'
                      f'reverse KL from even</span> <span class="ganlab-mode-balance">'

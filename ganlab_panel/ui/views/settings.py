@@ -1,6 +1,7 @@
 """More settings: presets, and the settings beyond GAN Lab's model graph
 (batch size, atlas size, seed, Adam's betas, penalties, spectral
-normalisation, the learning-rate schedule)."""
+normalisation, the learning-rate schedule, the average of G, Jacobian-based
+truncation)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ FIELDS = {
     "d_spectral_norm": "Spectral normalisation of D",
     "d_pack": "PacGAN: samples D judges at once (1: off)",
     "g_ema": "Average of G's weights, decay β (0: off)",
+    "jacobian_truncation": "Truncation: share of samples left out",
 }
 
 NO_PRESET = "Custom settings"
