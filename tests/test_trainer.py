@@ -5,6 +5,7 @@ from ganlab_panel import ExperimentConfig, Trainer
 from ganlab_panel.engine.data import MIXTURES
 from ganlab_panel.engine.errors import DataError
 from ganlab_panel.engine.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
+from ganlab_panel.live.scene import compute_scene
 
 
 def params(tr):
@@ -287,7 +288,11 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     weights = params(tr)
     np.testing.assert_array_equal(tr.stretch([[0.2], [0.8]]), [0, 0])   # G is flat on each mode
     assert tr.stretch([[0.5]])[0] > 1                                   # and steep across the gap
+    def density_between_the_modes():   # the density layer's pixels from x 0.25 to 0.75
+        return np.nan_to_num(compute_scene(tr, density=True, size=64).density[:, 16:48]).sum()
+
     # off (GAN Lab): a tenth of the samples lie between the two modes
+    assert density_between_the_modes() > 0
     between = (_sigmas_from_modes(tr.sample(4000)) > 3).mean()
     assert 0.08 < between < 0.11
     modes, high_quality = tr.mode_metrics()
@@ -302,6 +307,7 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     assert frame.fake.shape == (150, 2) and (_sigmas_from_modes(frame.fake) <= 3).all()
     assert (np.abs(frame.noise[:, 0] - 0.5) > 0.05).all()
     np.testing.assert_allclose(frame.fake, tr.generate(frame.noise), atol=1e-6)
+    assert density_between_the_modes() == 0
     # explicit noise is G's output whatever the setting; the change kept the run
     assert _sigmas_from_modes(tr.generate([[0.5]]))[0] > 50
     assert tr.iteration == 0 and same(params(tr), weights)

@@ -306,11 +306,18 @@ class Trainer:
         if n < 0:
             raise ValueError(f"n must be >= 0, not {n}")
         with self.lock:
-            share = self.config.jacobian_truncation
-            z = sample_noise(self.experiment.sample_rng, noise_needed(int(n), share), self.config.noise_dim,
-                             self.config.noise_type)
-            z = truncate(self.shown_generator, z.astype(np.float32), int(n), share)
+            z = sample_noise(self.experiment.sample_rng, noise_needed(int(n), self.config.jacobian_truncation),
+                             self.config.noise_dim, self.config.noise_type)
+            z = self.kept_noise(z, int(n))
         return self.generate(z)
+
+    def kept_noise(self, noise, n: int) -> np.ndarray:
+        """The ``n`` noise vectors of the front of ``noise`` that Jacobian-based
+        truncation keeps (``engine.truncation``): all the first ``n`` when
+        ``jacobian_truncation`` is off."""
+        z = self._to_inputs(noise, self.config.noise_dim, "noise")
+        with self.lock:
+            return truncate(self.shown_generator, z, int(n), self.config.jacobian_truncation)
 
     def stretch(self, noise) -> np.ndarray:
         """How much the shown G stretches the noise around each of ``noise``'s

@@ -121,12 +121,17 @@ def density_image(samples: np.ndarray, size: int = RASTER_SIZE) -> np.ndarray:
 
 def density_noise(noise_dim: int, noise_type: str) -> np.ndarray:
     """A fixed, read-only set of noise vectors for the density layer, so the
-    layer changes only when the generator does (not with sampling noise)."""
+    layer changes only when the generator does (not with sampling noise):
+    :data:`DENSITY_SAMPLES`, then as many more as Jacobian-based truncation
+    may need to choose that many from."""
     from ganlab_panel.engine.data import sample_noise
+    from ganlab_panel.engine.truncation import MAX_TRUNCATION, noise_needed
 
     key = (noise_dim, noise_type)
     if key not in _density_noise:
-        z = sample_noise(np.random.default_rng(20181021), DENSITY_SAMPLES, noise_dim, noise_type)
+        rng = np.random.default_rng(20181021)
+        z = np.concatenate([sample_noise(rng, n, noise_dim, noise_type) for n in
+                            (DENSITY_SAMPLES, noise_needed(DENSITY_SAMPLES, MAX_TRUNCATION) - DENSITY_SAMPLES)])
         z.setflags(write=False)
         _density_noise[key] = z
     return _density_noise[key]
@@ -171,7 +176,8 @@ def _compute_scene(trainer, d_field: bool, density: bool, size: int, divergences
     dens = None
     if density:
         cfg = trainer.config
-        dens = density_image(trainer.generate(density_noise(cfg.noise_dim, cfg.noise_type)), size)
+        noise = trainer.kept_noise(density_noise(cfg.noise_dim, cfg.noise_type), DENSITY_SAMPLES)
+        dens = density_image(trainer.generate(noise), size)
     return Scene(frame=frame, manifold_raster=raster, manifold_thumb=thumb, d_field=field, density=dens)
 
 
