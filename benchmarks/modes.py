@@ -69,10 +69,10 @@ def run(preset: str, distribution: str, seed: int, iterations: int, overrides: d
     modes, high_quality = trainer.mode_metrics()
     balance = trainer.mode_balance()
     # with Jacobian-based truncation on, also every sample of G (the same 2,500 noise vectors, none left out)
-    untruncated = (100.0 * measure_modes(trainer.shown_generator, trainer.experiment)[1]
-                   if config.jacobian_truncation else None)
+    every_sample = (100.0 * measure_modes(trainer.shown_generator, trainer.experiment)[1]
+                    if config.jacobian_truncation else None)
     return {"distribution": distribution, "seed": seed, "modes": modes, "total": len(trainer.experiment.mixture.centres),
-            "hq": 100.0 * high_quality, "untruncated": untruncated, "balance": balance, "seconds": seconds,
+            "hq": 100.0 * high_quality, "untruncated": every_sample, "balance": balance, "seconds": seconds,
             "finite": not trainer.diverged, "misses": misses(trainer) if where else None}
 
 

@@ -34,6 +34,13 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=float) for c in COLUMNS})
 
 
+def _modes(frame: Frame) -> tuple:
+    """What the Monitor shows of a mixture's modes: captured, of how many, the
+    high-quality share, the reverse KL from even and the share truncation leaves out."""
+    return (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance,
+            frame.info.get("jacobian_truncation", 0.0))
+
+
 class ChartsView(Viewer):
     """D and G loss, and grid KL / JS divergence, against iteration; plus the
     current values as text."""
@@ -68,9 +75,7 @@ class ChartsView(Viewer):
             self._modes_box.build()
         if self.modes.visible != mixture:
             self.modes.visible = mixture
-        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
-                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance,
-                    frame.info.get("jacobian_truncation", 0.0)) if mixture else None)
+        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js, _modes(frame) if mixture else None)
         if frame.iteration == self._last_iteration:
             return
         if frame.iteration < self._last_iteration:
@@ -125,9 +130,7 @@ class ChartsView(Viewer):
         """Show a frame's values without charting them (a rewound moment), and
         mark its iteration on every chart."""
         mixture = frame.modes_total is not None
-        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js,
-                   (frame.modes, frame.modes_total, frame.high_quality, frame.mode_balance,
-                    frame.info.get("jacobian_truncation", 0.0)) if mixture else None)
+        self._show(frame.d_loss, frame.g_loss, frame.kl, frame.js, _modes(frame) if mixture else None)
         self.mark(frame.iteration)
 
     def _add_mark(self, plot, element) -> None:
@@ -191,7 +194,7 @@ class ChartsView(Viewer):
             captured, total, hq, balance, truncation = modes
             left_out = (f' <span class="ganlab-truncation" title="Jacobian-based truncation: the samples G '
                         f'stretches most are left out of every sample shown and measured">'
-                        f'({100 * truncation:.0f} % left out)</span>' if truncation else '')
+                        f'({100 * truncation:.3g} % left out)</span>' if truncation else '')
             text += (f'<br>modes <span class="ganlab-modes">{"–" if captured is None else captured}/{total}</span>'
                      f' &nbsp; high quality <span class="ganlab-hq">'
                      f'{"–" if hq is None else f"{100 * hq:.1f} %"}</span>{left_out}'
