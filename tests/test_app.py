@@ -291,12 +291,18 @@ def test_more_data_menu_trains_on_a_benchmark_and_charts_its_modes(lab):
     hq = lab.charts.history["hq_pct"].dropna()
     assert len(hq) >= 3 and hq.iloc[-1] == pytest.approx(100 * f.high_quality)
     assert "left out" not in lab.charts.values.object
+    assert len(lab.layered.displayed("LeftOut").get("x", [])) == 0 and "left out" not in lab.layered.legend.object
     # Jacobian-based truncation from the settings card: the Monitor says what it leaves out
     lab.settings.widgets["jacobian_truncation"].value = 0.05
     lab.refresh()
     assert lab.config.jacobian_truncation == 0.05 and lab.trainer.iteration == 60    # hot: the run goes on
     assert "(5 % left out)" in lab.charts.values.object
     assert f"{100 * lab.trainer.mode_metrics()[1]:.1f} %" in lab.charts.values.object
+    # ...and the layered view draws the 8 fake samples it left out of 158 (150 / 0.95) as hollow dots
+    left_out = lab.layered.displayed("LeftOut")
+    assert len(left_out["x"]) == 8 and len(lab.layered.displayed("Fake")["x"]) == 150
+    np.testing.assert_allclose(np.column_stack([left_out["x"], left_out["y"]]), lab.trainer.snapshot().left_out)
+    assert "the 5 % that the generator stretches most" in lab.layered.legend.object
     # a GAN Lab shape: the menu goes back to its prompt, the modes chart away
     lab.choose_distribution("gaussians")
     assert lab.controls.more_data.value == "" and not lab.charts.modes.visible

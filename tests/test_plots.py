@@ -75,14 +75,14 @@ def test_layered_overlay_keeps_one_structure(scene):
     empty = plots.layered_overlay({})
     kinds = [type(e).__name__ for e in full]
     assert kinds == [type(e).__name__ for e in empty]
-    assert kinds == ["Image", "Image", "Image", "Image", "Segments", "Points", "Points", "Segments"]
+    assert kinds == ["Image", "Image", "Image", "Image", "Segments", "Points", "Points", "Points", "Segments"]
     real = [e for e in full if e.group == "Real"][0]
     fake = [e for e in full if e.group == "Fake"][0]
     assert len(real) == 450 and len(fake) == 150
     assert real.opts.get().kwargs["color"] == style.REAL and fake.opts.get().kwargs["color"] == style.FAKE
     assert len([e for e in empty if e.group == "Real"][0]) == 0
     assert [e.group for e in full] == ["Heatmap", "DField", "Density", "Manifold", "ManifoldLines", "Real", "Fake",
-                                       "Gradients"]
+                                       "LeftOut", "Gradients"]
 
 
 def test_thumbnails_sit_inside_their_boxes(scene):

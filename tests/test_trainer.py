@@ -297,6 +297,7 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     assert 0.08 < between < 0.11
     modes, high_quality = tr.mode_metrics()
     assert modes == 2 and high_quality < 0.93
+    assert tr.snapshot().left_out is None
     # on: leaving out 12 % of the noise, the most stretched, leaves every sample on a mode
     tr.config.jacobian_truncation = 0.12
     kept = tr.sample(4000)
@@ -306,6 +307,10 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     frame = tr.snapshot()
     assert frame.fake.shape == (150, 2) and (_sigmas_from_modes(frame.fake) <= 3).all()
     assert (np.abs(frame.noise[:, 0] - 0.5) > 0.05).all()
+    # ...and says what it left out: every sample of that noise between the modes, and a few on them
+    pool = tr.state.noise_atlas[:171]                                   # 150 / (1 − 0.12), rounded up
+    assert frame.left_out.shape == (21, 2)
+    assert (_sigmas_from_modes(frame.left_out) > 3).sum() == (_sigmas_from_modes(tr.generate(pool)) > 3).sum() > 10
     np.testing.assert_allclose(frame.fake, tr.generate(frame.noise), atol=1e-6)
     assert density_between_the_modes() == 0
     # explicit noise is G's output whatever the setting; the change kept the run

@@ -94,6 +94,9 @@ class Frame:
     #: for mixture data: the reverse KL (nats) of the high-quality samples'
     #: histogram over the modes from the even one (0: every mode as often)
     mode_balance: float | None = None
+    #: with Jacobian-based truncation on: (k, 2) the samples it left out of the
+    #: noise ``fake`` was chosen from (G's jumps between modes); else None
+    left_out: np.ndarray | None = None
 
     @property
     def noise_dim(self) -> int:

@@ -16,7 +16,7 @@ from ganlab_panel.engine import frames as F
 from ganlab_panel.engine.config import ATLAS_SIZE
 from ganlab_panel.engine.metrics import GRID_CELLS, MODE_EVAL_SAMPLES, grid_divergences, mode_measures
 from ganlab_panel.engine.models import sigmoid
-from ganlab_panel.engine.truncation import truncate
+from ganlab_panel.engine.truncation import split, truncate
 
 
 @dataclass
@@ -87,7 +87,7 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
     with trainer.lock, np.errstate(over="ignore", invalid="ignore"):
         G, D, cfg = trainer.shown_generator, trainer.discriminator, trainer.config
         exp, state, measures, critic = trainer.experiment, trainer.state, trainer.measures, trainer.critic
-        noise = truncate(G, state.noise_atlas, F.NUM_FAKE_VISUALIZED, cfg.jacobian_truncation)
+        noise, left_out = split(G, state.noise_atlas, F.NUM_FAKE_VISUALIZED, cfg.jacobian_truncation)
         real = state.real_atlas[: F.real_shown(len(cfg.drawn_points) if cfg.drawn_points is not None else None)]
         fake = G(noise)
         d_real = d_output(D.logits(real), critic)
@@ -126,4 +126,5 @@ def snapshot(trainer, divergences: bool = True) -> F.Frame:
             modes_total=len(exp.mixture.centres) if exp.mixture is not None else None,
             high_quality=modes[1] if modes else None,
             mode_balance=modes[2] if modes else None,
+            left_out=np_(G(left_out)) if cfg.jacobian_truncation else None,
         )

@@ -29,18 +29,22 @@ def noise_needed(n: int, share: float) -> int:
     return int(math.ceil(round(n / (1.0 - share), 9))) if share > 0 else int(n)
 
 
-def truncate(generator, noise: np.ndarray, n: int, share: float) -> np.ndarray:
-    """The noise vectors kept of the front of ``noise``: of its first
-    :func:`noise_needed` rows, the ``n`` that ``generator`` stretches least
-    (fewer when ``noise`` runs short: all but ``share`` of it), in their order."""
+def split(generator, noise: np.ndarray, n: int, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The noise vectors of the front of ``noise`` that truncation keeps, and
+    those it leaves out: of its first :func:`noise_needed` rows, the ``n`` that
+    ``generator`` stretches least (fewer when ``noise`` runs short: all but
+    ``share`` of it), and the rest, each in their order."""
     pool = noise[:noise_needed(n, share)]
     if share <= 0 or len(pool) == 0:
-        return pool[:n]
+        return pool[:n], pool[:0]
     keep = min(int(n), int(round(len(pool) * (1.0 - share))))
-    if keep <= 0:
-        return pool[:0]
     with np.errstate(over="ignore", invalid="ignore"):
         stretch = generator.stretch(pool)
     # non-finite stretch (a diverged G) sorts last, so it is left out first
-    stretch = np.where(np.isfinite(stretch), stretch, np.inf)
-    return pool[np.sort(np.argsort(stretch, kind="stable")[:keep])]
+    order = np.argsort(np.where(np.isfinite(stretch), stretch, np.inf), kind="stable")
+    return pool[np.sort(order[:keep])], pool[np.sort(order[keep:])]
+
+
+def truncate(generator, noise: np.ndarray, n: int, share: float) -> np.ndarray:
+    """The noise vectors truncation keeps of the front of ``noise`` (see :func:`split`)."""
+    return split(generator, noise, n, share)[0]

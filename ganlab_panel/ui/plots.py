@@ -143,6 +143,14 @@ def samples(points: np.ndarray | None, colour: str, group: str, size: float = 4,
         tools=["hover"] if hover else [], muted_alpha=0, **FIXED_FRAME)
 
 
+def left_out(points: np.ndarray | None, size: float = 5) -> hv.Points:
+    """The samples Jacobian-based truncation leaves out: hollow fake dots."""
+    pts = np.empty((0, 2)) if points is None else np.asarray(points)
+    return hv.Points(pts, kdims=["x", "y"], group="LeftOut").opts(
+        color=style.FAKE, fill_alpha=0, line_alpha=style.POINT_ALPHA, line_width=1, size=size,
+        muted_alpha=0, **FIXED_FRAME)
+
+
 def gradients(segments: np.ndarray | None, line_width: float = 1.5, group: str = "Gradients") -> hv.Segments:
     """Generator gradients as pink arrows (see :func:`arrow_segments`)."""
     segments = np.empty((0, 4)) if segments is None else segments
@@ -158,13 +166,14 @@ def drawn_points(points: np.ndarray | None) -> hv.Points:
 def layered_overlay(layers: dict) -> hv.Overlay:
     """The layered distributions view from a dict of layer data (missing or
     ``None`` = hidden): heatmap, d_field, density, manifold (raster),
-    manifold_lines (segments), real, fake, gradients (segments). Every layer is
-    always present, so the overlay keeps one structure from frame to frame."""
+    manifold_lines (segments), real, fake, left_out, gradients (segments).
+    Every layer is always present, so the overlay keeps one structure from
+    frame to frame."""
     get = layers.get
     return (d_heatmap(get("heatmap")) * d_heatmap(get("d_field"), group="DField") * density_image(get("density"))
             * manifold_image(get("manifold")) * manifold_lines(get("manifold_lines"))
             * samples(get("real"), style.REAL, "Real") * samples(get("fake"), style.FAKE, "Fake")
-            * gradients(get("gradients")))
+            * left_out(get("left_out")) * gradients(get("gradients")))
 
 
 # ----------------------------------------------------------------- charts

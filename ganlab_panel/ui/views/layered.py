@@ -29,7 +29,8 @@ LAYERS = {
 GROUPS = {
     "heatmap": ("Heatmap", "image"), "d_field": ("DField", "image"), "density": ("Density", "raster"),
     "manifold": ("Manifold", "raster"), "manifold_lines": ("ManifoldLines", "segments"),
-    "real": ("Real", "points"), "fake": ("Fake", "points"), "gradients": ("Gradients", "segments"),
+    "real": ("Real", "points"), "fake": ("Fake", "points"), "left_out": ("LeftOut", "points"),
+    "gradients": ("Gradients", "segments"),
 }
 
 _D_PROBABILITY = f"""
@@ -51,10 +52,14 @@ fake samples.</div>
 """
 
 
-def legend_html(critic: bool = False, noise_dim: int = 2) -> str:
+def legend_html(critic: bool = False, noise_dim: int = 2, truncation: float = 0.0) -> str:
     """The layered view's legend; what the background means depends on
-    whether D outputs a probability or a critic's score, and the manifold is
-    drawn only for 1-D or 2-D noise."""
+    whether D outputs a probability or a critic's score, the manifold is
+    drawn only for 1-D or 2-D noise, and hollow dots only with Jacobian-based
+    truncation on."""
+    left_out = (f'<div class="ganlab-legend-left-out"><span class="dot" style="border:1px solid {style.FAKE}">'
+                f'</span>Fake samples left out: the {100 * truncation:.3g} % that the generator stretches most, '
+                "its jumps from one mode to the next (Jacobian-based truncation).</div>" if truncation else "")
     if noise_dim <= 2:
         manifold = (f'<div><span class="cell" style="background:{style.FAKE};opacity:.5"></span>Purple mesh: the '
                     "generator's manifold (darker = more samples land there).</div>")
@@ -67,6 +72,7 @@ def legend_html(critic: bool = False, noise_dim: int = 2) -> str:
 <div>Each dot is a sample:</div>
 <div><span class="dot" style="background:{style.REAL}"></span>Real samples</div>
 <div><span class="dot" style="background:{style.FAKE}"></span>Fake samples (by the generator)</div>
+{left_out}
 {_D_CRITIC if critic else _D_PROBABILITY}
 <div style="margin-top:6px"><span class="bar" style="background:{style.GRADIENT}"></span>Pink arrows: where the
 generator is pulled (gradient of D at each fake sample).</div>
@@ -77,7 +83,8 @@ generator is pulled (gradient of D at each fake sample).</div>
 
 LEGEND_CSS = """
 .ganlab-legend { font-size: 12px; color: #555; line-height: 18px; }
-.ganlab-legend .dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px; }
+.ganlab-legend .dot { display:inline-block; width:8px; height:8px; border-radius:50%; margin-right:6px;
+                     box-sizing:border-box; }
 .ganlab-legend .cell { display:inline-block; width:10px; height:10px; margin-right:6px; vertical-align:middle; }
 .ganlab-legend .bar { display:inline-block; width:14px; height:3px; margin-right:6px; vertical-align:middle; }
 """
@@ -115,7 +122,7 @@ class LayeredView(Viewer):
                                            margin=(0, 5))
             for name, (label, _) in LAYERS.items()
         ])
-        self._legend_key = (False, 2)
+        self._legend_key = (False, 2, 0.0)
         self.legend = pn.pane.HTML(legend_html(*self._legend_key), stylesheets=[LEGEND_CSS],
                                    sizing_mode="stretch_width", margin=(5, 0))
         self.fast = FastPipe(self.pipe, self.plot)
@@ -138,7 +145,7 @@ class LayeredView(Viewer):
     def update(self, scene: Scene) -> None:
         """Send a Scene's data to every layer that is on (empty data to the others)."""
         self._scene = scene
-        key = (scene.frame.is_critic, scene.frame.noise_dim)
+        key = (scene.frame.is_critic, scene.frame.noise_dim, scene.frame.info.get("jacobian_truncation", 0.0))
         if key != self._legend_key:
             self._legend_key = key
             self.legend.object = legend_html(*key)
@@ -184,6 +191,7 @@ class LayeredView(Viewer):
             "manifold_lines": plots.manifold_segments(f.manifold) if self.manifold else None,
             "real": f.real if self.real else None,
             "fake": f.fake if self.fake else None,
+            "left_out": f.left_out if self.fake else None,
             "gradients": plots.arrow_segments(f.fake, f.gradients) if self.gradients else None,
         }
         return data
