@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -5,6 +7,7 @@ from ganlab_panel import ExperimentConfig, Trainer
 from ganlab_panel.engine.data import MIXTURES
 from ganlab_panel.engine.errors import DataError
 from ganlab_panel.engine.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
+from ganlab_panel.files.pictures import layered_image
 from ganlab_panel.live.scene import compute_scene
 
 
@@ -313,6 +316,12 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     assert (_sigmas_from_modes(frame.left_out) > 3).sum() == (_sigmas_from_modes(tr.generate(pool)) > 3).sum() > 10
     np.testing.assert_allclose(frame.fake, tr.generate(frame.noise), atol=1e-6)
     assert density_between_the_modes() == 0
+    # a picture of the moment draws them too: hollow fake dots between the modes, and nothing else there
+    picture = np.asarray(layered_image(frame, size=200, layers=("fake",), caption=False)).astype(int)
+    purple = (np.minimum(picture[..., 0], picture[..., 2]) - picture[..., 1]) > 40
+    assert purple[:, 50:150].any()
+    assert not np.asarray(layered_image(dataclasses.replace(frame, left_out=None), size=200, layers=("fake",),
+                                        caption=False)).astype(int)[:, 50:150].std(axis=(0, 1)).any()
     # explicit noise is G's output whatever the setting; the change kept the run
     assert _sigmas_from_modes(tr.generate([[0.5]]))[0] > 50
     assert tr.iteration == 0 and same(params(tr), weights)

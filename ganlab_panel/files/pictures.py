@@ -72,12 +72,16 @@ def _segments(draw: ImageDraw.ImageDraw, segs: np.ndarray, size: int, colour: st
         draw.line([(x0, y0), (x1, y1)], fill=fill, width=w)
 
 
-def _dots(draw: ImageDraw.ImageDraw, points: np.ndarray, size: int, colour: str, diameter: float) -> None:
+def _dots(draw: ImageDraw.ImageDraw, points: np.ndarray, size: int, colour: str, diameter: float,
+          hollow: bool = False) -> None:
     fill = (*style.hex_to_rgb(colour), int(style.POINT_ALPHA * 255))
     r = diameter / 2
     for x, y in _to_pixels(points, size):
         if np.isfinite(x) and np.isfinite(y):
-            draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
+            if hollow:
+                draw.ellipse([x - r, y - r, x + r, y + r], outline=fill, width=SUPERSAMPLE)
+            else:
+                draw.ellipse([x - r, y - r, x + r, y + r], fill=fill)
 
 
 def font(size: int):
@@ -101,8 +105,10 @@ def layered_image(frame: Frame, size: int = 400, layers: Iterable[str] = DEFAULT
     """The layered distributions view of ``frame`` as an RGB image of
     ``size`` × ``size`` pixels (plus a caption strip below, if ``caption``).
 
-    ``layers``: any of heatmap, manifold, real, fake, gradients. The manifold
-    is rasterised with Datashader unless ``manifold_raster`` (a Scene's) is given.
+    ``layers``: any of heatmap, manifold, real, fake, gradients (fake draws
+    the samples Jacobian-based truncation left out as hollow dots, as the app
+    does). The manifold is rasterised with Datashader unless
+    ``manifold_raster`` (a Scene's) is given.
     """
     from ganlab_panel.live import geometry  # the arrow and grid-line geometry the app draws
     from ganlab_panel.live.scene import rasterize_manifold
@@ -128,6 +134,8 @@ def layered_image(frame: Frame, size: int = 400, layers: Iterable[str] = DEFAULT
         if name in layers:
             dots = Image.new("RGBA", (big, big), (0, 0, 0, 0))
             _dots(ImageDraw.Draw(dots), points, big, colour, DOT_DIAMETER * SUPERSAMPLE)
+            if name == "fake" and frame.left_out is not None:   # what Jacobian-based truncation left out
+                _dots(ImageDraw.Draw(dots), frame.left_out, big, colour, 1.2 * DOT_DIAMETER * SUPERSAMPLE, hollow=True)
             image.alpha_composite(dots)
     if "gradients" in layers and frame.finite:
         arrows = Image.new("RGBA", (big, big), (0, 0, 0, 0))
