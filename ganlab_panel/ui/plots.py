@@ -147,7 +147,7 @@ def left_out(points: np.ndarray | None, size: float = 5) -> hv.Points:
     """The samples Jacobian-based truncation leaves out: hollow fake dots."""
     pts = np.empty((0, 2)) if points is None else np.asarray(points)
     return hv.Points(pts, kdims=["x", "y"], group="LeftOut").opts(
-        color=style.FAKE, fill_alpha=0, line_alpha=style.POINT_ALPHA, line_width=1, size=size,
+        fill_color=None, line_color=style.FAKE, line_alpha=style.POINT_ALPHA, line_width=1, size=size,
         muted_alpha=0, **FIXED_FRAME)
 
 
