@@ -37,6 +37,27 @@ def ganlab_model(request) -> Path:
 
 
 @pytest.fixture
+def jumper():
+    """A trainer on ring8 whose G sends 1-D uniform noise to two opposite modes
+    exactly, and carries the middle tenth of it straight across the ring
+    between them (one hidden layer of 2 ReLUs: a ramp from 0 to 1)."""
+    import numpy as np
+
+    from ganlab_panel import Trainer
+    from ganlab_panel.engine.data import MIXTURES
+
+    tr = Trainer(distribution="ring8", seed=1, noise_dim=1, noise_type="uniform", g_layers=0, g_neurons=2)
+    a, b = np.arctanh(MIXTURES["ring8"].centres[[0, 4]])
+    k = 10.0   # the ramp spans 1/k of the noise
+    w0, b0, w1, b1 = tr.generator.ordered_parameters()
+    w0[...] = k
+    b0[...] = (0.5 - 0.5 * k, -0.5 - 0.5 * k)
+    w1[...] = (b - a, a - b)
+    b1[...] = a
+    return tr
+
+
+@pytest.fixture
 def fresh_python():
     """``run(code, timeout=120, **env)``: ``code`` in a fresh interpreter (the
     environment's variables updated by ``env``); it must succeed, and its

@@ -1,3 +1,4 @@
+import dataclasses
 from xml.etree import ElementTree
 
 import holoviews as hv
@@ -5,6 +6,7 @@ import numpy as np
 import pytest
 
 from ganlab_panel import Trainer
+from ganlab_panel.files.pictures import layered_image
 from ganlab_panel.live import style
 from ganlab_panel.live.scene import compute_scene, density_image, rasterize_manifold
 from ganlab_panel.ui import plots
@@ -215,3 +217,26 @@ def test_the_lab_plots_draw_each_layer_with_its_glyph_alone_and_charts_and_a_use
         own.server_doc(theirs)
     (renderer,) = [m for m in theirs.models if isinstance(m, GlyphRenderer)]
     assert renderer.nonselection_glyph not in (None, "auto") and renderer.muted_glyph not in (None, "auto")
+
+
+def test_what_jacobian_truncation_leaves_out_is_drawn_hollow_and_left_out_of_the_density(jumper):
+    # the jumper's G carries a tenth of its noise across the ring, from x 0.85 to 0.15
+    def density_between_the_modes(scene):   # the density layer's pixels from x 0.25 to 0.75
+        return np.nan_to_num(scene.density[:, 16:48]).sum()
+
+    def purple_between_the_modes(frame):     # a 200-px picture of the fake samples, x 0.25 to 0.75
+        picture = np.asarray(layered_image(frame, size=200, layers=("fake",), caption=False)).astype(int)
+        return ((np.minimum(picture[..., 0], picture[..., 2]) - picture[..., 1]) > 40)[:, 50:150].sum()
+
+    off = compute_scene(jumper, density=True, size=64)
+    assert density_between_the_modes(off) > 0 and purple_between_the_modes(off.frame) > 0
+    assert off.frame.left_out is None
+    jumper.config.jacobian_truncation = 0.12
+    on = compute_scene(jumper, density=True, size=64)
+    assert density_between_the_modes(on) == 0
+    # the picture draws the samples left out as hollow dots between the modes, where no kept sample lies
+    assert len(on.frame.left_out) == 21
+    assert purple_between_the_modes(on.frame) > 0
+    assert purple_between_the_modes(dataclasses.replace(on.frame, left_out=None)) == 0
+    hollow = plots.left_out(on.frame.left_out)
+    assert len(hollow) == 21 and hollow.opts.get().kwargs["fill_color"] is None

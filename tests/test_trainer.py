@@ -1,5 +1,3 @@
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -7,8 +5,6 @@ from ganlab_panel import ExperimentConfig, Trainer
 from ganlab_panel.engine.data import MIXTURES
 from ganlab_panel.engine.errors import DataError
 from ganlab_panel.engine.frames import MANIFOLD_CELLS, manifold_noise, manifold_opacity
-from ganlab_panel.files.pictures import layered_image
-from ganlab_panel.live.scene import compute_scene
 
 
 def params(tr):
@@ -266,36 +262,17 @@ def test_the_atlas_size_sets_how_many_distinct_samples_training_cycles_through()
     assert big.snapshot().finite
 
 
-def _jumper(ramp: float) -> Trainer:
-    """A trainer on ring8 whose G sends 1-D uniform noise to two opposite modes
-    exactly, and carries the middle ``ramp`` of it straight across the ring
-    between them (one hidden layer of 2 ReLUs: a ramp from 0 to 1)."""
-    tr = Trainer(distribution="ring8", seed=1, noise_dim=1, noise_type="uniform", g_layers=0, g_neurons=2)
-    a, b = np.arctanh(MIXTURES["ring8"].centres[[0, 4]])
-    k = 1 / ramp
-    w0, b0, w1, b1 = tr.generator.ordered_parameters()
-    w0[...] = k
-    b0[...] = (0.5 - 0.5 * k, -0.5 - 0.5 * k)
-    w1[...] = (b - a, a - b)
-    b1[...] = a
-    return tr
-
-
 def _sigmas_from_modes(points) -> np.ndarray:
     mixture = MIXTURES["ring8"]
     return np.sqrt(((points[:, None] - mixture.centres[None]) ** 2).sum(-1)).min(axis=1) / mixture.sigma
 
 
-def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
-    tr = _jumper(ramp=0.1)
+def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap(jumper):
+    tr = jumper
     weights = params(tr)
     np.testing.assert_array_equal(tr.stretch([[0.2], [0.8]]), [0, 0])   # G is flat on each mode
     assert tr.stretch([[0.5]])[0] > 1                                   # and steep across the gap
-    def density_between_the_modes():   # the density layer's pixels from x 0.25 to 0.75
-        return np.nan_to_num(compute_scene(tr, density=True, size=64).density[:, 16:48]).sum()
-
     # off (GAN Lab): a tenth of the samples lie between the two modes
-    assert density_between_the_modes() > 0
     between = (_sigmas_from_modes(tr.sample(4000)) > 3).mean()
     assert 0.08 < between < 0.11
     modes, high_quality = tr.mode_metrics()
@@ -315,13 +292,6 @@ def test_jacobian_truncation_leaves_out_the_samples_g_carries_across_a_gap():
     assert frame.left_out.shape == (21, 2)
     assert (_sigmas_from_modes(frame.left_out) > 3).sum() == (_sigmas_from_modes(tr.generate(pool)) > 3).sum() > 10
     np.testing.assert_allclose(frame.fake, tr.generate(frame.noise), atol=1e-6)
-    assert density_between_the_modes() == 0
-    # a picture of the moment draws them too: hollow fake dots between the modes, and nothing else there
-    picture = np.asarray(layered_image(frame, size=200, layers=("fake",), caption=False)).astype(int)
-    purple = (np.minimum(picture[..., 0], picture[..., 2]) - picture[..., 1]) > 40
-    assert purple[:, 50:150].any()
-    assert not np.asarray(layered_image(dataclasses.replace(frame, left_out=None), size=200, layers=("fake",),
-                                        caption=False)).astype(int)[:, 50:150].std(axis=(0, 1)).any()
     # explicit noise is G's output whatever the setting; the change kept the run
     assert _sigmas_from_modes(tr.generate([[0.5]]))[0] > 50
     assert tr.iteration == 0 and same(params(tr), weights)
