@@ -131,8 +131,8 @@ def test_snapshot_and_inspection_never_change_training():
 @pytest.mark.parametrize("extra", [
     {},
     {"loss": "wgan_gp", "d_spectral_norm": True, "adam_beta1": 0.5, "adam_beta2": 0.9, "r1_gamma": 0.1},
-    {"atlas_size": 30_000, "noise_dim": 4, "noise_type": "gaussian"},
-], ids=["gan-lab", "wgan-gp-sn-r1", "large-atlas"])
+    {"atlas_size": 30_000, "noise_dim": 4, "noise_type": "gaussian", "jacobian_truncation": 0.05},
+], ids=["gan-lab", "wgan-gp-sn-r1", "large-atlas-truncated"])
 def test_save_load_continues_bit_identically(tmp_path, extra):
     cfg = ExperimentConfig(distribution="ring", seed=11, d_optimizer="adam", g_optimizer="adam",
                            d_lr=0.01, g_lr=0.003, k_d=3, batch_size=97, **extra)
