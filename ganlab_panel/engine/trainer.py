@@ -314,10 +314,11 @@ class Trainer:
     def kept_noise(self, noise, n: int) -> np.ndarray:
         """The ``n`` noise vectors of the front of ``noise`` that Jacobian-based
         truncation keeps (``engine.truncation``): all the first ``n`` when
-        ``jacobian_truncation`` is off."""
-        z = self._to_inputs(noise, self.config.noise_dim, "noise")
+        ``jacobian_truncation`` is off. Only the rows it chooses from are read."""
+        share = self.config.jacobian_truncation
+        z = self._to_inputs(np.asarray(noise)[:noise_needed(int(n), share)], self.config.noise_dim, "noise")
         with self.lock:
-            return truncate(self.shown_generator, z, int(n), self.config.jacobian_truncation)
+            return truncate(self.shown_generator, z, int(n), share)
 
     def stretch(self, noise) -> np.ndarray:
         """How much the shown G stretches the noise around each of ``noise``'s

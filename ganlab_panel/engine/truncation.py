@@ -40,9 +40,11 @@ def split(generator, noise: np.ndarray, n: int, share: float) -> tuple[np.ndarra
     keep = min(int(n), int(round(len(pool) * (1.0 - share))))
     with np.errstate(over="ignore", invalid="ignore"):
         stretch = generator.stretch(pool)
-    # non-finite stretch (a diverged G) sorts last, so it is left out first
-    order = np.argsort(np.where(np.isfinite(stretch), stretch, np.inf), kind="stable")
-    return pool[np.sort(order[:keep])], pool[np.sort(order[keep:])]
+    # non-finite stretch (a diverged G) counts as the most, so it is left out first
+    kept = np.zeros(len(pool), dtype=bool)
+    if keep:
+        kept[np.argpartition(np.where(np.isfinite(stretch), stretch, np.inf), keep - 1)[:keep]] = True
+    return pool[kept], pool[~kept]
 
 
 def truncate(generator, noise: np.ndarray, n: int, share: float) -> np.ndarray:
